@@ -1,0 +1,43 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// ODA Ledger: no package dependencies, only the toolchain and two system libraries
+/// (SQLite, OpenSSL) reached through thin system-library targets.
+let package = Package(
+    name: "oda-ledger",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "oda-ledger", targets: ["oda-ledger"]),
+        .executable(name: "oda-bench", targets: ["oda-bench"]),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .target(name: "SQLite", dependencies: ["CSQLite"]),
+        .target(name: "Crypto", dependencies: ["COpenSSL"]),
+        .target(name: "CanonicalJSON"),
+        .target(name: "Transparency", dependencies: ["Crypto"]),
+        .target(name: "EventLog", dependencies: ["SQLite", "Crypto", "CanonicalJSON", "Transparency"]),
+        .target(name: "LedgerCLI", dependencies: ["EventLog", "Crypto", "CanonicalJSON", "Transparency"]),
+        .executableTarget(name: "oda-ledger", dependencies: ["LedgerCLI"]),
+        .executableTarget(
+            name: "oda-bench",
+            dependencies: ["EventLog", "SQLite", "Crypto", "CanonicalJSON", "Transparency"]
+        ),
+        .testTarget(name: "SQLiteTests", dependencies: ["SQLite"]),
+        .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
+        .testTarget(name: "CanonicalJSONTests", dependencies: ["CanonicalJSON"]),
+        .testTarget(name: "TransparencyTests", dependencies: ["Transparency", "Crypto"]),
+        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "SQLite", "Crypto", "CanonicalJSON"]),
+        .testTarget(name: "LedgerCLITests", dependencies: ["LedgerCLI", "EventLog", "CanonicalJSON"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
