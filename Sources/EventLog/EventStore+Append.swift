@@ -1,0 +1,184 @@
+import CanonicalJSON
+import Crypto
+import SQLite
+
+extension EventStore {
+    /// Appends a batch in one transaction: all of it or nothing.
+    ///
+    /// Inside the write transaction it reads the head (`seq`, `prev`, last `recordedAt`), checks
+    /// each event's expected version and idempotency key, then writes. `recordedAt` is the
+    /// server clock, raised to the previous event's when the clock went backwards, so it never
+    /// decreases along `seq`. Returns once the transaction is committed (and, with the default
+    /// durability, synced to disk).
+    public func append(_ events: [ProposedEvent], actor: Actor) throws(AppendError) -> [AppendOutcome] {
+        guard !events.isEmpty else { throw .emptyBatch }
+        guard let writer else { throw .store(.readOnly(path: path)) }
+        return try writer.withLock { writer throws(AppendError) in try writer.append(events, actor: actor) }
+    }
+}
+
+/// The single writer connection and what it caches between appends. Lives inside the store's lock.
+final class Writer {
+    let connection: Connection
+    let path: String
+    let hasher: SHA256Hasher
+    /// Stream names to their integer ids. Only ids from committed transactions are kept.
+    private var streamIDs: [String: Int64] = [:]
+
+    init(connection: Connection, path: String) throws(StoreError) {
+        self.connection = connection
+        self.path = path
+        do {
+            hasher = try SHA256Hasher()
+        } catch {
+            throw .database(SQLiteError(code: 1, message: "SHA-256 unavailable: \(error)"))
+        }
+    }
+
+    func append(_ events: [ProposedEvent], actor: Actor) throws(AppendError) -> [AppendOutcome] {
+        var newStreamIDs: [String: Int64] = [:]
+        let outcomes: [AppendOutcome]
+        do {
+            outcomes = try connection.transaction(.immediate) { () throws(AppendError) -> [AppendOutcome] in
+                try appendInTransaction(events, actor: actor, newStreamIDs: &newStreamIDs)
+            }
+        } catch {
+            switch error {
+            case let .body(e): throw e
+            case let .database(e): throw .store(StoreError(e, path: path))
+            }
+        }
+        streamIDs.merge(newStreamIDs) { _, new in new }
+        return outcomes
+    }
+
+    private func appendInTransaction(
+        _ events: [ProposedEvent], actor: Actor, newStreamIDs: inout [String: Int64]
+    ) throws(AppendError) -> [AppendOutcome] {
+        do {
+            let head = try LedgerHead.read(from: connection, path: path)
+            let now = Timestamp.now()
+            let recordedAt = head.recordedAt.map { max($0, now) } ?? now
+            var seq = head.seq
+            var prev = head.hash
+            var versions: [String: Int64] = [:]
+            var keysInBatch: [String: Int] = [:]
+            var outcomes: [AppendOutcome] = []
+            outcomes.reserveCapacity(events.count)
+            let insert = try connection.cached("""
+                INSERT INTO events (seq, stream_id, stream_version, type, recorded_at, idempotency_key, hash, body)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                """)
+
+            for (index, proposed) in events.enumerated() {
+                if let key = proposed.idempotencyKey {
+                    if let earlier = keysInBatch[key] {
+                        let original = outcomes[earlier].event
+                        guard proposed.isRecorded(as: original.envelope, by: actor) else {
+                            throw AppendError.idempotencyConflict(index: index, key: key, originalSeq: original.seq)
+                        }
+                        outcomes.append(AppendOutcome(event: original, wasAlreadyRecorded: true))
+                        continue
+                    }
+                    if let original = try event(withIdempotencyKey: key) {
+                        guard proposed.isRecorded(as: original.envelope, by: actor) else {
+                            throw AppendError.idempotencyConflict(index: index, key: key, originalSeq: original.seq)
+                        }
+                        keysInBatch[key] = outcomes.count
+                        outcomes.append(AppendOutcome(event: original, wasAlreadyRecorded: true))
+                        continue
+                    }
+                    keysInBatch[key] = outcomes.count
+                }
+
+                let streamID = try streamID(for: proposed.stream, newStreamIDs: &newStreamIDs)
+                let current: Int64
+                if let known = versions[proposed.stream] {
+                    current = known
+                } else if newStreamIDs[proposed.stream] != nil {
+                    current = 0
+                } else {
+                    current = try connection.scalarInt64(
+                        "SELECT max(stream_version) FROM events WHERE stream_id = ?1", [.integer(streamID)]) ?? 0
+                }
+                if let expected = proposed.expectedVersion, expected != current {
+                    throw AppendError.wrongExpectedVersion(index: index, stream: proposed.stream, expected: expected, actual: current)
+                }
+                seq += 1
+                let envelope = EventEnvelope(
+                    seq: seq, stream: proposed.stream, streamVersion: current + 1, type: proposed.type,
+                    schemaVersion: proposed.schemaVersion, payload: proposed.payload, actor: actor,
+                    recordedAt: recordedAt, occurredAt: proposed.occurredAt, correlationId: proposed.correlationId,
+                    causationId: proposed.causationId, idempotencyKey: proposed.idempotencyKey, prev: prev)
+                let bytes = envelope.canonicalBytes
+                let hash = hasher.hash(bytes)
+                try insert.execute([
+                    .integer(seq), .integer(streamID), .integer(current + 1), .text(proposed.type),
+                    .text(recordedAt.rfc3339), proposed.idempotencyKey.sqlValue, .blob(hash.bytes), .blob(bytes),
+                ])
+                versions[proposed.stream] = current + 1
+                prev = hash
+                outcomes.append(AppendOutcome(event: RecordedEvent(envelope: envelope, hash: hash, canonicalBytes: bytes),
+                                              wasAlreadyRecorded: false))
+            }
+            return outcomes
+        } catch let error as AppendError {
+            throw error
+        } catch let error as StoreError {
+            throw .store(error)
+        } catch let error as SQLiteError {
+            throw .store(StoreError(error, path: path))
+        } catch {
+            throw .store(.database(SQLiteError(code: 1, message: "\(error)")))
+        }
+    }
+
+    private func streamID(for name: String, newStreamIDs: inout [String: Int64]) throws(SQLiteError) -> Int64 {
+        if let id = streamIDs[name] ?? newStreamIDs[name] { return id }
+        if let id = try connection.scalarInt64("SELECT id FROM streams WHERE name = ?1", [.text(name)]) {
+            streamIDs[name] = id
+            return id
+        }
+        try connection.cached("INSERT INTO streams (name) VALUES (?1)").execute([.text(name)])
+        let id = connection.lastInsertRowID
+        newStreamIDs[name] = id
+        return id
+    }
+
+    private func event(withIdempotencyKey key: String) throws(StoreError) -> RecordedEvent? {
+        do {
+            let statement = try connection.cached("SELECT seq, hash, body FROM events WHERE idempotency_key = ?1")
+            try statement.bind([.text(key)])
+            defer { statement.reset() }
+            guard try statement.step() else { return nil }
+            return try EventRow.decode(statement, checkCanonical: false)
+        } catch let error as StoreError {
+            throw error
+        } catch let error as SQLiteError {
+            throw StoreError(error, path: path)
+        } catch {
+            throw .database(SQLiteError(code: 1, message: "\(error)"))
+        }
+    }
+}
+
+/// Decoding of `seq, hash, body` rows into recorded events.
+enum EventRow {
+    static func decode(_ statement: Statement, checkCanonical: Bool) throws(StoreError) -> RecordedEvent {
+        let seq = statement.int64(at: 0)
+        let bytes = statement.blob(at: 2)
+        guard let hash = try? SHA256Digest(bytes: statement.blob(at: 1)) else {
+            throw .corruptEvent(seq: seq, reason: "its hash column is not 32 bytes")
+        }
+        do {
+            let envelope = checkCanonical
+                ? try EventEnvelope(canonicalBytes: bytes)
+                : try EventEnvelope(json: JSONValue.parse(bytes))
+            return RecordedEvent(envelope: envelope, hash: hash, canonicalBytes: bytes)
+        } catch let error as EnvelopeError {
+            throw .corruptEvent(seq: seq, reason: error.description)
+        } catch {
+            throw .corruptEvent(seq: seq, reason: "\(error)")
+        }
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+
+/// An instant with microsecond precision, spelled in the ledger as RFC 3339 UTC with exactly six
+/// fractional digits (`2026-03-01T08:15:00.000000Z`). One spelling per instant, so the bytes that
+/// are hashed never depend on how a clock or a client happened to format time.
+public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// Microseconds since 1970-01-01T00:00:00Z.
+    public let microsecondsSinceEpoch: Int64
+
+    public init(microsecondsSinceEpoch: Int64) {
+        self.microsecondsSinceEpoch = microsecondsSinceEpoch
+    }
+
+    /// The system clock now (UTC), truncated to microseconds.
+    public static func now() -> Timestamp {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Timestamp(microsecondsSinceEpoch: Int64(spec.tv_sec) * 1_000_000 + Int64(spec.tv_nsec) / 1_000)
+    }
+
+    public static func < (a: Timestamp, b: Timestamp) -> Bool { a.microsecondsSinceEpoch < b.microsecondsSinceEpoch }
+
+    /// The canonical spelling: `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
+    public var rfc3339: String {
+        let micros = microsecondsSinceEpoch
+        var seconds = micros / 1_000_000
+        var fraction = micros % 1_000_000
+        if fraction < 0 { fraction += 1_000_000; seconds -= 1 }
+        let days = floorDiv(seconds, 86_400)
+        let secondOfDay = seconds - days * 86_400
+        let (y, m, d) = CivilDate.fromDaysSinceEpoch(days)
+        var out = ""
+        out.reserveCapacity(27)
+        out += pad(y, 4) + "-" + pad(Int64(m), 2) + "-" + pad(Int64(d), 2)
+        out += "T" + pad(secondOfDay / 3600, 2) + ":" + pad(secondOfDay / 60 % 60, 2) + ":" + pad(secondOfDay % 60, 2)
+        out += "." + pad(fraction, 6) + "Z"
+        return out
+    }
+
+    public var description: String { rfc3339 }
+
+    /// Parses the canonical spelling only (what the ledger stores): nil for anything else.
+    public init?(canonical text: String) {
+        guard text.utf8.count == 27, let parsed = Timestamp.parse(text), parsed.rfc3339 == text else { return nil }
+        self = parsed
+    }
+
+    /// Parses RFC 3339 date-times as clients send them: `T` separator, seconds required, 0–6
+    /// fractional digits, and `Z` or a numeric offset. Returns nil for anything else, including
+    /// impossible dates (February 30th) and leap seconds, which the ledger cannot represent.
+    public static func parse(_ text: String) -> Timestamp? {
+        let b = Array(text.utf8)
+        guard b.count >= 20 else { return nil }
+        guard let year = digits(b, 0, 4), b[4] == UInt8(ascii: "-"),
+              let month = digits(b, 5, 2), b[7] == UInt8(ascii: "-"),
+              let day = digits(b, 8, 2), b[10] == UInt8(ascii: "T"),
+              let hour = digits(b, 11, 2), b[13] == UInt8(ascii: ":"),
+              let minute = digits(b, 14, 2), b[16] == UInt8(ascii: ":"),
+              let second = digits(b, 17, 2)
+        else { return nil }
+        guard CivilDate.isValid(year: year, month: month, day: day), hour < 24, minute < 60, second < 60 else {
+            return nil
+        }
+        var i = 19
+        var fraction: Int64 = 0
+        if i < b.count, b[i] == UInt8(ascii: ".") {
+            i += 1
+            var count = 0
+            while i < b.count, b[i] >= 0x30, b[i] <= 0x39 {
+                guard count < 6 else { return nil }
+                fraction = fraction * 10 + Int64(b[i] - 0x30)
+                count += 1
+                i += 1
+            }
+            guard count > 0 else { return nil }
+            for _ in count..<6 { fraction *= 10 }
+        }
+        guard i < b.count else { return nil }
+        var offsetSeconds: Int64 = 0
+        if b[i] == UInt8(ascii: "Z") {
+            i += 1
+        } else if b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
+            guard b.count == i + 6, let oh = digits(b, i + 1, 2), b[i + 3] == UInt8(ascii: ":"),
+                  let om = digits(b, i + 4, 2), oh < 24, om < 60 else { return nil }
+            offsetSeconds = (oh * 3600 + om * 60) * (b[i] == UInt8(ascii: "+") ? 1 : -1)
+            i += 6
+        } else {
+            return nil
+        }
+        guard i == b.count else { return nil }
+        let days = CivilDate.daysSinceEpoch(year: year, month: month, day: day)
+        let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
+        return Timestamp(microsecondsSinceEpoch: seconds * 1_000_000 + fraction)
+    }
+
+    private static func digits(_ b: [UInt8], _ start: Int, _ count: Int) -> Int64? {
+        var value: Int64 = 0
+        for i in start..<(start + count) {
+            guard b[i] >= 0x30, b[i] <= 0x39 else { return nil }
+            value = value * 10 + Int64(b[i] - 0x30)
+        }
+        return value
+    }
+}
+
+private func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+    let q = a / b
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
+}
+
+private func pad(_ value: Int64, _ width: Int) -> String {
+    let s = String(value)
+    return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+}
+
+/// Proleptic Gregorian calendar arithmetic (Howard Hinnant's days-from-civil), free of
+/// Foundation's calendars and time zones so the result never depends on the machine's settings.
+public enum CivilDate {
+    public static func isValid(year: Int64, month: Int64, day: Int64) -> Bool {
+        guard (1...9999).contains(year), (1...12).contains(month), day >= 1 else { return false }
+        return day <= daysInMonth(year: year, month: month)
+    }
+
+    public static func daysInMonth(year: Int64, month: Int64) -> Int64 {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    public static func daysSinceEpoch(year: Int64, month: Int64, day: Int64) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = floorDiv(y, 400)
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    public static func fromDaysSinceEpoch(_ days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let z = days + 719_468
+        let era = floorDiv(z, 146_097)
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+}
