@@ -1,6 +1,7 @@
 import CanonicalJSON
 import Crypto
 import SQLite
+import Transparency
 
 extension EventStore {
     /// Appends a batch in one transaction: all of it or nothing.
@@ -24,6 +25,9 @@ final class Writer {
     let hasher: SHA256Hasher
     /// Stream names to their integer ids. Only ids from committed transactions are kept.
     private var streamIDs: [String: Int64] = [:]
+    /// The Merkle tree's right edge as of the last commit; rebuilt when another process appended.
+    private var frontier: MerkleFrontier?
+    var checkpointPolicy: CheckpointPolicy?
 
     init(connection: Connection, path: String) throws(StoreError) {
         self.connection = connection
@@ -37,26 +41,81 @@ final class Writer {
 
     func append(_ events: [ProposedEvent], actor: Actor) throws(AppendError) -> [AppendOutcome] {
         var newStreamIDs: [String: Int64] = [:]
+        var tree = MerkleFrontier()
         let outcomes: [AppendOutcome]
         do {
             outcomes = try connection.transaction(.immediate) { () throws(AppendError) -> [AppendOutcome] in
-                try appendInTransaction(events, actor: actor, newStreamIDs: &newStreamIDs)
+                try appendInTransaction(events, actor: actor, newStreamIDs: &newStreamIDs, tree: &tree)
             }
         } catch {
+            frontier = nil
             switch error {
             case let .body(e): throw e
             case let .database(e): throw .store(StoreError(e, path: path))
             }
         }
         streamIDs.merge(newStreamIDs) { _, new in new }
+        frontier = tree
         return outcomes
     }
 
+    /// The tree's right edge for a ledger whose last seq is `size`, from memory when this writer
+    /// made the last commit, else rebuilt from the file in O(log n) reads.
+    func currentFrontier(size: Int64) throws(StoreError) -> MerkleFrontier {
+        if let frontier, frontier.size == UInt64(size) { return frontier }
+        return try MerkleFrontier(size: UInt64(size), source: LedgerMerkleSource(connection: connection, path: path, hasher: hasher))
+    }
+
+    /// Persists the nodes an append completed, those at the stored levels only.
+    private func persist(_ nodes: [(id: MerkleNodeID, hash: SHA256Digest)]) throws(SQLiteError) {
+        for node in nodes where node.id.level >= MerklePersistence.storedLevel {
+            try connection.cached("INSERT INTO merkle_nodes (level, idx, hash) VALUES (?1, ?2, ?3)")
+                .execute([.integer(Int64(node.id.level)), .integer(Int64(node.id.index)), .blob(node.hash.bytes)])
+        }
+    }
+
+    /// Signs and stores a checkpoint of the tree as it stands in this transaction, unless one of
+    /// that size exists already; returns the stored one.
+    func writeCheckpoint(tree: MerkleFrontier, signer: NoteSignerKey, at time: Timestamp) throws -> StoredCheckpoint {
+        let size = Int64(tree.size)
+        if let existing = try storedCheckpoint(size: size) { return existing }
+        let root = tree.root(using: hasher)
+        let body = try Checkpoint(origin: signer.name, size: tree.size, root: root, extensions: []).body
+        let note = try SignedNote.sign(text: body, with: [signer]).serialized
+        try connection.cached("INSERT INTO checkpoints (size, root, note, recorded_at) VALUES (?1, ?2, ?3, ?4)")
+            .execute([.integer(size), .blob(root.bytes), .text(note), .text(time.rfc3339)])
+        return StoredCheckpoint(size: size, root: root, note: note, recordedAt: time)
+    }
+
+    func storedCheckpoint(size: Int64?) throws -> StoredCheckpoint? {
+        let statement = size == nil
+            ? try connection.cached("SELECT size, root, note, recorded_at FROM checkpoints ORDER BY size DESC LIMIT 1")
+            : try connection.cached("SELECT size, root, note, recorded_at FROM checkpoints WHERE size = ?1")
+        try statement.bind(size.map { [.integer($0)] } ?? [])
+        defer { statement.reset() }
+        guard try statement.step() else { return nil }
+        return try StoredCheckpoint(row: statement)
+    }
+
+    /// Whether the policy asks for a checkpoint now.
+    private func checkpointDue(tree: MerkleFrontier, now: Timestamp, policy: CheckpointPolicy) throws -> Bool {
+        let last = try storedCheckpoint(size: nil)
+        let sinceCount = Int64(tree.size) - (last?.size ?? 0)
+        guard sinceCount > 0 else { return false }
+        if let every = policy.everyEvents, sinceCount >= every { return true }
+        if let seconds = policy.everySeconds {
+            guard let last else { return true }
+            return now.microsecondsSinceEpoch - last.recordedAt.microsecondsSinceEpoch >= seconds * 1_000_000
+        }
+        return false
+    }
+
     private func appendInTransaction(
-        _ events: [ProposedEvent], actor: Actor, newStreamIDs: inout [String: Int64]
+        _ events: [ProposedEvent], actor: Actor, newStreamIDs: inout [String: Int64], tree: inout MerkleFrontier
     ) throws(AppendError) -> [AppendOutcome] {
         do {
             let head = try LedgerHead.read(from: connection, path: path)
+            tree = try currentFrontier(size: head.seq)
             let now = Timestamp.now()
             let recordedAt = head.recordedAt.map { max($0, now) } ?? now
             var seq = head.seq
@@ -116,10 +175,14 @@ final class Writer {
                     .integer(seq), .integer(streamID), .integer(current + 1), .text(proposed.type),
                     .text(recordedAt.rfc3339), proposed.idempotencyKey.sqlValue, .blob(hash.bytes), .blob(bytes),
                 ])
+                try persist(tree.append(leafHash: MerkleHash.leaf(bytes, using: hasher), using: hasher))
                 versions[proposed.stream] = current + 1
                 prev = hash
                 outcomes.append(AppendOutcome(event: RecordedEvent(envelope: envelope, hash: hash, canonicalBytes: bytes),
                                               wasAlreadyRecorded: false))
+            }
+            if let policy = checkpointPolicy, try checkpointDue(tree: tree, now: recordedAt, policy: policy) {
+                _ = try writeCheckpoint(tree: tree, signer: policy.signer, at: recordedAt)
             }
             return outcomes
         } catch let error as AppendError {

@@ -46,18 +46,20 @@ public final class EventStore: Sendable {
         do {
             let connection = try Connection(path: path, mode: .readWriteCreate)
             try configure(connection, options: options, writable: true)
-            try connection.transaction(.immediate) { () throws(SQLiteError) in
+            try connection.transaction(.immediate) { () throws(any Error) in
                 try connection.execute(LedgerSchema.statements)
                 let insert = try connection.prepare("INSERT INTO ledger_meta (key, value) VALUES (?1, ?2)")
                 try insert.execute([.text("format"), .text(LedgerSchema.format)])
                 try insert.execute([.text("createdAt"), .text(Timestamp.now().rfc3339)])
+                try insert.execute([.text("ledgerId"), .text(Hex.encode(try SecureRandom.bytes(16)))])
                 try connection.setUserVersion(LedgerSchema.version)
             }
         } catch let error as SQLiteError {
             throw StoreError(error, path: path)
-        } catch let error as TransactionError<SQLiteError> {
+        } catch let error as TransactionError<any Error> {
             switch error {
-            case let .body(e), let .database(e): throw StoreError(e, path: path)
+            case let .body(e as SQLiteError), let .database(e): throw StoreError(e, path: path)
+            case let .body(e): throw .database(SQLiteError(code: 1, message: "\(e)"))
             }
         } catch {
             throw .database(SQLiteError(code: 1, message: "\(error)"))

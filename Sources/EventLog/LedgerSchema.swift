@@ -34,7 +34,27 @@ enum LedgerSchema {
         CREATE UNIQUE INDEX events_by_stream ON events (stream_id, stream_version);
         CREATE INDEX events_by_type ON events (type);
         CREATE UNIQUE INDEX events_by_idempotency_key ON events (idempotency_key) WHERE idempotency_key IS NOT NULL;
+        CREATE TABLE merkle_nodes (
+            level INTEGER NOT NULL,
+            idx   INTEGER NOT NULL,
+            hash  BLOB NOT NULL,
+            PRIMARY KEY (level, idx)
+        ) STRICT, WITHOUT ROWID;
+        CREATE TABLE checkpoints (
+            size        INTEGER PRIMARY KEY,
+            root        BLOB NOT NULL,
+            note        TEXT NOT NULL,
+            recorded_at TEXT NOT NULL
+        ) STRICT;
+        CREATE TABLE cosignatures (
+            size        INTEGER NOT NULL REFERENCES checkpoints (size),
+            cosigner    TEXT NOT NULL,
+            line        TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            PRIMARY KEY (size, cosigner)
+        ) STRICT;
         \(appendOnly("events")) \(appendOnly("streams")) \(appendOnly("ledger_meta"))
+        \(appendOnly("merkle_nodes")) \(appendOnly("checkpoints")) \(appendOnly("cosignatures"))
         """
 
     private static func appendOnly(_ table: String) -> String {

@@ -1,0 +1,74 @@
+import Foundation
+import LedgerCLI
+import XCTest
+
+/// Runs `oda-ledger` in-process with captured output, or as a real child process.
+struct CLIResult {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+    var lines: [String] { stdout.split(separator: "\n").map(String.init) }
+}
+
+final class CLIHarness {
+    let directory: URL
+    var data: String { directory.appendingPathComponent("data").path }
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: directory) }
+
+    /// In-process: fast, and exercises exactly the code the binary runs.
+    func run(_ arguments: [String], stdin: String = "", environment: [String: String] = [:]) -> CLIResult {
+        var out: [UInt8] = []
+        var err: [UInt8] = []
+        let console = Console(writeOut: { out += $0 }, writeErr: { err += $0 }, readInput: { Array(stdin.utf8) })
+        let status = LedgerTool.run(arguments: arguments, console: console, environment: environment)
+        return CLIResult(status: status, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+    }
+
+    func write(_ name: String, _ text: String) throws -> String {
+        let path = directory.appendingPathComponent(name).path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// The built `oda-ledger` executable, beside the test bundle.
+    static var executable: URL {
+        let products = Bundle.allBundles.first { $0.bundlePath.hasSuffix(".xctest") }?.bundleURL.deletingLastPathComponent()
+            ?? Bundle.main.bundleURL
+        return products.appendingPathComponent("oda-ledger")
+    }
+
+    /// Starts the real executable; the caller waits or kills it.
+    static func launch(_ arguments: [String], stdinFile: String? = nil) throws -> (Process, Pipe, Pipe) {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        if let stdinFile { process.standardInput = FileHandle(forReadingAtPath: stdinFile) }
+        try process.run()
+        return (process, out, err)
+    }
+
+    static func runProcess(_ arguments: [String], stdinFile: String? = nil) throws -> CLIResult {
+        let (process, out, err) = try launch(arguments, stdinFile: stdinFile)
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return CLIResult(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                         stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
+
+func eventLines(_ count: Int, stream: (Int) -> String = { "project:LA-\($0 % 5)" }, offset: Int = 0) -> String {
+    (0..<count).map { i in
+        let n = i + offset
+        return #"{"stream":"\#(stream(n))","type":"DisbursementRecorded","payload":{"amount":{"amount":"\#(1000 + n).00","currency":"LAK"},"reference":"D-\#(n)"}}"#
+    }.joined(separator: "\n") + "\n"
+}
