@@ -147,44 +147,58 @@ private struct ChainWalk {
         if row.hashColumn.count != SHA256Digest.byteCount {
             findings.add(row.position, .columnMismatch, "the hash column holds \(row.hashColumn.count) bytes, not 32")
         }
-        let envelope: EventEnvelope
-        do {
-            envelope = try EventEnvelope(canonicalBytes: row.body)
-        } catch {
-            findings.add(row.position, .modified, "the stored bytes at storage position \(row.position) are not a ledger envelope: \(error)")
+        guard let header = EnvelopeScanner.scan(row.body) else {
+            // The one-pass scanner refuses; the full decoder says why.
+            let reason: String
+            do {
+                _ = try EventEnvelope(canonicalBytes: row.body)
+                reason = "they are not a canonical ledger envelope"
+            } catch {
+                reason = "\(error)"
+            }
+            findings.add(row.position, .modified, "the stored bytes at storage position \(row.position) are not a ledger envelope: \(reason)")
             offer(ChainEntry(seq: row.position, position: row.position, hash: recorded, prev: nil, recordedAt: nil))
             return
         }
-        let seq = envelope.seq
+        let seq = header.seq
         if computed != recorded {
             // The bytes are not what was recorded; comparing columns with them would only repeat that.
             findings.add(seq, .modified, "the stored bytes hash to \(computed.hex), but \(recorded.hex) was recorded")
         } else {
-            checkColumns(row, against: envelope)
+            checkColumns(row, against: header)
         }
         let offset = row.position - seq
         if offset != previousOffset {
             displacedRows.append((seq, row.position))
             previousOffset = offset
         }
-        offer(ChainEntry(seq: seq, position: row.position, hash: recorded, prev: envelope.prev, recordedAt: envelope.recordedAt))
+        let prev = Hex.decode(String(decoding: row.body[header.prev], as: UTF8.self)).flatMap { try? SHA256Digest(bytes: $0) }
+        let recordedAt = Timestamp(canonical: String(decoding: row.body[header.recordedAt], as: UTF8.self))
+        offer(ChainEntry(seq: seq, position: row.position, hash: recorded, prev: prev, recordedAt: recordedAt))
     }
 
-    private mutating func checkColumns(_ row: StoredRow, against envelope: EventEnvelope) {
+    private mutating func checkColumns(_ row: StoredRow, against header: EnvelopeScanner.Header) {
+        func text(_ range: Range<Int>) -> String { String(decoding: row.body[range], as: UTF8.self) }
+        func same(_ column: String?, _ range: Range<Int>?) -> Bool {
+            guard let column, let range else { return column == nil && range == nil }
+            return column.utf8.elementsEqual(row.body[range])
+        }
         var wrong: [String] = []
-        if row.streamColumn != envelope.stream { wrong.append("stream (\(row.streamColumn ?? "no stream row") ≠ \(envelope.stream))") }
-        if row.streamVersionColumn != envelope.streamVersion {
-            wrong.append("stream_version (\(row.streamVersionColumn) ≠ \(envelope.streamVersion))")
+        if !same(row.streamColumn, header.stream) {
+            wrong.append("stream (\(row.streamColumn ?? "no stream row") ≠ \(text(header.stream)))")
         }
-        if row.typeColumn != envelope.type { wrong.append("type (\(row.typeColumn) ≠ \(envelope.type))") }
-        if row.recordedAtColumn != envelope.recordedAt.rfc3339 {
-            wrong.append("recorded_at (\(row.recordedAtColumn) ≠ \(envelope.recordedAt.rfc3339))")
+        if row.streamVersionColumn != header.streamVersion {
+            wrong.append("stream_version (\(row.streamVersionColumn) ≠ \(header.streamVersion))")
         }
-        if row.idempotencyKeyColumn != envelope.idempotencyKey {
-            wrong.append("idempotency_key (\(row.idempotencyKeyColumn ?? "null") ≠ \(envelope.idempotencyKey ?? "null"))")
+        if !same(row.typeColumn, header.type) { wrong.append("type (\(row.typeColumn) ≠ \(text(header.type)))") }
+        if !same(row.recordedAtColumn, header.recordedAt) {
+            wrong.append("recorded_at (\(row.recordedAtColumn) ≠ \(text(header.recordedAt)))")
+        }
+        if !same(row.idempotencyKeyColumn, header.idempotencyKey) {
+            wrong.append("idempotency_key (\(row.idempotencyKeyColumn ?? "null") ≠ \(header.idempotencyKey.map(text) ?? "null"))")
         }
         if !wrong.isEmpty {
-            findings.add(envelope.seq, .columnMismatch, "index columns disagree with the stored bytes: " + wrong.joined(separator: ", "))
+            findings.add(header.seq, .columnMismatch, "index columns disagree with the stored bytes: " + wrong.joined(separator: ", "))
         }
     }
 

@@ -8,7 +8,8 @@ public enum Identifier {
         case stream
         /// `DisbursementRecorded`: 1–100 ASCII letters and digits, starting with a capital letter.
         case eventType
-        /// Idempotency keys, correlation and causation ids, units: 1–200 printable ASCII characters, no spaces.
+        /// Idempotency keys, correlation and causation ids, units: 1–200 printable ASCII
+        /// characters other than space, `"` and `\` (so they are never escaped in JSON).
         case token
         /// Actor ids: as `token`.
         case actorID
@@ -29,8 +30,8 @@ public enum Identifier {
             rule = "1–100 ASCII letters and digits starting with a capital letter, e.g. DisbursementRecorded"
             ok = (1...100).contains(bytes.count) && (0x41...0x5A).contains(bytes[0]) && bytes.allSatisfy(isAlnum)
         case .token, .actorID:
-            rule = "1–200 printable ASCII characters without spaces"
-            ok = (1...200).contains(bytes.count) && bytes.allSatisfy { (0x21...0x7E).contains($0) }
+            rule = "1–200 printable ASCII characters without spaces, quotes or backslashes"
+            ok = (1...200).contains(bytes.count) && bytes.allSatisfy { (0x21...0x7E).contains($0) && $0 != 0x22 && $0 != 0x5C }
         case .role:
             rule = "1–50 lowercase ASCII letters"
             ok = (1...50).contains(bytes.count) && bytes.allSatisfy { (0x61...0x7A).contains($0) }

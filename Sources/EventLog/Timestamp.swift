@@ -29,20 +29,52 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         let days = floorDiv(seconds, 86_400)
         let secondOfDay = seconds - days * 86_400
         let (y, m, d) = CivilDate.fromDaysSinceEpoch(days)
-        var out = ""
-        out.reserveCapacity(27)
-        out += pad(y, 4) + "-" + pad(Int64(m), 2) + "-" + pad(Int64(d), 2)
-        out += "T" + pad(secondOfDay / 3600, 2) + ":" + pad(secondOfDay / 60 % 60, 2) + ":" + pad(secondOfDay % 60, 2)
-        out += "." + pad(fraction, 6) + "Z"
-        return out
+        return String(unsafeUninitializedCapacity: 27) { out in
+            func put(_ value: Int64, _ width: Int, at offset: Int) {
+                var v = value
+                for k in stride(from: offset + width - 1, through: offset, by: -1) {
+                    out[k] = UInt8(truncatingIfNeeded: 0x30 + v % 10)
+                    v /= 10
+                }
+            }
+            put(y, 4, at: 0); out[4] = 0x2D; put(m, 2, at: 5); out[7] = 0x2D; put(d, 2, at: 8)
+            out[10] = 0x54; put(secondOfDay / 3600, 2, at: 11); out[13] = 0x3A; put(secondOfDay / 60 % 60, 2, at: 14)
+            out[16] = 0x3A; put(secondOfDay % 60, 2, at: 17); out[19] = 0x2E; put(fraction, 6, at: 20); out[26] = 0x5A
+            return 27
+        }
     }
 
     public var description: String { rfc3339 }
 
     /// Parses the canonical spelling only (what the ledger stores): nil for anything else.
     public init?(canonical text: String) {
-        guard text.utf8.count == 27, let parsed = Timestamp.parse(text), parsed.rfc3339 == text else { return nil }
+        var text = text
+        guard text.withUTF8({ Timestamp.isCanonical($0) }), let parsed = Timestamp.parse(text) else { return nil }
         self = parsed
+    }
+
+    /// Whether `utf8` is exactly `YYYY-MM-DDTHH:MM:SS.ffffffZ` naming a real instant: the one
+    /// spelling `rfc3339` produces. Checked byte by byte, without allocating.
+    public static func isCanonical<Bytes: Collection>(_ utf8: Bytes) -> Bool where Bytes.Element == UInt8, Bytes.Index == Int {
+        guard utf8.count == 27 else { return false }
+        let base = utf8.startIndex
+        func digit(_ k: Int) -> Int64? {
+            let c = utf8[base + k]
+            return (0x30...0x39).contains(c) ? Int64(c - 0x30) : nil
+        }
+        func number(_ k: Int, _ width: Int) -> Int64? {
+            var v: Int64 = 0
+            for j in k..<(k + width) {
+                guard let d = digit(j) else { return nil }
+                v = v * 10 + d
+            }
+            return v
+        }
+        let separators: [(Int, UInt8)] = [(4, 0x2D), (7, 0x2D), (10, 0x54), (13, 0x3A), (16, 0x3A), (19, 0x2E), (26, 0x5A)]
+        for (k, c) in separators where utf8[base + k] != c { return false }
+        guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), let hour = number(11, 2),
+              let minute = number(14, 2), let second = number(17, 2), number(20, 6) != nil else { return false }
+        return CivilDate.isValid(year: year, month: month, day: day) && hour < 24 && minute < 60 && second < 60
     }
 
     /// Parses RFC 3339 date-times as clients send them: `T` separator, seconds required, 0–6
@@ -106,11 +138,6 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
 private func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
     let q = a / b
     return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
-}
-
-private func pad(_ value: Int64, _ width: Int) -> String {
-    let s = String(value)
-    return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
 }
 
 /// Proleptic Gregorian calendar arithmetic (Howard Hinnant's days-from-civil), free of

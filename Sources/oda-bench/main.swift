@@ -1,1 +1,241 @@
-print("{}")
+import CanonicalJSON
+import Crypto
+import EventLog
+import Foundation
+import SQLite
+
+// oda-bench: release-built measurements of the ledger core, printed as one JSON object.
+//
+// Every figure is the median of `--runs` repetitions (default 3) on fresh files in a temporary
+// directory. The plain-SQLite figures are the ceiling this machine allows for rows of the same
+// size with the same durability; the ledger's figures are also given as a ratio to them.
+//
+//   swift run -c release oda-bench [--runs N] [--events N] [--verify-events N]
+
+struct Arguments {
+    var runs = 3
+    var events = 100_000
+    var batch = 1_000
+    var singles = 2_000
+    var verifyEvents = 1_000_000
+
+    init() {
+        var args = CommandLine.arguments.dropFirst()
+        while let flag = args.popFirst() {
+            guard let value = args.popFirst().flatMap(Int.init), value > 0 else {
+                FileHandle.standardError.write(Data("usage: oda-bench [--runs N] [--events N] [--verify-events N]\n".utf8))
+                exit(2)
+            }
+            switch flag {
+            case "--runs": runs = value
+            case "--events": events = value
+            case "--verify-events": verifyEvents = value
+            default:
+                FileHandle.standardError.write(Data("oda-bench: unknown option \(flag)\n".utf8))
+                exit(2)
+            }
+        }
+    }
+}
+
+let arguments = Arguments()
+let actor = try Actor(id: "user:bench", role: "recorder", unit: "LA-VT")
+let provinces = ["LA-VT", "LA-SV", "LA-CH", "LA-LP", "LA-XA", "LA-BK", "LA-OU", "LA-PH"]
+
+/// A budget revision of about 250 bytes of payload, as the ministry records them.
+func payload(_ i: Int) -> JSONObject {
+    var amount = JSONObject()
+    amount["amount"] = .string("\(125_000 + (i * 7919) % 900_000).\(String(format: "%02d", i % 100))")
+    amount["currency"] = .string(i % 3 == 0 ? "LAK" : "USD")
+    var p = JSONObject()
+    p["projectId"] = .string("LA-MPI-2026-\(String(format: "%04d", i % 2_000))")
+    p["budgetLine"] = .string("BL-\(i % 12)-\(i % 5)")
+    p["fiscalYear"] = .integer(2026)
+    p["newAmount"] = .object(amount)
+    p["previousAmount"] = .object(amount)
+    p["decisionRef"] = .string("MPI/DIC/2026/\(i)")
+    p["province"] = .string(provinces[i % provinces.count])
+    p["reason"] = .string("Mid-year review of the annual budget plan")
+    return p
+}
+
+func event(_ i: Int) -> ProposedEvent {
+    try! ProposedEvent(stream: "project:LA-MPI-2026-\(String(format: "%04d", i % 2_000))", type: "AnnualBudgetRevised",
+                       payload: payload(i))
+}
+
+func temporaryDirectory() -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("oda-bench-\(UUID().uuidString)")
+    try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+func seconds(_ d: Duration) -> Double {
+    Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+}
+
+func medianOf(_ values: [Double]) -> Double {
+    let s = values.sorted()
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}
+
+func rate(_ count: Int, _ d: Duration) -> Double { Double(count) / seconds(d) }
+
+let clock = ContinuousClock()
+
+if let path = ProcessInfo.processInfo.environment["ODA_BENCH_VERIFY"] {
+    // Child mode: verify and report elapsed seconds and peak RSS (KiB, from the kernel).
+    let store = try EventStore(openingAt: path, access: .readOnly)
+    let d = clock.measure { precondition(try! ChainVerifier(store: store).verify().isIntact) }
+    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    let hwm = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }?
+        .split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "0"
+    print("\(seconds(d)) \(hwm)")
+    exit(0)
+}
+
+
+/// Appends `count` events in batches; returns the elapsed time.
+func ledgerAppend(_ store: EventStore, count: Int, batch: Int, offset: Int = 0) -> Duration {
+    let batches = stride(from: 0, to: count, by: batch).map { start in
+        (start..<min(start + batch, count)).map { event($0 + offset) }
+    }
+    return clock.measure {
+        for b in batches { _ = try! store.append(b, actor: actor) }
+    }
+}
+
+/// Rows of the same size with no hashing, no JSON and one integer index: SQLite's own limit.
+func plainInsert(path: String, bodies: [[UInt8]], batch: Int) -> Duration {
+    let db = try! Connection(path: path, mode: .readWriteCreate)
+    _ = try! db.scalarText("PRAGMA journal_mode = WAL")
+    try! db.execute("PRAGMA synchronous = FULL")
+    try! db.execute("CREATE TABLE rows (seq INTEGER PRIMARY KEY, stream_id INTEGER NOT NULL, body BLOB NOT NULL)")
+    let insert = try! db.prepare("INSERT INTO rows (seq, stream_id, body) VALUES (?1, ?2, ?3)")
+    return clock.measure {
+        var i = 0
+        while i < bodies.count {
+            try! db.execute("BEGIN IMMEDIATE")
+            for j in i..<min(i + batch, bodies.count) {
+                try! insert.execute([.integer(Int64(j + 1)), .integer(Int64(j % 2_000)), .blob(bodies[j])])
+            }
+            try! db.execute("COMMIT")
+            i += batch
+        }
+    }
+}
+
+func plainRead(path: String) -> (Duration, Int) {
+    let db = try! Connection(path: path, mode: .readOnly)
+    let select = try! db.prepare("SELECT seq, body FROM rows ORDER BY seq")
+    var bytes = 0
+    let d = clock.measure {
+        try! select.bind([])
+        while try! select.step() { bytes &+= select.blob(at: 1).count }
+    }
+    return (d, bytes)
+}
+
+struct Samples {
+    var values: [String: [Double]] = [:]
+    mutating func add(_ key: String, _ value: Double) { values[key, default: []].append(value) }
+    func median(_ key: String) -> Double { values[key].map { medianOf($0) } ?? 0 }
+}
+
+var samples = Samples()
+var sink = 0
+
+for _ in 0..<arguments.runs {
+    let dir = temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+
+    // Ledger: batched append, then full read and verify of what was written.
+    let store = try EventStore.create(at: dir.appendingPathComponent("ledger.sqlite").path)
+    samples.add("batched_append_events_per_s", rate(arguments.events, ledgerAppend(store, count: arguments.events, batch: arguments.batch)))
+    var bodies: [[UInt8]] = []
+    bodies.reserveCapacity(arguments.events)
+    let read = clock.measure {
+        try! store.read { e in bodies.append(e.canonicalBytes); return true }
+    }
+    samples.add("full_read_events_per_s", rate(arguments.events, read))
+    let verify = clock.measure {
+        let report = try! ChainVerifier(store: store).verify()
+        precondition(report.isIntact && report.rowsChecked == Int64(arguments.events))
+    }
+    samples.add("verify_events_per_s", rate(arguments.events, verify))
+
+    // Durable single-event appends, one transaction (and one fsync) each.
+    let singles = try EventStore.create(at: dir.appendingPathComponent("singles.sqlite").path)
+    samples.add("durable_single_appends_per_s", rate(arguments.singles, ledgerAppend(singles, count: arguments.singles, batch: 1)))
+
+    // The same rows through plain SQLite.
+    let plainPath = dir.appendingPathComponent("plain.sqlite").path
+    samples.add("plain_insert_rows_per_s", rate(bodies.count, plainInsert(path: plainPath, bodies: bodies, batch: arguments.batch)))
+    let (plainReadTime, bytes) = plainRead(path: plainPath)
+    sink &+= bytes
+    samples.add("plain_read_rows_per_s", rate(bodies.count, plainReadTime))
+    let singlesPlain = dir.appendingPathComponent("plain-singles.sqlite").path
+    samples.add("plain_single_commits_per_s", rate(arguments.singles, plainInsert(path: singlesPlain, bodies: Array(bodies.prefix(arguments.singles)), batch: 1)))
+    samples.add("mean_event_bytes", Double(bodies.reduce(0) { $0 + $1.count }) / Double(bodies.count))
+    samples.add("mean_payload_bytes", Double(try! store.events(EventQuery(limit: 1000)).reduce(0) {
+        $0 + JSONValue.object($1.envelope.payload).canonicalBytes.count
+    }) / 1000)
+}
+
+/// Verifies a ledger of `verifyEvents` events in a child process and reads that process's peak
+/// resident memory, so the figure is the verifier's alone.
+func verifyMemory() -> (events: Int, seconds: Double, peakMiB: Double)? {
+    let dir = temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let path = dir.appendingPathComponent("big.sqlite").path
+    let store = try! EventStore.create(at: path)
+    var options = EventStore.Options()
+    options.durability = .normal
+    _ = ledgerAppend(try! EventStore(openingAt: path, options: options), count: arguments.verifyEvents, batch: 10_000)
+    _ = store
+    let child = Process()
+    child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+    child.environment = ["ODA_BENCH_VERIFY": path]
+    let out = Pipe()
+    child.standardOutput = out
+    try! child.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    child.waitUntilExit()
+    guard let fields = String(data: data, encoding: .utf8)?.split(separator: " "), fields.count == 2,
+          let secondsValue = Double(fields[0]), let kib = Double(fields[1].trimmingCharacters(in: .whitespacesAndNewlines)) else { return nil }
+    return (arguments.verifyEvents, secondsValue, kib / 1024)
+}
+
+let memory = verifyMemory()
+
+func fmt(_ x: Double) -> JSONValue { .string(String(format: "%.0f", x)) }
+func ratio(_ a: Double, _ b: Double) -> JSONValue { .string(String(format: "%.2f", b > 0 ? a / b : 0)) }
+
+var result = JSONObject()
+result["runs"] = .integer(Int64(arguments.runs))
+result["events"] = .integer(Int64(arguments.events))
+result["batch_size"] = .integer(Int64(arguments.batch))
+result["durability"] = "synchronous=FULL, WAL"
+result["mean_event_bytes"] = fmt(samples.median("mean_event_bytes"))
+result["mean_payload_bytes"] = fmt(samples.median("mean_payload_bytes"))
+for key in samples.values.keys.sorted() where key.hasSuffix("_per_s") {
+    result[key] = fmt(samples.median(key))
+}
+var sampleLists = JSONObject()
+for key in samples.values.keys where key.hasSuffix("_per_s") {
+    sampleLists[key] = .array(samples.values[key]!.map { fmt($0) })
+}
+result["samples"] = .object(sampleLists)
+result["ratio_batched_append_to_plain_insert"] = ratio(samples.median("batched_append_events_per_s"), samples.median("plain_insert_rows_per_s"))
+result["ratio_full_read_to_plain_read"] = ratio(samples.median("full_read_events_per_s"), samples.median("plain_read_rows_per_s"))
+result["ratio_verify_to_plain_read"] = ratio(samples.median("verify_events_per_s"), samples.median("plain_read_rows_per_s"))
+result["ratio_single_appends_to_plain_commits"] = ratio(samples.median("durable_single_appends_per_s"), samples.median("plain_single_commits_per_s"))
+if let memory {
+    result["verify_large"] = [
+        "events": .integer(Int64(memory.events)),
+        "events_per_s": fmt(Double(memory.events) / memory.seconds),
+        "peak_rss_mib": .string(String(format: "%.1f", memory.peakMiB)),
+    ]
+}
+result["sink"] = .integer(Int64(sink & 1))
+print(JSONValue.object(result).canonicalString)
