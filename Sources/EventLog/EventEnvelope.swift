@@ -71,8 +71,38 @@ public struct EventEnvelope: Sendable, Hashable {
         return .object(o)
     }
 
-    /// The RFC 8785 bytes that are stored and hashed.
-    public var canonicalBytes: [UInt8] { jsonValue.canonicalBytes }
+    /// The RFC 8785 bytes that are stored and hashed: the same bytes as `jsonValue.canonicalBytes`,
+    /// written directly in the envelope's fixed member order because every append computes them.
+    public var canonicalBytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(640)
+        func key(_ name: StaticString, first: Bool = false) {
+            if !first { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+            out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        }
+        func string(_ value: String) { JSONValue.string(value).writeCanonical(into: &out) }
+        func integer(_ value: Int64) { JSONValue.integer(value).writeCanonical(into: &out) }
+        out.append(UInt8(ascii: "{"))
+        key("actor", first: true)
+        actor.jsonValue.writeCanonical(into: &out)
+        if let causationId { key("causationId"); string(causationId) }
+        if let correlationId { key("correlationId"); string(correlationId) }
+        if let idempotencyKey { key("idempotencyKey"); string(idempotencyKey) }
+        if let occurredAt { key("occurredAt"); string(occurredAt) }
+        key("payload")
+        JSONValue.object(payload).writeCanonical(into: &out)
+        key("prev"); string(prev.hex)
+        key("recordedAt"); string(recordedAt.rfc3339)
+        key("schemaVersion"); integer(schemaVersion)
+        key("seq"); integer(seq)
+        key("stream"); string(stream)
+        key("streamVersion"); integer(streamVersion)
+        key("type"); string(type)
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
 
     /// Decodes stored bytes. Throws when they are not an envelope in the ledger format, or not in
     /// canonical form (which would mean they were not written by the ledger).
@@ -84,7 +114,7 @@ public struct EventEnvelope: Sendable, Hashable {
             throw .notJSON(error.description)
         }
         try self.init(json: value)
-        guard jsonValue.canonicalBytes == bytes else {
+        guard value.canonicalBytes == bytes else {
             throw .invalidValue(pointer: "", reason: "is not in RFC 8785 canonical form")
         }
     }

@@ -27,6 +27,10 @@ final class Writer {
     private var streamIDs: [String: Int64] = [:]
     /// The Merkle tree's right edge as of the last commit; rebuilt when another process appended.
     private var frontier: MerkleFrontier?
+    /// Stream versions as of `cachedAtSeq`, valid only while nobody else has appended since.
+    private var streamVersions: [Int64: Int64] = [:]
+    private var cachedAtSeq: Int64 = -1
+    private static let streamVersionCacheLimit = 100_000
     var checkpointPolicy: CheckpointPolicy?
 
     init(connection: Connection, path: String) throws(StoreError) {
@@ -42,13 +46,15 @@ final class Writer {
     func append(_ events: [ProposedEvent], actor: Actor) throws(AppendError) -> [AppendOutcome] {
         var newStreamIDs: [String: Int64] = [:]
         var tree = MerkleFrontier()
+        var versions: [Int64: Int64] = [:]
         let outcomes: [AppendOutcome]
         do {
             outcomes = try connection.transaction(.immediate) { () throws(AppendError) -> [AppendOutcome] in
-                try appendInTransaction(events, actor: actor, newStreamIDs: &newStreamIDs, tree: &tree)
+                try appendInTransaction(events, actor: actor, newStreamIDs: &newStreamIDs, tree: &tree, versions: &versions)
             }
         } catch {
             frontier = nil
+            cachedAtSeq = -1
             switch error {
             case let .body(e): throw e
             case let .database(e): throw .store(StoreError(e, path: path))
@@ -56,6 +62,9 @@ final class Writer {
         }
         streamIDs.merge(newStreamIDs) { _, new in new }
         frontier = tree
+        if streamVersions.count + versions.count > Self.streamVersionCacheLimit { streamVersions.removeAll() }
+        streamVersions.merge(versions) { _, new in new }
+        cachedAtSeq = Int64(tree.size)
         return outcomes
     }
 
@@ -111,16 +120,18 @@ final class Writer {
     }
 
     private func appendInTransaction(
-        _ events: [ProposedEvent], actor: Actor, newStreamIDs: inout [String: Int64], tree: inout MerkleFrontier
+        _ events: [ProposedEvent], actor: Actor, newStreamIDs: inout [String: Int64], tree: inout MerkleFrontier,
+        versions: inout [Int64: Int64]
     ) throws(AppendError) -> [AppendOutcome] {
         do {
             let head = try LedgerHead.read(from: connection, path: path)
             tree = try currentFrontier(size: head.seq)
+            if head.seq != cachedAtSeq { streamVersions.removeAll() }
             let now = Timestamp.now()
             let recordedAt = head.recordedAt.map { max($0, now) } ?? now
+            let recordedAtText = recordedAt.rfc3339
             var seq = head.seq
             var prev = head.hash
-            var versions: [String: Int64] = [:]
             var keysInBatch: [String: Int] = [:]
             var outcomes: [AppendOutcome] = []
             outcomes.reserveCapacity(events.count)
@@ -152,7 +163,7 @@ final class Writer {
 
                 let streamID = try streamID(for: proposed.stream, newStreamIDs: &newStreamIDs)
                 let current: Int64
-                if let known = versions[proposed.stream] {
+                if let known = versions[streamID] ?? streamVersions[streamID] {
                     current = known
                 } else if newStreamIDs[proposed.stream] != nil {
                     current = 0
@@ -173,10 +184,10 @@ final class Writer {
                 let hash = hasher.hash(bytes)
                 try insert.execute([
                     .integer(seq), .integer(streamID), .integer(current + 1), .text(proposed.type),
-                    .text(recordedAt.rfc3339), proposed.idempotencyKey.sqlValue, .blob(hash.bytes), .blob(bytes),
+                    .text(recordedAtText), proposed.idempotencyKey.sqlValue, .blob(hash.bytes), .blob(bytes),
                 ])
                 try persist(tree.append(leafHash: MerkleHash.leaf(bytes, using: hasher), using: hasher))
-                versions[proposed.stream] = current + 1
+                versions[streamID] = current + 1
                 prev = hash
                 outcomes.append(AppendOutcome(event: RecordedEvent(envelope: envelope, hash: hash, canonicalBytes: bytes),
                                               wasAlreadyRecorded: false))

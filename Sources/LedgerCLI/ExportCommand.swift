@@ -15,8 +15,8 @@ enum ExportCommand: LedgerCommand {
     static func run(_ arguments: ParsedArguments, _ context: CommandContext) throws -> ExitCode {
         let store = try context.openStore(arguments, access: .readOnly)
         guard let out = arguments["out"] else {
-            try store.read { event in
-                context.console.printBytes(event.exportJSON.canonicalBytes)
+            try store.readStored { event in
+                context.console.printBytes(event.exportBytes)
                 return true
             }
             return .success
@@ -30,8 +30,8 @@ enum ExportCommand: LedgerCommand {
         var count = 0
         do {
             var buffer: [UInt8] = []
-            try store.read { event in
-                buffer.append(contentsOf: event.exportJSON.canonicalBytes)
+            try store.readStored { event in
+                buffer.append(contentsOf: event.exportBytes)
                 buffer.append(0x0A)
                 count += 1
                 if buffer.count >= 1 << 20 {

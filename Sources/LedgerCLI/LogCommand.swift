@@ -26,16 +26,19 @@ enum LogCommand: LedgerCommand {
         if format == "table" {
             console.print(TableRow.format(["seq", "recordedAt", "stream", "ver", "type", "actor", "hash"]))
         }
-        try store.read(query) { event in
-            if format == "jsonl" {
-                console.printBytes(event.exportJSON.canonicalBytes)
-            } else {
-                let e = event.envelope
-                console.print(TableRow.format([
-                    String(e.seq), e.recordedAt.rfc3339, e.stream, String(e.streamVersion), e.type, e.actor.id,
-                    String(event.hash.hex.prefix(16)),
-                ]))
+        if format == "jsonl" {
+            try store.readStored(query) { event in
+                console.printBytes(event.exportBytes)
+                return true
             }
+            return .success
+        }
+        try store.read(query) { event in
+            let e = event.envelope
+            console.print(TableRow.format([
+                String(e.seq), e.recordedAt.rfc3339, e.stream, String(e.streamVersion), e.type, e.actor.id,
+                String(event.hash.hex.prefix(16)),
+            ]))
             return true
         }
         return .success
