@@ -1,6 +1,6 @@
 import CanonicalJSON
 import Crypto
-import EventLog
+@testable import EventLog
 import SQLite
 import XCTest
 
@@ -106,6 +106,19 @@ final class AppendTests: XCTestCase {
         let next = try store.append([proposed("project:A")], actor: recorder)[0].event
         XCTAssertEqual(next.seq, before.seq + 1)
         XCTAssertEqual(next.envelope.prev, before.hash)
+    }
+
+    func testDurableByDefaultInWALModeAndNormalOnlyWhenAskedFor() throws {
+        let ledger = try TestLedger()
+        func pragma(_ store: EventStore, _ name: String) throws -> String? {
+            try store.writer!.withLock { try $0.connection.scalarText("PRAGMA \(name)") }
+        }
+        let store = try ledger.open()
+        XCTAssertEqual(try pragma(store, "journal_mode"), "wal")
+        XCTAssertEqual(try pragma(store, "synchronous"), "2", "FULL: every commit is synced before it is acknowledged")
+        var options = EventStore.Options()
+        options.durability = .normal
+        XCTAssertEqual(try pragma(try ledger.open(options: options), "synchronous"), "1")
     }
 
     func testReadOnlyStoreRefusesToAppend() throws {

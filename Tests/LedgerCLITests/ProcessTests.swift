@@ -1,0 +1,79 @@
+import CanonicalJSON
+import EventLog
+import Foundation
+import Synchronization
+import XCTest
+
+/// The real `oda-ledger` executable, as operators run it: several at once, and killed hard.
+final class ProcessTests: XCTestCase {
+    func testTwoProcessesAppendingAtOnceNeverProduceAGapDuplicateOrBrokenLink() throws {
+        let cli = try CLIHarness()
+        XCTAssertEqual(cli.run(["init", "--data", cli.data]).status, 0)
+        let files = try (0..<2).map { worker in
+            try cli.write("w\(worker).jsonl", eventLines(40, stream: { "project:w\(worker)-\($0 % 3)" }))
+        }
+        let data = cli.data
+        let group = DispatchGroup()
+        let failures = Mutex(0)
+        for worker in 0..<2 {
+            DispatchQueue.global().async(group: group) {
+                for _ in 0..<6 {
+                    let result = try? CLIHarness.runProcess(["append", "--data", data, files[worker]])
+                    if result?.status != 0 { failures.withLock { $0 += 1 } }
+                }
+            }
+        }
+        group.wait()
+        XCTAssertEqual(failures.withLock { $0 }, 0)
+        let store = try EventStore(openingAt: cli.data + "/ledger.sqlite", access: .readOnly)
+        XCTAssertEqual(try store.events(EventQuery()).map(\.seq), Array(1...480))
+        XCTAssertTrue(try ChainVerifier(store: store).verify().isIntact)
+        XCTAssertEqual(try store.version(of: "project:w0-0"), 6 * 14)
+    }
+
+    func testAcknowledgedAppendsSurviveKillDashNine() throws {
+        let cli = try CLIHarness()
+        XCTAssertEqual(cli.run(["init", "--data", cli.data]).status, 0)
+        let batch = try cli.write("batch.jsonl", eventLines(300))
+        var acknowledged: [(seq: Int64, hash: String)] = []
+        // Appends run back to back; one of them is killed at an arbitrary moment of its work.
+        for round in 0..<8 {
+            let (process, out, _) = try CLIHarness.launch(["append", "--data", cli.data, batch])
+            if round == 5 {
+                usleep(UInt32.random(in: 1_000...40_000))
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                continue
+            }
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationStatus, 0)
+            for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+                let value = try JSONValue.parse(String(line))
+                acknowledged.append((try XCTUnwrap(value["seq"]?.integerValue), try XCTUnwrap(value["hash"]?.stringValue)))
+            }
+        }
+        XCTAssertEqual(acknowledged.count, 7 * 300)
+        let store = try EventStore(openingAt: cli.data + "/ledger.sqlite", access: .readOnly)
+        let report = try ChainVerifier(store: store).verify()
+        XCTAssertTrue(report.isIntact, "\(report.findings)")
+        let total = try store.head().seq
+        XCTAssertTrue(total == 2_100 || total == 2_400, "the killed batch is all there or not at all: \(total)")
+        for (seq, hash) in acknowledged {
+            XCTAssertEqual(try store.event(at: seq)?.hash.hex, hash, "acknowledged seq \(seq) survived with its hash")
+        }
+    }
+
+    /// `oda-ledger log | head` must not die of SIGPIPE (exit 141) when head stops reading.
+    func testClosedPipeEndsQuietly() throws {
+        let cli = try CLIHarness()
+        XCTAssertEqual(cli.run(["init", "--data", cli.data]).status, 0)
+        XCTAssertEqual(cli.run(["append", "--data", cli.data], stdin: eventLines(2_000)).status, 0)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-c", "'\(CLIHarness.executable.path)' log --data '\(cli.data)' | head -n 1 > /dev/null; exit ${PIPESTATUS[0]}"]
+        try process.run()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0)
+    }
+}
