@@ -46,7 +46,7 @@ enum LogCommand: LedgerCommand {
 }
 
 enum TableRow {
-    static let widths = [8, 27, 28, 5, 28, 20, 16]
+    static let widths = [8, 27, 40, 5, 28, 20, 16]
 
     static func format(_ cells: [String]) -> String {
         zip(cells, widths).map { cell, width in
