@@ -43,11 +43,11 @@ final class CLIHarness {
         return products.appendingPathComponent("oda-ledger")
     }
 
-    /// Starts the real executable; the caller waits or kills it.
-    static func launch(_ arguments: [String], stdinFile: String? = nil) throws -> (Process, Pipe, Pipe) {
+    /// Starts the real executable (or, with `direct`, the program named first); the caller waits or kills it.
+    static func launch(_ arguments: [String], stdinFile: String? = nil, direct: Bool = false) throws -> (Process, Pipe, Pipe) {
         let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
+        process.executableURL = direct ? URL(fileURLWithPath: arguments[0]) : executable
+        process.arguments = direct ? Array(arguments.dropFirst()) : arguments
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -56,8 +56,8 @@ final class CLIHarness {
         return (process, out, err)
     }
 
-    static func runProcess(_ arguments: [String], stdinFile: String? = nil) throws -> CLIResult {
-        let (process, out, err) = try launch(arguments, stdinFile: stdinFile)
+    static func runProcess(_ arguments: [String], stdinFile: String? = nil, direct: Bool = false) throws -> CLIResult {
+        let (process, out, err) = try launch(arguments, stdinFile: stdinFile, direct: direct)
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()

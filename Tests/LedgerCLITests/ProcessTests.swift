@@ -64,6 +64,28 @@ final class ProcessTests: XCTestCase {
         }
     }
 
+    /// A ledger file the user may read but not write (here: owned by root, run as `nobody`).
+    func testReadOnlyFileGivesAClearErrorAndChangesNothing() throws {
+        guard geteuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/sbin/runuser") else {
+            throw XCTSkip("needs root and runuser to act as another user")
+        }
+        let cli = try CLIHarness()
+        XCTAssertEqual(cli.run(["init", "--data", cli.data]).status, 0)
+        XCTAssertEqual(cli.run(["append", "--data", cli.data], stdin: eventLines(3)).status, 0)
+        let input = try cli.write("more.jsonl", eventLines(2))
+        for path in [cli.directory.path, cli.data] { chmod(path, 0o755) }
+        for file in ["ledger.sqlite", "ledger.sqlite-wal", "ledger.sqlite-shm"] { chmod(cli.data + "/" + file, 0o644) }
+        chmod(input, 0o644)
+        let result = try CLIHarness.runProcess(["/usr/sbin/runuser", "-u", "nobody", "--", CLIHarness.executable.path,
+                                                "append", "--data", cli.data, input], direct: true)
+        XCTAssertEqual(result.status, 2)
+        XCTAssertTrue(result.stderr.contains("read-only"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("nothing was written"), result.stderr)
+        let store = try EventStore(openingAt: cli.data + "/ledger.sqlite", access: .readOnly)
+        XCTAssertEqual(try store.head().seq, 3)
+        XCTAssertTrue(try ChainVerifier(store: store).verify().isIntact)
+    }
+
     /// `oda-ledger log | head` must not die of SIGPIPE (exit 141) when head stops reading.
     func testClosedPipeEndsQuietly() throws {
         let cli = try CLIHarness()
