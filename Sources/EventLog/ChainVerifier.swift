@@ -32,7 +32,7 @@ public struct ChainVerifier {
             try rows.bind([])
             var done: Int64 = 0
             while try rows.step() {
-                chain.offer(row: StoredRow(rows))
+                chain.offer(row: rows)
                 done += 1
                 if let progress, done & 0xFFFF == 0 { progress(done, total) }
             }
@@ -49,27 +49,10 @@ public struct ChainVerifier {
     }
 }
 
-/// One row as stored, before anything about it is trusted.
-private struct StoredRow {
-    let position: Int64
-    let streamColumn: String?
-    let streamVersionColumn: Int64
-    let typeColumn: String
-    let recordedAtColumn: String
-    let idempotencyKeyColumn: String?
-    let hashColumn: [UInt8]
-    let body: [UInt8]
-
-    init(_ s: Statement) {
-        position = s.int64(at: 0)
-        streamColumn = s.optionalText(at: 1)
-        streamVersionColumn = s.int64(at: 2)
-        typeColumn = s.text(at: 3)
-        recordedAtColumn = s.text(at: 4)
-        idempotencyKeyColumn = s.optionalText(at: 5)
-        hashColumn = s.blob(at: 6)
-        body = s.blob(at: 7)
-    }
+/// The columns of the verification query, in order.
+private enum Column {
+    static let position: Int32 = 0, stream: Int32 = 1, streamVersion: Int32 = 2, type: Int32 = 3, recordedAt: Int32 = 4,
+               idempotencyKey: Int32 = 5, hash: Int32 = 6, body: Int32 = 7
 }
 
 /// What the chain needs of an event: where it claims to be and what it links to.
@@ -141,61 +124,79 @@ private struct ChainWalk {
         return LedgerHead(seq: last.seq, hash: last.hash, recordedAt: last.recordedAt)
     }
 
-    mutating func offer(row: StoredRow) {
-        let computed = hasher.hash(row.body)
-        let recorded = (try? SHA256Digest(bytes: row.hashColumn)) ?? computed
-        if row.hashColumn.count != SHA256Digest.byteCount {
-            findings.add(row.position, .columnMismatch, "the hash column holds \(row.hashColumn.count) bytes, not 32")
-        }
-        guard let header = EnvelopeScanner.scan(row.body) else {
-            // The one-pass scanner refuses; the full decoder says why.
-            let reason: String
-            do {
-                _ = try EventEnvelope(canonicalBytes: row.body)
-                reason = "they are not a canonical ledger envelope"
-            } catch {
-                reason = "\(error)"
+    /// Checks the row the statement is on. The body is read in place (no copy) and the checks
+    /// allocate only for findings, so millions of rows cost little more than hashing them.
+    mutating func offer(row: Statement) {
+        let position = row.int64(at: Column.position)
+        let hashColumn = row.blob(at: Column.hash)
+        let entry: ChainEntry = row.withUnsafeBytes(at: Column.body) { raw in
+            let body = raw.bindMemory(to: UInt8.self)
+            let computed = hasher.hash(body)
+            let recorded = (try? SHA256Digest(bytes: hashColumn)) ?? computed
+            if hashColumn.count != SHA256Digest.byteCount {
+                findings.add(position, .columnMismatch, "the hash column holds \(hashColumn.count) bytes, not 32")
             }
-            findings.add(row.position, .modified, "the stored bytes at storage position \(row.position) are not a ledger envelope: \(reason)")
-            offer(ChainEntry(seq: row.position, position: row.position, hash: recorded, prev: nil, recordedAt: nil))
-            return
+            guard let header = EnvelopeScanner.scan(body) else {
+                // The one-pass scanner refuses; the full decoder says why.
+                let reason: String
+                do {
+                    _ = try EventEnvelope(canonicalBytes: Array(body))
+                    reason = "they are not a canonical ledger envelope"
+                } catch {
+                    reason = "\(error)"
+                }
+                findings.add(position, .modified, "the stored bytes at storage position \(position) are not a ledger envelope: \(reason)")
+                return ChainEntry(seq: position, position: position, hash: recorded, prev: nil, recordedAt: nil)
+            }
+            if computed != recorded {
+                // The bytes are not what was recorded; comparing columns with them would only repeat that.
+                findings.add(header.seq, .modified, "the stored bytes hash to \(computed.hex), but \(recorded.hex) was recorded")
+            } else {
+                checkColumns(row, body: body, header: header)
+            }
+            let offset = position - header.seq
+            if offset != previousOffset {
+                displacedRows.append((header.seq, position))
+                previousOffset = offset
+            }
+            return ChainEntry(seq: header.seq, position: position, hash: recorded,
+                              prev: Self.digest(hex: UnsafeBufferPointer(rebasing: body[header.prev])),
+                              recordedAt: Timestamp(canonicalBytes: UnsafeBufferPointer(rebasing: body[header.recordedAt])))
         }
-        let seq = header.seq
-        if computed != recorded {
-            // The bytes are not what was recorded; comparing columns with them would only repeat that.
-            findings.add(seq, .modified, "the stored bytes hash to \(computed.hex), but \(recorded.hex) was recorded")
-        } else {
-            checkColumns(row, against: header)
-        }
-        let offset = row.position - seq
-        if offset != previousOffset {
-            displacedRows.append((seq, row.position))
-            previousOffset = offset
-        }
-        let prev = Hex.decode(String(decoding: row.body[header.prev], as: UTF8.self)).flatMap { try? SHA256Digest(bytes: $0) }
-        let recordedAt = Timestamp(canonical: String(decoding: row.body[header.recordedAt], as: UTF8.self))
-        offer(ChainEntry(seq: seq, position: row.position, hash: recorded, prev: prev, recordedAt: recordedAt))
+        offer(entry)
     }
 
-    private mutating func checkColumns(_ row: StoredRow, against header: EnvelopeScanner.Header) {
-        func text(_ range: Range<Int>) -> String { String(decoding: row.body[range], as: UTF8.self) }
-        func same(_ column: String?, _ range: Range<Int>?) -> Bool {
-            guard let column, let range else { return column == nil && range == nil }
-            return column.utf8.elementsEqual(row.body[range])
+    private static func digest(hex: UnsafeBufferPointer<UInt8>) -> SHA256Digest? {
+        guard hex.count == 64 else { return nil }
+        var bytes = [UInt8](repeating: 0, count: 32)
+        for k in 0..<32 {
+            bytes[k] = Self.nibble(hex[2 * k]) << 4 | Self.nibble(hex[2 * k + 1])
+        }
+        return try? SHA256Digest(bytes: bytes)
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8 { c <= 0x39 ? c &- 0x30 : c &- 0x61 &+ 10 }
+
+    private mutating func checkColumns(_ row: Statement, body: UnsafeBufferPointer<UInt8>, header: EnvelopeScanner.Header) {
+        func text(_ range: Range<Int>) -> String { String(decoding: body[range], as: UTF8.self) }
+        func same(_ column: Int32, _ range: Range<Int>?) -> Bool {
+            guard !row.isNull(at: column), let range else { return row.isNull(at: column) && range == nil }
+            return row.withUnsafeBytes(at: column) { $0.elementsEqual(body[range]) }
         }
         var wrong: [String] = []
-        if !same(row.streamColumn, header.stream) {
-            wrong.append("stream (\(row.streamColumn ?? "no stream row") ≠ \(text(header.stream)))")
+        if !same(Column.stream, header.stream) {
+            wrong.append("stream (\(row.optionalText(at: Column.stream) ?? "no stream row") ≠ \(text(header.stream)))")
         }
-        if row.streamVersionColumn != header.streamVersion {
-            wrong.append("stream_version (\(row.streamVersionColumn) ≠ \(header.streamVersion))")
+        let streamVersion = row.int64(at: Column.streamVersion)
+        if streamVersion != header.streamVersion {
+            wrong.append("stream_version (\(streamVersion) ≠ \(header.streamVersion))")
         }
-        if !same(row.typeColumn, header.type) { wrong.append("type (\(row.typeColumn) ≠ \(text(header.type)))") }
-        if !same(row.recordedAtColumn, header.recordedAt) {
-            wrong.append("recorded_at (\(row.recordedAtColumn) ≠ \(text(header.recordedAt)))")
+        if !same(Column.type, header.type) { wrong.append("type (\(row.text(at: Column.type)) ≠ \(text(header.type)))") }
+        if !same(Column.recordedAt, header.recordedAt) {
+            wrong.append("recorded_at (\(row.text(at: Column.recordedAt)) ≠ \(text(header.recordedAt)))")
         }
-        if !same(row.idempotencyKeyColumn, header.idempotencyKey) {
-            wrong.append("idempotency_key (\(row.idempotencyKeyColumn ?? "null") ≠ \(header.idempotencyKey.map(text) ?? "null"))")
+        if !same(Column.idempotencyKey, header.idempotencyKey) {
+            wrong.append("idempotency_key (\(row.optionalText(at: Column.idempotencyKey) ?? "null") ≠ \(header.idempotencyKey.map(text) ?? "null"))")
         }
         if !wrong.isEmpty {
             findings.add(header.seq, .columnMismatch, "index columns disagree with the stored bytes: " + wrong.joined(separator: ", "))

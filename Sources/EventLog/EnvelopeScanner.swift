@@ -24,10 +24,12 @@ struct EnvelopeScanner {
 
     /// Scans `bytes`; nil when they are not a canonical ledger envelope.
     static func scan(_ bytes: [UInt8]) -> Header? {
-        bytes.withUnsafeBufferPointer { buffer in
-            var scanner = Cursor(buffer)
-            return scanner.envelope()
-        }
+        bytes.withUnsafeBufferPointer { scan($0) }
+    }
+
+    static func scan(_ buffer: UnsafeBufferPointer<UInt8>) -> Header? {
+        var scanner = Cursor(buffer)
+        return scanner.envelope()
     }
 }
 

@@ -53,6 +53,19 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         self = parsed
     }
 
+    /// Reads the canonical spelling straight from bytes (verification does this for every event).
+    init?(canonicalBytes utf8: UnsafeBufferPointer<UInt8>) {
+        guard Timestamp.isCanonical(utf8) else { return nil }
+        func number(_ k: Int, _ width: Int) -> Int64 {
+            var v: Int64 = 0
+            for j in k..<(k + width) { v = v * 10 + Int64(utf8[j] - 0x30) }
+            return v
+        }
+        let days = CivilDate.daysSinceEpoch(year: number(0, 4), month: number(5, 2), day: number(8, 2))
+        let seconds = days * 86_400 + number(11, 2) * 3600 + number(14, 2) * 60 + number(17, 2)
+        self.init(microsecondsSinceEpoch: seconds * 1_000_000 + number(20, 6))
+    }
+
     /// Whether `utf8` is exactly `YYYY-MM-DDTHH:MM:SS.ffffffZ` naming a real instant: the one
     /// spelling `rfc3339` produces. Checked byte by byte, without allocating.
     public static func isCanonical<Bytes: Collection>(_ utf8: Bytes) -> Bool where Bytes.Element == UInt8, Bytes.Index == Int {

@@ -132,6 +132,17 @@ public final class Statement {
         return Array(UnsafeRawBufferPointer(start: pointer, count: count))
     }
 
+    /// Lends the column's bytes (a blob, or a text's UTF-8) without copying them. The buffer is
+    /// valid only inside `body` and only until the statement steps or resets: hot loops such as
+    /// verification hash and scan millions of rows this way without allocating.
+    public func withUnsafeBytes<R>(at column: Int32, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        let pointer = sqlite3_column_type(handle, column) == SQLITE_TEXT
+            ? UnsafeRawPointer(sqlite3_column_text(handle, column))
+            : sqlite3_column_blob(handle, column)
+        let count = Int(sqlite3_column_bytes(handle, column))
+        return try body(UnsafeRawBufferPointer(start: count > 0 ? pointer : nil, count: count))
+    }
+
     public func value(at column: Int32) -> SQLValue {
         switch sqlite3_column_type(handle, column) {
         case SQLITE_INTEGER: return .integer(int64(at: column))
