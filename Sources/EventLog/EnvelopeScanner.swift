@@ -211,7 +211,13 @@ private struct Cursor {
         i += 1
         let start = i
         while i < b.count {
-            let c = b[i]
+            // Most bytes are printable ASCII that needs no escape: one range test and two compares.
+            var c = b[i]
+            while c &- 0x20 < 0x60, c != UInt8(ascii: "\""), c != UInt8(ascii: "\\") {
+                i += 1
+                guard i < b.count else { return nil }
+                c = b[i]
+            }
             if c == UInt8(ascii: "\"") {
                 defer { i += 1 }
                 return start..<i
