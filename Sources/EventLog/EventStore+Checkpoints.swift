@@ -10,8 +10,13 @@ extension EventStore {
     }
 
     /// Signs a checkpoint of the ledger as it stands (or returns the one already stored for this
-    /// size) and keeps it in the ledger.
+    /// size, with its cosignatures) and keeps it in the ledger.
     public func checkpoint(signer: NoteSignerKey) throws -> StoredCheckpoint {
+        let signed = try signCheckpoint(signer: signer)
+        return try storedCheckpoint(size: signed.size) ?? signed
+    }
+
+    private func signCheckpoint(signer: NoteSignerKey) throws -> StoredCheckpoint {
         guard let writer else { throw StoreError.readOnly(path: path) }
         guard signer.name == (try origin()) else {
             throw StoreError.notALedger(path: path, reason: "the signing key is named \(signer.name), but this ledger's origin is \(try origin())")
@@ -56,6 +61,19 @@ extension EventStore {
             defer { statement.reset() }
             guard try statement.step() else { return nil }
             return try withCosignatures(StoredCheckpoint(row: statement), connection)
+        }
+    }
+
+    /// Every stored checkpoint, smallest first, each with its cosignatures.
+    public func storedCheckpoints() throws -> [StoredCheckpoint] {
+        try withSnapshot { connection in
+            let statement = try connection.prepare("SELECT size, root, note, recorded_at FROM checkpoints ORDER BY size")
+            try statement.bind([])
+            var result: [StoredCheckpoint] = []
+            while try statement.step() {
+                result.append(try StoredCheckpoint(row: statement))
+            }
+            return try result.map { try withCosignatures($0, connection) }
         }
     }
 

@@ -28,7 +28,7 @@ enum AppendCommand: LedgerCommand {
         let input = try readInput(source, context)
         let events = try parseLines(input, source: source == "-" ? "standard input" : source)
         guard !events.isEmpty else { throw CommandFailure("\(source == "-" ? "standard input" : source) holds no events") }
-        let store = try context.openStore(arguments, access: .readWrite)
+        let store = try context.openStoreForAppending(arguments)
         let outcomes = try store.append(events, actor: actor)
         for outcome in outcomes {
             var line = JSONObject()

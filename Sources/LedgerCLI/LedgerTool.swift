@@ -59,7 +59,9 @@ let dataOption = CommandSpec.Option(
 public enum LedgerTool {
     static let commands: [CommandEntry] = [
         CommandEntry(InitCommand.self), CommandEntry(AppendCommand.self), CommandEntry(LogCommand.self),
-        CommandEntry(VerifyCommand.self), CommandEntry(ExportCommand.self),
+        CommandEntry(VerifyCommand.self), CommandEntry(ExportCommand.self), CommandEntry(CheckpointCommand.self),
+        CommandEntry(ProveCommand.self), CommandEntry(CosignCommand.self), CommandEntry(KeygenCommand.self),
+        CommandEntry(RotateKeyCommand.self),
     ]
 
     static var overview: String {
