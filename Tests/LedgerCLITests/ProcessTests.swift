@@ -73,7 +73,10 @@ final class ProcessTests: XCTestCase {
         XCTAssertEqual(cli.run(["init", "--data", cli.data]).status, 0)
         XCTAssertEqual(cli.run(["append", "--data", cli.data], stdin: eventLines(3)).status, 0)
         let input = try cli.write("more.jsonl", eventLines(2))
+        // Without automatic checkpoints the append needs no key, so the file's permissions decide.
+        try "checkpoint.every_events = 0\ncheckpoint.every_minutes = 0\n".write(toFile: cli.data + "/ledger.conf", atomically: true, encoding: .utf8)
         for path in [cli.directory.path, cli.data] { chmod(path, 0o755) }
+        chmod(cli.data + "/ledger.conf", 0o644)
         for file in ["ledger.sqlite", "ledger.sqlite-wal", "ledger.sqlite-shm"] { chmod(cli.data + "/" + file, 0o644) }
         chmod(input, 0o644)
         let result = try CLIHarness.runProcess(["/usr/sbin/runuser", "-u", "nobody", "--", CLIHarness.executable.path,
