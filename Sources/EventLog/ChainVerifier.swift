@@ -32,7 +32,10 @@ public struct ChainVerifier {
         let checkers = try (0..<threads).map { _ in try RowChecker(path: store.path) }
         for checker in checkers { try checker.begin() }
         defer { for checker in checkers { checker.end() } }
-        return try store.withSnapshot { connection in
+        // Rows are only ever added and every range stops at `last`, so the checkers read the same
+        // rows even if appends go on meanwhile.
+        let connection = checkers[0].connection
+        do {
             var chain = ChainWalk()
             let total = try connection.scalarInt64("SELECT count(*) FROM events") ?? 0
             let first = try connection.scalarInt64("SELECT min(seq) FROM events") ?? 1
@@ -61,6 +64,8 @@ public struct ChainVerifier {
             }.map(\.element)
             return VerificationReport(rowsChecked: done, head: chain.head, findings: findings,
                                       totalFindings: chain.findings.total)
+        } catch let error as SQLiteError {
+            throw StoreError(error, path: store.path)
         }
     }
 
