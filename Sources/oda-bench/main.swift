@@ -3,6 +3,7 @@ import Crypto
 import EventLog
 import Foundation
 import SQLite
+import Transparency
 
 // oda-bench: release-built measurements of the ledger core, printed as one JSON object.
 //
@@ -11,6 +12,10 @@ import SQLite
 // size with the same durability; the ledger's figures are also given as a ratio to them.
 //
 //   swift run -c release oda-bench [--runs N] [--events N] [--verify-events N]
+//
+// Also measured, on the large ledger: signing a checkpoint (tree edge read back from the file),
+// inclusion and consistency proofs (mean time and size), and the Merkle tree's share of the
+// append path.
 
 struct Arguments {
     var runs = 3
@@ -170,6 +175,20 @@ for _ in 0..<arguments.runs {
     }
     samples.add("verify_events_per_s", rate(arguments.events, verify))
 
+    // The Merkle tree's share of the append path: leaf hashes and frontier updates for every
+    // event (the stored nodes add one 48-byte row per 16 events on top).
+    let treeHasher = try SHA256Hasher()
+    var frontier = MerkleFrontier()
+    var persisted = 0
+    let treeWork = clock.measure {
+        for body in bodies {
+            persisted += frontier.append(leafHash: MerkleHash.leaf(body, using: treeHasher), using: treeHasher).count { $0.id.level >= 4 }
+        }
+    }
+    sink &+= persisted
+    samples.add("tree_work_share_of_append_percent",
+                100 * seconds(treeWork) / (Double(arguments.events) / samples.values["batched_append_events_per_s"]!.last!))
+
     // Durable single-event appends, one transaction (and one fsync) each.
     let singles = try EventStore.create(at: dir.appendingPathComponent("singles.sqlite").path)
     samples.add("durable_single_appends_per_s", rate(arguments.singles, ledgerAppend(singles, count: arguments.singles, batch: 1)))
@@ -188,6 +207,8 @@ for _ in 0..<arguments.runs {
     }) / 1000)
 }
 
+nonisolated(unsafe) var proofFigures: JSONObject = [:]
+
 /// Verifies a ledger of `verifyEvents` events in a child process and reads that process's peak
 /// resident memory, so the figure is the verifier's alone.
 func verifyMemory() -> (events: Int, seconds: Double, peakMiB: Double)? {
@@ -197,8 +218,33 @@ func verifyMemory() -> (events: Int, seconds: Double, peakMiB: Double)? {
     let store = try! EventStore.create(at: path)
     var options = EventStore.Options()
     options.durability = .normal
-    _ = ledgerAppend(try! EventStore(openingAt: path, options: options), count: arguments.verifyEvents, batch: 10_000)
+    let big = try! EventStore(openingAt: path, options: options)
+    _ = ledgerAppend(big, count: arguments.verifyEvents, batch: 10_000)
     _ = store
+    // Checkpoint, inclusion and consistency proofs at this size, on a store opened afresh so the
+    // tree's right edge is read back from the file rather than found in memory.
+    let fresh = try! EventStore(openingAt: path)
+    let signer = try! NoteSignerKey(name: try! fresh.origin(), privateKey: try! Ed25519PrivateKey.generate())
+    let checkpointTime = clock.measure { _ = try! fresh.checkpoint(signer: signer) }
+    let n = Int64(arguments.verifyEvents)
+    var generator = SystemRandomNumberGenerator()
+    let seqs = (0..<1_000).map { _ in Int64.random(in: 1...n, using: &generator) }
+    var proofBytes = 0
+    let inclusionTime = clock.measure {
+        for seq in seqs { proofBytes += try! fresh.inclusionProof(seq: seq, treeSize: n).count * 32 }
+    }
+    let olds = (0..<200).map { _ in Int64.random(in: 1...n, using: &generator) }
+    var consistencyBytes = 0
+    let consistencyTime = clock.measure {
+        for old in olds { consistencyBytes += try! fresh.consistencyProof(from: old, to: n).count * 32 }
+    }
+    proofFigures = [
+        "checkpoint_seconds": .string(String(format: "%.4f", seconds(checkpointTime))),
+        "inclusion_proof_ms": .string(String(format: "%.3f", seconds(inclusionTime) * 1000 / Double(seqs.count))),
+        "inclusion_proof_bytes": .integer(Int64(proofBytes / seqs.count)),
+        "consistency_proof_ms": .string(String(format: "%.3f", seconds(consistencyTime) * 1000 / Double(olds.count))),
+        "consistency_proof_bytes": .integer(Int64(consistencyBytes / olds.count)),
+    ]
     let child = Process()
     child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
     child.environment = ["ODA_BENCH_VERIFY": path]
@@ -227,6 +273,7 @@ result["mean_payload_bytes"] = fmt(samples.median("mean_payload_bytes"))
 for key in samples.values.keys.sorted() where key.hasSuffix("_per_s") {
     result[key] = fmt(samples.median(key))
 }
+result["tree_work_share_of_append_percent"] = .string(String(format: "%.1f", samples.median("tree_work_share_of_append_percent")))
 var sampleLists = JSONObject()
 for key in samples.values.keys where key.hasSuffix("_per_s") {
     sampleLists[key] = .array(samples.values[key]!.map { fmt($0) })
@@ -242,6 +289,7 @@ if let memory {
         "events_per_s": fmt(Double(memory.events) / memory.seconds),
         "peak_rss_mib": .string(String(format: "%.1f", memory.peakMiB)),
     ]
+    result["proofs_at_large_size"] = .object(proofFigures)
 }
 result["sink"] = .integer(Int64(sink & 1))
 print(JSONValue.object(result).canonicalString)
