@@ -26,7 +26,8 @@ let package = Package(
         .target(name: "CanonicalJSON"),
         .target(name: "Transparency", dependencies: ["Crypto"]),
         .target(name: "EventLog", dependencies: ["SQLite", "Crypto", "CanonicalJSON", "Transparency"]),
-        .target(name: "LedgerCLI", dependencies: ["EventLog", "Crypto", "CanonicalJSON", "Transparency"]),
+        .target(name: "ODA", dependencies: ["EventLog", "CanonicalJSON"]),
+        .target(name: "LedgerCLI", dependencies: ["EventLog", "ODA", "Crypto", "CanonicalJSON", "Transparency"]),
         .executableTarget(name: "oda-ledger", dependencies: ["LedgerCLI"]),
         .executableTarget(
             name: "oda-bench",
@@ -37,6 +38,7 @@ let package = Package(
         .testTarget(name: "CanonicalJSONTests", dependencies: ["CanonicalJSON"]),
         .testTarget(name: "TransparencyTests", dependencies: ["Transparency", "Crypto"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "SQLite", "Crypto", "CanonicalJSON"]),
+        .testTarget(name: "ODATests", dependencies: ["ODA", "EventLog", "CanonicalJSON"]),
         .testTarget(name: "LedgerCLITests", dependencies: ["LedgerCLI", "EventLog", "CanonicalJSON"]),
     ],
     swiftLanguageModes: [.v6]

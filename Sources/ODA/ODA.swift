@@ -1,0 +1,1 @@
+// The ODA module: Lao PDR's ODA portfolio as events (issue 3).
