@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job on the embedded default, in one command: build oda-ledger, create a ledger (one
 # SQLite file and a signing key) in ./oda-data, record the bundled sample of Lao ODA records,
-# show them, verify the chain, and export it for independent checking. Safe to run again: the
-# sample carries idempotency keys, so a second run records nothing twice.
+# show them, verify the chain, sign a checkpoint as an auditor would keep it, prove one event's
+# inclusion, and check the export and the proof with the independent Python verifier. Safe to
+# run again: the sample carries idempotency keys, so a second run records nothing twice.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data="${ODA_LEDGER_DATA:-./oda-data}"
@@ -15,10 +16,18 @@ echo "== recording the sample (Tests/Fixtures/sample/lao-oda-sample.jsonl)"
 "$bin" append --data "$data" --actor user:quickstart Tests/Fixtures/sample/lao-oda-sample.jsonl
 echo "== the ledger"
 "$bin" log --data "$data" --format table
-echo "== verification"
-"$bin" verify --data "$data"
+echo "== a signed checkpoint, as an auditor keeps it ($data/checkpoint.note)"
+"$bin" checkpoint --data "$data" --out "$data/checkpoint.note"
+cat "$data/checkpoint.note"
+echo "== verification: the chain, and that the ledger extends the checkpoint"
+"$bin" verify --data "$data" --checkpoint "$data/checkpoint.note"
+echo "== proof that seq 2 is in the checkpointed tree ($data/proof-seq-2.json)"
+"$bin" prove --data "$data" --seq 2 --checkpoint "$data/checkpoint.note" --out "$data/proof-seq-2.json"
 "$bin" export --data "$data" --out "$data/export.jsonl"
-if [ -f Tools/verify_ledger.py ] && python3 -c 'import cryptography' 2>/dev/null; then
-  echo "== independent check of the export (Tools/verify_ledger.py)"
-  python3 Tools/verify_ledger.py export "$data/export.jsonl"
+if python3 -c 'import cryptography' 2>/dev/null; then
+  echo "== independent check with Tools/verify_ledger.py (no code shared with the Swift side)"
+  python3 Tools/verify_ledger.py export "$data/export.jsonl" --checkpoint "$data/checkpoint.note" --key "$data/signing-key.vkey"
+  python3 Tools/verify_ledger.py bundle "$data/proof-seq-2.json" --key "$data/signing-key.vkey"
+else
+  echo "(install Python's cryptography package to run the independent check: pip install cryptography)"
 fi

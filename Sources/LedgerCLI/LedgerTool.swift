@@ -4,7 +4,7 @@ import Foundation
 /// Exit codes, documented in the README.
 public enum ExitCode: Int32, Sendable {
     case success = 0
-    /// `verify` found an integrity problem.
+    /// An integrity finding: `verify` found tampering, or `prove`/`cosign` met a checkpoint the ledger does not extend.
     case integrityFinding = 1
     /// A usage mistake, invalid input, a refused append, or an I/O error.
     case failure = 2
@@ -74,7 +74,7 @@ public enum LedgerTool {
             lines.append("  " + name + String(repeating: " ", count: max(2, 12 - name.count)) + command.spec.abstract)
         }
         lines += ["", "Run `oda-ledger <command> --help` for a command's options.",
-                  "Exit codes: 0 success, 1 integrity finding (verify), 2 usage, input or I/O error."]
+                  "Exit codes: 0 success, 1 integrity finding (verify, prove, cosign), 2 usage, input or I/O error."]
         return lines.joined(separator: "\n") + "\n"
     }
 
