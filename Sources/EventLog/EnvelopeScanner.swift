@@ -211,13 +211,17 @@ private struct Cursor {
         i += 1
         let start = i
         while i < b.count {
-            // Most bytes are printable ASCII that needs no escape: one range test and two compares.
-            var c = b[i]
+            // Most bytes are printable ASCII that needs no escape: one range test and two compares,
+            // on locals the optimiser keeps in registers.
+            var j = i
+            let end = b.count
+            var c = b[j]
             while c &- 0x20 < 0x60, c != UInt8(ascii: "\""), c != UInt8(ascii: "\\") {
-                i += 1
-                guard i < b.count else { return nil }
-                c = b[i]
+                j += 1
+                guard j < end else { return nil }
+                c = b[j]
             }
+            i = j
             if c == UInt8(ascii: "\"") {
                 defer { i += 1 }
                 return start..<i
