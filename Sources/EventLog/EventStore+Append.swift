@@ -97,13 +97,7 @@ final class Writer {
     }
 
     func storedCheckpoint(size: Int64?) throws -> StoredCheckpoint? {
-        let statement = size == nil
-            ? try connection.cached("SELECT size, root, note, recorded_at FROM checkpoints ORDER BY size DESC LIMIT 1")
-            : try connection.cached("SELECT size, root, note, recorded_at FROM checkpoints WHERE size = ?1")
-        try statement.bind(size.map { [.integer($0)] } ?? [])
-        defer { statement.reset() }
-        guard try statement.step() else { return nil }
-        return try StoredCheckpoint(row: statement)
+        try StoredCheckpoint.read(size: size, from: connection)
     }
 
     /// Whether the policy asks for a checkpoint now.
@@ -198,12 +192,8 @@ final class Writer {
             return outcomes
         } catch let error as AppendError {
             throw error
-        } catch let error as StoreError {
-            throw .store(error)
-        } catch let error as SQLiteError {
-            throw .store(StoreError(error, path: path))
         } catch {
-            throw .store(.database(SQLiteError(code: 1, message: "\(error)")))
+            throw .store(StoreError.wrapping(error, path: path))
         }
     }
 
@@ -226,12 +216,8 @@ final class Writer {
             defer { statement.reset() }
             guard try statement.step() else { return nil }
             return try EventRow.decode(statement, checkCanonical: false)
-        } catch let error as StoreError {
-            throw error
-        } catch let error as SQLiteError {
-            throw StoreError(error, path: path)
         } catch {
-            throw .database(SQLiteError(code: 1, message: "\(error)"))
+            throw StoreError.wrapping(error, path: path)
         }
     }
 }

@@ -40,15 +40,7 @@ extension EventStore {
     /// The most recent stored checkpoint, or the one of `size`.
     public func storedCheckpoint(size: Int64? = nil) throws -> StoredCheckpoint? {
         try withSnapshot { connection in
-            let statement = size == nil
-                ? try connection.cached("SELECT size, root, note, recorded_at FROM checkpoints ORDER BY size DESC LIMIT 1")
-                : try connection.cached("SELECT size, root, note, recorded_at FROM checkpoints WHERE size = ?1")
-            try statement.bind(size.map { [.integer($0)] } ?? [])
-            defer { statement.reset() }
-            guard try statement.step() else { return nil }
-            var checkpoint = try StoredCheckpoint(row: statement)
-            checkpoint = try withCosignatures(checkpoint, connection)
-            return checkpoint
+            try StoredCheckpoint.read(size: size, from: connection).map { try withCosignatures($0, connection) }
         }
     }
 

@@ -93,12 +93,8 @@ public final class EventStore: Sendable {
                 readers.append(Guarded(connection))
             }
             self.readers = readers
-        } catch let error as StoreError {
-            throw error
-        } catch let error as SQLiteError {
-            throw StoreError(error, path: path)
         } catch {
-            throw .database(SQLiteError(code: 1, message: "\(error)"))
+            throw StoreError.wrapping(error, path: path)
         }
     }
 
@@ -153,10 +149,8 @@ public final class EventStore: Sendable {
     func storeSnapshot<R>(_ body: (Connection) throws -> R) throws(StoreError) -> R {
         do {
             return try withSnapshot(body)
-        } catch let error as StoreError {
-            throw error
         } catch {
-            throw .database(SQLiteError(code: 1, message: "\(error)"))
+            throw StoreError.wrapping(error, path: path)
         }
     }
 
@@ -202,12 +196,8 @@ public struct LedgerHead: Sendable, Equatable {
                 throw StoreError.corruptEvent(seq: seq, reason: "its hash or recorded_at column is malformed")
             }
             return LedgerHead(seq: seq, hash: hash, recordedAt: recordedAt)
-        } catch let error as StoreError {
-            throw error
-        } catch let error as SQLiteError {
-            throw StoreError(error, path: path)
         } catch {
-            throw .database(SQLiteError(code: 1, message: "\(error)"))
+            throw StoreError.wrapping(error, path: path)
         }
     }
 }

@@ -37,12 +37,8 @@ struct LedgerMerkleSource: MerkleNodeSource {
             let left = MerkleNodeID(level: node.level - 1, index: node.index * 2)
             let right = MerkleNodeID(level: node.level - 1, index: node.index * 2 + 1)
             return MerkleHash.node(try hash(of: left), try hash(of: right), using: hasher)
-        } catch let error as StoreError {
-            throw error
-        } catch let error as SQLiteError {
-            throw StoreError(error, path: path)
         } catch {
-            throw .database(SQLiteError(code: 1, message: "\(error)"))
+            throw StoreError.wrapping(error, path: path)
         }
     }
 

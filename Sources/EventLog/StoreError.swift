@@ -27,6 +27,16 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Any failure met while working on the file at `path`, as a `StoreError`: store errors pass
+    /// through, SQLite's are classified (full disk, read-only, busy …), anything else is wrapped.
+    static func wrapping(_ error: any Error, path: String) -> StoreError {
+        switch error {
+        case let error as StoreError: return error
+        case let error as SQLiteError: return StoreError(error, path: path)
+        default: return .database(SQLiteError(code: 1, message: "\(error)"))
+        }
+    }
+
     public var description: String {
         switch self {
         case let .alreadyExists(path):

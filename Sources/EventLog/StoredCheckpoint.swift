@@ -18,6 +18,17 @@ public struct StoredCheckpoint: Sendable, Equatable {
         self.recordedAt = recordedAt
     }
 
+    /// The most recent checkpoint stored in the file (or the one of `size`), without cosignatures.
+    static func read(size: Int64?, from connection: Connection) throws -> StoredCheckpoint? {
+        let statement = size == nil
+            ? try connection.cached("SELECT size, root, note, recorded_at FROM checkpoints ORDER BY size DESC LIMIT 1")
+            : try connection.cached("SELECT size, root, note, recorded_at FROM checkpoints WHERE size = ?1")
+        try statement.bind(size.map { [.integer($0)] } ?? [])
+        defer { statement.reset() }
+        guard try statement.step() else { return nil }
+        return try StoredCheckpoint(row: statement)
+    }
+
     /// From a `size, root, note, recorded_at` row.
     init(row: Statement) throws(StoreError) {
         size = row.int64(at: 0)
