@@ -27,6 +27,7 @@ let package = Package(
         .target(name: "Transparency", dependencies: ["Crypto"]),
         .target(name: "EventLog", dependencies: ["SQLite", "Crypto", "CanonicalJSON", "Transparency"]),
         .target(name: "ODA", dependencies: ["EventLog", "CanonicalJSON"]),
+        .target(name: "HTTP", dependencies: ["COpenSSL"]),
         .target(name: "LedgerCLI", dependencies: ["EventLog", "ODA", "Crypto", "CanonicalJSON", "Transparency"]),
         .executableTarget(name: "oda-ledger", dependencies: ["LedgerCLI"]),
         .executableTarget(
@@ -39,6 +40,7 @@ let package = Package(
         .testTarget(name: "TransparencyTests", dependencies: ["Transparency", "Crypto"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "SQLite", "Crypto", "CanonicalJSON"]),
         .testTarget(name: "ODATests", dependencies: ["ODA", "EventLog", "CanonicalJSON"]),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "LedgerCLITests", dependencies: ["LedgerCLI", "EventLog", "CanonicalJSON"]),
     ],
     swiftLanguageModes: [.v6]
