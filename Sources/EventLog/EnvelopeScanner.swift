@@ -103,25 +103,50 @@ private struct Cursor {
         return header
     }
 
+    /// The member named by `key`: picked by length and first letters, then compared in full.
     private static func member(_ key: Range<Int>, in b: UnsafeBufferPointer<UInt8>) -> Member? {
-        outer: for (index, name) in Member.names.enumerated() where name.count == key.count {
-            for (j, byte) in name.enumerated() where b[key.lowerBound + j] != byte { continue outer }
-            return Member(rawValue: index)
+        guard key.count >= 3 else { return nil }
+        let candidate: Member
+        switch (key.count, b[key.lowerBound]) {
+        case (5, UInt8(ascii: "a")): candidate = .actor
+        case (11, UInt8(ascii: "c")): candidate = .causationId
+        case (13, UInt8(ascii: "c")): candidate = .correlationId
+        case (14, UInt8(ascii: "i")): candidate = .idempotencyKey
+        case (10, UInt8(ascii: "o")): candidate = .occurredAt
+        case (7, UInt8(ascii: "p")): candidate = .payload
+        case (4, UInt8(ascii: "p")): candidate = .prev
+        case (10, UInt8(ascii: "r")): candidate = .recordedAt
+        case (13, UInt8(ascii: "s")): candidate = b[key.lowerBound + 1] == UInt8(ascii: "c") ? .schemaVersion : .streamVersion
+        case (3, UInt8(ascii: "s")): candidate = .seq
+        case (6, UInt8(ascii: "s")): candidate = .stream
+        case (4, UInt8(ascii: "t")): candidate = .type
+        default: return nil
         }
-        return nil
+        return equals(Member.names[candidate.rawValue], key, b) ? candidate : nil
     }
+
+    /// Byte equality of a known name and a key, without generic collection machinery.
+    private static func equals(_ name: [UInt8], _ key: Range<Int>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard name.count == key.count else { return false }
+        return name.withUnsafeBufferPointer { n in
+            for k in 0..<n.count where n[k] != b[key.lowerBound + k] { return false }
+            return true
+        }
+    }
+
+    private static let actorMembers: [[UInt8]] = [Array("id".utf8), Array("role".utf8), Array("unit".utf8)]
 
     /// `{"id":…,"role":…,"unit":…}` with `id` required, in that order.
     private mutating func actor() -> Bool {
         guard i < b.count, b[i] == UInt8(ascii: "{") else { return false }
         i += 1
-        let names: [[UInt8]] = [Array("id".utf8), Array("role".utf8), Array("unit".utf8)]
+        let names = Self.actorMembers
         var next = 0
         var sawID = false
         while true {
             guard let key = string(), i < b.count, b[i] == UInt8(ascii: ":") else { return false }
             i += 1
-            guard let index = (next..<3).first(where: { names[$0].elementsEqual(b[key]) }) else { return false }
+            guard let index = (next..<3).first(where: { Self.equals(names[$0], key, b) }) else { return false }
             next = index + 1
             guard let value = string() else { return false }
             switch index {
@@ -215,6 +240,22 @@ private struct Cursor {
             // on locals the optimiser keeps in registers.
             var j = i
             let end = b.count
+            // Eight bytes at a time (SWAR) while none of them is a quote, a backslash, a control
+            // character or non-ASCII; the byte loop below handles the rest exactly.
+            if let base = b.baseAddress {
+                let raw = UnsafeRawPointer(base)
+                let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+                while j + 8 <= end {
+                    let x = raw.loadUnaligned(fromByteOffset: j, as: UInt64.self)
+                    if x & highs != 0 { break }
+                    let control = (x &- ones &* 0x20) & ~x & highs
+                    let q = x ^ (ones &* 0x22), bs = x ^ (ones &* 0x5C)
+                    let quote = (q &- ones) & ~q & highs, backslash = (bs &- ones) & ~bs & highs
+                    if control | quote | backslash != 0 { break }
+                    j += 8
+                }
+            }
+            guard j < end else { return nil }
             var c = b[j]
             while c &- 0x20 < 0x60, c != UInt8(ascii: "\""), c != UInt8(ascii: "\\") {
                 j += 1
@@ -271,12 +312,18 @@ private struct Cursor {
     /// Whether raw key `a` sorts strictly before `b` in UTF-16 code-unit order.
     private static func precedes(_ a: Range<Int>, _ b2: Range<Int>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
         let x = UnsafeBufferPointer(rebasing: b[a]), y = UnsafeBufferPointer(rebasing: b[b2])
-        if x.allSatisfy({ $0 < 0x80 && $0 != UInt8(ascii: "\\") }), y.allSatisfy({ $0 < 0x80 && $0 != UInt8(ascii: "\\") }) {
-            return x.lexicographicallyPrecedes(y)
+        // Plain ASCII without escapes sorts the same by bytes as by UTF-16 code units.
+        for k in 0..<min(x.count, y.count) {
+            let p = x[k], q = y[k]
+            if p >= 0x80 || q >= 0x80 || p == UInt8(ascii: "\\") || q == UInt8(ascii: "\\") { return slowPrecedes(x, y) }
+            if p != q { return p < q }
         }
-        // Rare: decode escapes and compare UTF-16 code units exactly as RFC 8785 sorts.
-        let sx = Self.decodedKey(x), sy = Self.decodedKey(y)
-        return sx.utf16.lexicographicallyPrecedes(sy.utf16)
+        return x.count < y.count
+    }
+
+    /// Rare: decode escapes and compare UTF-16 code units exactly as RFC 8785 sorts.
+    private static func slowPrecedes(_ x: UnsafeBufferPointer<UInt8>, _ y: UnsafeBufferPointer<UInt8>) -> Bool {
+        decodedKey(x).utf16.lexicographicallyPrecedes(decodedKey(y).utf16)
     }
 
     private static func decodedKey(_ raw: UnsafeBufferPointer<UInt8>) -> String {
