@@ -71,7 +71,7 @@ struct ChainWalk {
     mutating func offer(_ row: CheckedRow) {
         for problem in row.findings { findings.add(problem.seq, problem.kind, problem.detail) }
         if row.entry.position - row.entry.seq != previousOffset, row.scanned {
-            displacedRows.append((row.entry.seq, row.entry.position))
+            if displacedRows.count < VerificationReport.findingLimit { displacedRows.append((row.entry.seq, row.entry.position)) }
             previousOffset = row.entry.position - row.entry.seq
         }
         offer(row.entry)
