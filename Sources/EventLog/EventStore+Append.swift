@@ -176,10 +176,17 @@ final class Writer {
                     causationId: proposed.causationId, idempotencyKey: proposed.idempotencyKey, prev: prev)
                 let bytes = envelope.canonicalBytes
                 let hash = hasher.hash(bytes)
-                try insert.execute([
-                    .integer(seq), .integer(streamID), .integer(current + 1), .text(proposed.type),
-                    .text(recordedAtText), proposed.idempotencyKey.sqlValue, .blob(hash.bytes), .blob(bytes),
-                ])
+                // Bound one by one: the hottest statement of the append path builds no value array.
+                try insert.bind(seq, at: 1)
+                try insert.bind(streamID, at: 2)
+                try insert.bind(current + 1, at: 3)
+                try insert.bind(proposed.type, at: 4)
+                try insert.bind(recordedAtText, at: 5)
+                try insert.bind(proposed.idempotencyKey.sqlValue, at: 6)
+                try insert.bind(hash.bytes, at: 7)
+                try insert.bind(bytes, at: 8)
+                try insert.step()
+                insert.reset()
                 try persist(tree.append(leafHash: MerkleHash.leaf(bytes, using: hasher), using: hasher))
                 versions[streamID] = current + 1
                 prev = hash
