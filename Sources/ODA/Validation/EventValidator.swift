@@ -144,7 +144,7 @@ public struct EventValidator: Sendable {
                 throw refuse("/payload/from", "must be the project's current status \(state.status.rawValue); it is \(from.rawValue)")
             }
             guard state.status.canChange(to: to) else {
-                throw refuse("/payload/to", "a \(state.status.rawValue) project can become \(state.status.allowedNextText), not \(to.rawValue)")
+                throw refuse("/payload/to", "from \(state.status.rawValue) a project can become \(state.status.allowedNextText), not \(to.rawValue)")
             }
         case "ProjectDatesRevised":
             if date("endDate") < date("startDate") {
