@@ -78,6 +78,20 @@ final class EventValidatorTests: XCTestCase {
         }
     }
 
+    func testAnIdempotentRetryReturnsTheOriginalInsteadOfBeingRefused() throws {
+        let ledger = try TemporaryLedger()
+        var proposal = try example("ProjectProposed")
+        proposal.idempotencyKey = "proposal-017"
+        let first = try ledger.store.appendValidated([proposal], actor: proposer)
+        let retry = try ledger.store.appendValidated([proposal], actor: proposer)
+        XCTAssertTrue(retry[0].wasAlreadyRecorded)
+        XCTAssertEqual(retry[0].event.hash, first[0].event.hash)
+        XCTAssertEqual(ledger.head, 1)
+        // Without the key the same request is a second proposal, and refused.
+        proposal.idempotencyKey = nil
+        assertRefused([proposal], in: ledger, pointer: "/stream", rule: "has already been proposed")
+    }
+
     // MARK: - Types, streams and schema, through the store
 
     func testUnknownTypeIsRefusedUnlessThePolicyAllowsIt() throws {

@@ -48,6 +48,13 @@ public struct EventValidator: Sendable {
                 if policy.allowsUnknownTypes { result.append(event); continue }
                 throw refuse("/type", "must be an ODA event type (\(catalogue.types.joined(separator: ", "))); \(event.type) is not one")
             }
+            if let key = event.idempotencyKey, try isRecordedRetry(of: key, on: event.stream, store: store, index: index) {
+                // An idempotent retry: the append returns the original event (or refuses a key
+                // reused with other content); validating it against the state it created would
+                // wrongly refuse it, e.g. as a second ProjectProposed.
+                result.append(event)
+                continue
+            }
             if event.payload["selfApproved"] != nil {
                 throw refuse("/payload/selfApproved", "is set by the ledger when a self-approval is allowed, never by a request")
             }
@@ -104,6 +111,20 @@ public struct EventValidator: Sendable {
             result.append(event)
         }
         return result
+    }
+
+    /// Whether an event with idempotency key `key` is already recorded on `stream`.
+    private func isRecordedRetry(of key: String, on stream: String, store: EventStore, index: Int) throws(ValidationError) -> Bool {
+        do {
+            var found = false
+            try store.read(EventQuery(stream: stream)) { event in
+                found = event.envelope.idempotencyKey == key
+                return !found
+            }
+            return found
+        } catch {
+            throw ValidationError(index: index, pointer: "/stream", rule: "cannot be read: \(error)")
+        }
     }
 
     /// Domain invariants of one event on a project stream.
