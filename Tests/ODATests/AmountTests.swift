@@ -62,7 +62,8 @@ final class AmountTests: XCTestCase {
         XCTAssertEqual(try usd("-5").compare(try usd("0")), .ascending)
         XCTAssertEqual(try usd("10.10").compare(try usd("10.1")), .same)
         XCTAssertEqual(try usd("10.0001").compare(try usd("10")), .descending)
-        XCTAssertEqual(try usd("-5").negated, try usd("5"))
+        XCTAssertEqual(try usd("-5").negated(), try usd("5"))
+        XCTAssertThrowsError(try Amount(tenThousandths: .min, currency: .usd).negated())
     }
 
     func testConversionMultipliesOrDividesAndRoundsHalfEvenShowingTheRate() throws {

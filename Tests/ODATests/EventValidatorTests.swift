@@ -71,6 +71,10 @@ final class EventValidatorTests: XCTestCase {
         let validated = try EventValidator().validate([try example("ProjectStatusChanged"), try example("ProjectDatesRevised")],
                                                       actor: proposer, store: ledger.store)
         XCTAssertEqual(validated.map(\.expectedVersion), [2, nil])
+        var keyed = try example("ProjectDatesRevised")
+        keyed.idempotencyKey = "dates-1"
+        XCTAssertEqual(try EventValidator().validate([keyed], actor: proposer, store: ledger.store).map(\.expectedVersion), [2],
+                       "a new event with a key is pinned too")
         // Another writer moves the stream on: the validated batch no longer appends.
         _ = try ledger.store.appendValidated([try example("ProjectDatesRevised")], actor: proposer)
         XCTAssertThrowsError(try ledger.store.append(validated, actor: proposer)) { error in

@@ -87,9 +87,11 @@ public struct Amount: Sendable, Hashable, CustomStringConvertible {
         return Amount(tenThousandths: difference, currency: currency)
     }
 
-    public var negated: Amount {
-        // Cannot overflow: parsed and summed values stay far from Int128.min.
-        Amount(tenThousandths: -tenThousandths, currency: currency)
+    /// The opposite amount, e.g. to offset a reversed transaction.
+    public func negated() throws(MoneyError) -> Amount {
+        let (result, overflow) = Int128(0).subtractingReportingOverflow(tenThousandths)
+        if overflow { throw .overflow("−(\(self))") }
+        return Amount(tenThousandths: result, currency: currency)
     }
 
     /// Orders two amounts of the same currency; amounts in different currencies are not comparable.

@@ -23,9 +23,11 @@ import EventLog
 /// commitment, back-dated or late entries, transactions on suspended or closed projects.
 ///
 /// Events earlier in the batch count as recorded for the events after them. The validator also
-/// pins `expectedVersion` on the first event of each stream it read (when the request gave neither
-/// an expected version nor an idempotency key), so that if another writer appends to that stream
-/// between validation and append, the append is refused instead of recording an unchecked event.
+/// pins `expectedVersion` on the first new event of each stream (when the request gave none) to the
+/// version its checks saw, so that if another writer appends to that stream between validation and
+/// append, the append is refused instead of recording an event checked against stale state. An
+/// idempotent retry (its key already recorded on the stream) passes unchecked and unpinned: the
+/// append returns the original event, or refuses the key if the content differs.
 public struct EventValidator: Sendable {
     public let catalogue: EventCatalogue
     public let policy: ValidationPolicy
@@ -88,8 +90,10 @@ public struct EventValidator: Sendable {
                     state = pending
                 } else {
                     do {
-                        state = ProjectState(recorded: try store.events(EventQuery(stream: event.stream)))
-                        version = try store.version(of: event.stream)
+                        // One read, one snapshot: the version pinned below is the one the state reflects.
+                        let recorded = try store.events(EventQuery(stream: event.stream))
+                        state = ProjectState(recorded: recorded)
+                        version = recorded.last?.envelope.streamVersion ?? 0
                     } catch { throw refuse("/stream", "cannot be read: \(error)") }
                 }
                 try checkProject(&event, state: state, actor: actor, index: index)
@@ -106,7 +110,7 @@ public struct EventValidator: Sendable {
             }
             if !pinned.contains(event.stream) {
                 pinned.insert(event.stream)
-                if event.expectedVersion == nil, event.idempotencyKey == nil { event.expectedVersion = try storedVersion() }
+                if event.expectedVersion == nil { event.expectedVersion = try storedVersion() }
             }
             result.append(event)
         }
