@@ -1,3 +1,5 @@
+import CanonicalJSON
+
 /// A recorded exchange rate: one unit of `base` is worth `rate` units of `quote` (IMF style: base
 /// USD, quote LAK, rate "20167.12" kip per dollar). The rate is an exact decimal of at most 10
 /// fraction digits, strictly positive.
@@ -73,5 +75,17 @@ extension Amount {
         if overflow { throw .overflow("converting \(self)") }
         return Conversion(original: self, rate: rate, result: Amount(tenThousandths: scaled, currency: target),
                           fractionDigits: fractionDigits)
+    }
+}
+
+extension ExchangeRate {
+    /// The rate an `ExchangeRateRecorded` payload records (`baseCurrency`, `quoteCurrency`, `rate`):
+    /// how projections obtain the rates they convert with.
+    public init(recorded payload: JSONObject) throws(MoneyError) {
+        guard case let .string(base)? = payload["baseCurrency"], case let .string(quote)? = payload["quoteCurrency"],
+              case let .string(rate)? = payload["rate"] else {
+            throw .malformed("\(payload)", "an ExchangeRateRecorded payload with baseCurrency, quoteCurrency and rate strings")
+        }
+        try self.init(base: try CurrencyCode(base), quote: try CurrencyCode(quote), rate: rate)
     }
 }
