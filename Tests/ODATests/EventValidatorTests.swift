@@ -128,7 +128,7 @@ final class EventValidatorTests: XCTestCase {
         let ledger = try TemporaryLedger()
         var rate = try example("ExchangeRateRecorded")
         rate.stream = "project:LAK"
-        assertRefused([rate], in: ledger, pointer: "/stream", rule: "a ExchangeRateRecorded belongs on a stream named fx:<id>")
+        assertRefused([rate], in: ledger, pointer: "/stream", rule: "ExchangeRateRecorded events belong on streams named fx:<id>; project:LAK is not one")
         rate.stream = "fx:THB"
         assertRefused([rate], in: ledger, pointer: "/payload/quoteCurrency", rule: "must name the stream's id THB")
         var proposal = try example("ProjectProposed")

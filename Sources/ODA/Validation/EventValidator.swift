@@ -65,7 +65,7 @@ public struct EventValidator: Sendable {
             }
             let prefix = entry.streamKind + ":"
             guard event.stream.hasPrefix(prefix), event.stream.count > prefix.count else {
-                throw refuse("/stream", "a \(event.type) belongs on a stream named \(prefix)<id>; \(event.stream) is not one")
+                throw refuse("/stream", "\(event.type) events belong on streams named \(prefix)<id>; \(event.stream) is not one")
             }
             let streamID = String(event.stream.dropFirst(prefix.count))
             let idMember: String? = switch event.type {
