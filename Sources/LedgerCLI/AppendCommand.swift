@@ -1,6 +1,7 @@
 import CanonicalJSON
 import EventLog
 import Foundation
+import ODA
 
 /// `oda-ledger append`: JSON Lines in, one batch appended, one result line per event out.
 enum AppendCommand: LedgerCommand {
@@ -15,6 +16,7 @@ enum AppendCommand: LedgerCommand {
         discussion: """
             Each line: {"stream", "type", "payload", "expectedVersion"?, "idempotencyKey"?, "occurredAt"?,
             "schemaVersion"?, "correlationId"?, "causationId"?}. Amounts are decimal strings; numbers must be integers.
+            Every event is checked against its type's schema in Schemas/events and the ODA rules; unknown types are refused.
             Prints one JSON line per event with seq, hash, stream and streamVersion. If any line is invalid,
             or an expected version or idempotency key does not match, nothing is appended.
             """)
@@ -29,7 +31,12 @@ enum AppendCommand: LedgerCommand {
         let events = try parseLines(input, source: source == "-" ? "standard input" : source)
         guard !events.isEmpty else { throw CommandFailure("\(source == "-" ? "standard input" : source) holds no events") }
         let store = try context.openStoreForAppending(arguments)
-        let outcomes = try store.append(events, actor: actor)
+        let outcomes: [AppendOutcome]
+        do {
+            outcomes = try store.appendValidated(events, actor: actor)
+        } catch let error as ValidationError {
+            throw CommandFailure("\(source == "-" ? "standard input" : source) \(error); nothing was appended")
+        }
         for outcome in outcomes {
             var line = JSONObject()
             let envelope = outcome.event.envelope

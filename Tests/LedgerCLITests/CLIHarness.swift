@@ -66,9 +66,22 @@ final class CLIHarness {
     }
 }
 
-func eventLines(_ count: Int, stream: (Int) -> String = { "project:LA-\($0 % 5)" }, offset: Int = 0) -> String {
+/// Valid ODA events (appends are validated): event `n` proposes its project when no earlier `n`
+/// maps to the same stream, and records a disbursement on it otherwise.
+func eventLines(_ count: Int, stream: (Int) -> String = { "project:LA-\($0 % 5)" }, offset: Int = 0,
+                amount: (Int) -> String = { "\(1000 + $0).00" }) -> String {
     (0..<count).map { i in
         let n = i + offset
-        return #"{"stream":"\#(stream(n))","type":"DisbursementRecorded","payload":{"amount":{"amount":"\#(1000 + n).00","currency":"LAK"},"reference":"D-\#(n)"}}"#
+        let name = stream(n)
+        let isFirst = !(0..<n).contains { stream($0) == name }
+        return eventLine(n, stream: name, proposesProject: isFirst, amount: amount(n))
     }.joined(separator: "\n") + "\n"
+}
+
+func eventLine(_ n: Int, stream: String, proposesProject: Bool, amount: String) -> String {
+    if proposesProject {
+        let id = stream.dropFirst("project:".count)
+        return #"{"stream":"\#(stream)","type":"ProjectProposed","payload":{"projectId":"\#(id)","title":"Project \#(id)","developmentPartner":"XM-DAC-41114","implementingAgency":"LA-MPWT","plannedStartDate":"2024-01-01","plannedEndDate":"2026-12-31","estimatedCost":{"amount":"\#(amount)","currency":"LAK"},"sectorWorkingGroup":"infrastructure"}}"#
+    }
+    return #"{"stream":"\#(stream)","type":"DisbursementRecorded","payload":{"transactionId":"D-\#(n)","date":"2024-06-01","amount":{"amount":"\#(amount)","currency":"LAK"},"provider":"XM-DAC-41114","reference":"D-\#(n)"}}"#
 }

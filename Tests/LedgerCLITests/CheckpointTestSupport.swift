@@ -25,11 +25,7 @@ extension CLIHarness {
 
     func append(_ count: Int, offset: Int, to dataDirectory: String? = nil, amount: ((Int) -> String)? = nil) throws {
         var lines = eventLines(count, offset: offset)
-        if let amount {
-            lines = (0..<count).map { i in
-                #"{"stream":"project:LA-\#((i + offset) % 5)","type":"DisbursementRecorded","payload":{"amount":{"amount":"\#(amount(i + offset))","currency":"LAK"},"reference":"D-\#(i + offset)"}}"#
-            }.joined(separator: "\n") + "\n"
-        }
+        if let amount { lines = eventLines(count, offset: offset, amount: amount) }
         let result = run(["append", "--data", dataDirectory ?? data], stdin: lines)
         XCTAssertEqual(result.status, 0, result.stderr)
     }

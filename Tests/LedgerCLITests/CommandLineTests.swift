@@ -51,7 +51,7 @@ final class CommandLineTests: XCTestCase {
     func testAppendFromStandardInputAndIdempotentRetry() throws {
         let cli = try CLIHarness()
         XCTAssertEqual(cli.run(["init", "--data", cli.data]).status, 0)
-        let line = #"{"stream":"project:X","type":"CommitmentRecorded","payload":{"amount":{"amount":"5.00","currency":"USD"}},"idempotencyKey":"k-1"}"#
+        let line = #"{"stream":"project:X","type":"ProjectProposed","payload":{"projectId":"X","title":"X","developmentPartner":"XM-DAC-41114","implementingAgency":"LA-MPWT","plannedStartDate":"2024-01-01","plannedEndDate":"2024-12-31","estimatedCost":{"amount":"5.00","currency":"USD"},"sectorWorkingGroup":"health"},"idempotencyKey":"k-1"}"#
         let first = cli.run(["append", "--data", cli.data, "-"], stdin: line)
         let retry = cli.run(["append", "--data", cli.data], stdin: line + "\n")
         XCTAssertEqual(first.status, 0, first.stderr)
@@ -67,7 +67,8 @@ final class CommandLineTests: XCTestCase {
             (#"{"stream":"project:A","type":"X","payload":{"amount":12.5}}"#, "line 3: /payload/amount"),
             (#"{"stream":"project:A","type":"X","payload":{},"actor":{"id":"someone-else"}}"#, "line 3: /actor"),
             (#"{"stream":"project:A","type":"X","payload":{}"#, "line 3: not valid JSON"),
-            (#"{"stream":"project:A","type":"X","payload":{},"expectedVersion":7}"#, "expects stream project:A at version 7, but it is at version 1"),
+            (eventLines(2, stream: { _ in "project:A" }).split(separator: "\n")[1].dropLast() + #","expectedVersion":7}"#,
+             "expects stream project:A at version 7, but it is at version 1"),
         ]
         for (bad, expected) in cases {
             let input = eventLines(1, stream: { _ in "project:A" }) + "\n" + bad + "\n"

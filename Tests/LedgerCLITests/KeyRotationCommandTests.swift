@@ -84,7 +84,10 @@ final class KeyRotationCommandTests: XCTestCase {
         let line = JSONValue.object([
             "stream": "ledger", "type": "SigningKeyRotated", "payload": .object(forged.payload),
         ]).canonicalString
-        XCTAssertEqual(cli.run(["append", "--data", cli.data], stdin: line).status, 0, "anyone may append; verification decides")
+        XCTAssertEqual(cli.run(["append", "--data", cli.data], stdin: line).status, 2, "append refuses types outside the ODA catalogue")
+        // Anyone with write access to the file may still append through the library; verification decides.
+        _ = try EventStore(openingAt: cli.data + "/ledger.sqlite").append([try ProposedEvent(json: try JSONValue.parse(line))],
+                                                                          actor: try Actor(id: "local:attacker"))
         try cli.append(3, offset: 11)
         let root = try cli.store().merkleRoot(size: 14)
         let body = try Checkpoint(origin: origin, size: 14, root: root).body

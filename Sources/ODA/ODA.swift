@@ -1,1 +1,0 @@
-// The ODA module: Lao PDR's ODA portfolio as events (issue 3).

@@ -1,0 +1,66 @@
+import CanonicalJSON
+import EventLog
+import Foundation
+import XCTest
+@testable import ODA
+
+/// A ledger in a fresh temporary directory, removed afterwards.
+final class TemporaryLedger {
+    let directory: URL
+    let store: EventStore
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("oda-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        store = try EventStore.create(at: directory.appendingPathComponent("ledger.sqlite").path)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: directory) }
+
+    var head: Int64 { (try? store.head().seq) ?? -1 }
+}
+
+enum Repository {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../..").standardized
+    static let schemas = root.appendingPathComponent("Schemas/events")
+
+    /// The example request of `type` from Schemas/events/examples.
+    static func example(_ type: String) throws -> ProposedEvent {
+        let data = try Data(contentsOf: schemas.appendingPathComponent("examples/\(type).json"))
+        return try ProposedEvent(json: try JSONValue.parse(data))
+    }
+}
+
+let proposer = try! Actor(id: "user:somsack", role: "recorder")
+let approver = try! Actor(id: "user:khamla", role: "approver")
+
+extension ProposedEvent {
+    /// The same request with `payload` changed by `edit`.
+    func editing(_ edit: (inout JSONObject) -> Void) -> ProposedEvent {
+        var copy = self
+        edit(&copy.payload)
+        return copy
+    }
+}
+
+extension XCTestCase {
+    /// Asserts the batch is refused with exactly `pointer` and a rule containing `rule`, and that
+    /// nothing was written.
+    func assertRefused(_ events: [ProposedEvent], by actor: Actor = proposer, in ledger: TemporaryLedger,
+                       validator: EventValidator = EventValidator(), index: Int? = nil,
+                       pointer: String, rule: String, file: StaticString = #filePath, line: UInt = #line) {
+        let before = ledger.head
+        do {
+            _ = try ledger.store.appendValidated(events, actor: actor, validator: validator)
+            XCTFail("accepted; expected \(pointer): \(rule)", file: file, line: line)
+        } catch let error as ValidationError {
+            XCTAssertEqual(error.pointer, pointer, "\(error)", file: file, line: line)
+            XCTAssertTrue(error.rule.contains(rule), "rule was: \(error.rule)", file: file, line: line)
+            if let index { XCTAssertEqual(error.index, index, file: file, line: line) }
+        } catch {
+            XCTFail("unexpected \(error)", file: file, line: line)
+        }
+        XCTAssertEqual(ledger.head, before, "something was written", file: file, line: line)
+    }
+}
