@@ -112,6 +112,7 @@ final class Connection {
             guard case .done = writeAll(interim, until: Deadline(after: configuration.timeouts.write)) else { return false }
         }
         let bodyDeadline = Deadline(after: configuration.timeouts.body)
+        if buffer.count < needed { buffer.reserveCapacity(needed) }
         while buffer.count < needed {
             switch readMore(until: bodyDeadline) {
             case .done: continue
@@ -136,7 +137,9 @@ final class Connection {
         }
         let keepAlive = request.keepAlive && !environment.isDraining()
         let isHead = request.method == "HEAD"
-        let bytes = ResponseEncoder.encode(response, omitBody: isHead, close: !keepAlive)
+        let bytes = ResponseEncoder.encode(
+            response, omitBody: isHead, close: !keepAlive, announceKeepAlive: request.version == .http1_0
+        )
         let written = writeAll(bytes, until: Deadline(after: configuration.timeouts.write))
         log(method: request.method, path: path, status: response.status.code,
             bytes: isHead || response.status.forbidsContent ? 0 : response.body.count, start: start)

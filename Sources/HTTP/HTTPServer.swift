@@ -91,7 +91,9 @@ public final class HTTPServer: Sendable {
 
     /// Stops accepting, lets requests in flight finish for up to `grace`, then shuts down the
     /// sockets still open and waits for their threads. Idle keep-alive connections close at once.
-    /// Blocks until done; calling it again does nothing.
+    /// Blocks until done; calling it again does nothing. Never call it from a handler: it waits
+    /// for every connection thread, the caller's included. A service wires SIGTERM to it (e.g.
+    /// with a `DispatchSource` signal source) on a thread of its own.
     public func shutdown(grace: Duration = .seconds(10)) {
         let first = state.withLock { s -> Bool in
             guard !s.stopped else { return false }

@@ -15,8 +15,9 @@ enum ResponseEncoder {
         }
     }
 
-    /// The status line, headers and (unless `omitBody`, for HEAD) the body.
-    static func encode(_ response: HTTPResponse, omitBody: Bool, close: Bool) -> [UInt8] {
+    /// The status line, headers and (unless `omitBody`, for HEAD) the body. `announceKeepAlive`
+    /// is for HTTP/1.0 clients, which assume a close unless told otherwise.
+    static func encode(_ response: HTTPResponse, omitBody: Bool, close: Bool, announceKeepAlive: Bool = false) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(160 + response.body.count)
         out.append(contentsOf: "HTTP/1.1 \(response.status.code) \(response.status.reasonPhrase)\r\n".utf8)
@@ -24,7 +25,11 @@ enum ResponseEncoder {
         if !response.status.forbidsContent {
             out.append(contentsOf: "Content-Length: \(response.body.count)\r\n".utf8)
         }
-        if close { out.append(contentsOf: "Connection: close\r\n".utf8) }
+        if close {
+            out.append(contentsOf: "Connection: close\r\n".utf8)
+        } else if announceKeepAlive {
+            out.append(contentsOf: "Connection: keep-alive\r\n".utf8)
+        }
         for field in response.headers where !reserved.contains(where: { HTTPHeaders.namesMatch($0, field.name) }) {
             out.append(contentsOf: field.name.utf8)
             out.append(contentsOf: ": ".utf8)

@@ -194,6 +194,43 @@ final class ServerTests: XCTestCase {
         XCTAssertTrue(reply.hasSuffix("\r\n\r\n"), "HEAD carries no body")
     }
 
+    func testHTTP10KeepAliveIsAnnounced() throws {
+        let server = try startServer()
+        defer { server.shutdown(grace: .seconds(1)) }
+        let client = try RawClient(port: server.port)
+        try client.send("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        let first = try client.readResponse()
+        XCTAssertTrue(first.head.contains("Connection: keep-alive\r\n"), first.head)
+        try client.send("GET / HTTP/1.0\r\n\r\n")
+        XCTAssertEqual(try client.readResponse().status, 200)
+        XCTAssertEqual(client.readUntilClose(), "")
+    }
+
+    func testIdleKeepAliveConnectionIsClosedQuietly() throws {
+        let server = try startServer { $0.timeouts.idle = .milliseconds(500) }
+        defer { server.shutdown(grace: .seconds(1)) }
+        let client = try RawClient(port: server.port)
+        try client.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        XCTAssertEqual(try client.readResponse().status, 200)
+        let start = Date()
+        XCTAssertEqual(client.readUntilClose(), "", "no 408 for a connection between requests")
+        let elapsed = Date().timeIntervalSince(start)
+        XCTAssertGreaterThan(elapsed, 0.4)
+        XCTAssertLessThan(elapsed, 2.0)
+    }
+
+    func testClientThatDoesNotReadIsCutOffByWriteDeadline() throws {
+        let big = [UInt8](repeating: 0x61, count: 64 * 1024 * 1024)
+        let server = try startServer({ $0.timeouts.write = .milliseconds(500) }, handler: { request in
+            request.path == "/big" ? HTTPResponse(status: .ok, body: big) : .text(.ok, "small")
+        })
+        defer { server.shutdown(grace: .seconds(1)) }
+        let client = try RawClient(port: server.port)
+        try client.send("GET /big HTTP/1.1\r\nHost: a\r\n\r\n")
+        XCTAssertTrue(Flag.wait(seconds: 3) { server.activeConnections == 0 }, "the stalled write must end the connection")
+        try assertServes(server)
+    }
+
     func testExpectContinue() throws {
         let server = try startServer()
         defer { server.shutdown(grace: .seconds(1)) }
