@@ -180,14 +180,22 @@ final class Connection {
 
     private func readMore(until deadline: Deadline) -> IOOutcome {
         let outcome = stream.read(into: scratch, deadline: deadline)
-        if case .done(let n) = outcome {
-            buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
+        switch outcome {
+        case .done(let n): buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
+        case .failed(let detail): configuration.diagnostics?("Reading from \(remote) failed: \(detail)")
+        default: break
         }
         return outcome
     }
 
     private func writeAll(_ bytes: [UInt8], until deadline: Deadline) -> IOOutcome {
-        bytes.withUnsafeBytes { stream.write($0, deadline: deadline) }
+        let outcome = bytes.withUnsafeBytes { stream.write($0, deadline: deadline) }
+        switch outcome {
+        case .failed(let detail): configuration.diagnostics?("Writing to \(remote) failed: \(detail)")
+        case .timedOut: configuration.diagnostics?("Writing to \(remote) did not finish within \(configuration.timeouts.write)")
+        default: break
+        }
+        return outcome
     }
 
     private func log(method: String, path: String, status: Int, bytes: Int, start: UInt64) {

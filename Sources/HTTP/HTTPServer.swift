@@ -173,7 +173,16 @@ public final class HTTPServer: Sendable {
         if let tls {
             guard let session = tls.makeStream(fd: fd) else { return }
             let deadline = Deadline(nanoseconds: acceptedAt &+ configuration.timeouts.tlsHandshake.wholeNanoseconds)
-            guard case .done = session.handshake(deadline: deadline) else { return }
+            let outcome = session.handshake(deadline: deadline)
+            guard case .done = outcome else {
+                let reason = switch outcome {
+                case .timedOut: "did not finish within \(configuration.timeouts.tlsHandshake)"
+                case .failed(let detail): "failed: \(detail)"
+                default: "was abandoned by the client"
+                }
+                configuration.diagnostics?("TLS handshake with \(remote) \(reason)")
+                return
+            }
             stream = session
         } else {
             stream = SocketStream(fd: fd)

@@ -54,6 +54,9 @@ public struct ServerConfiguration: Sendable {
     public var backlog: Int
     /// Called once per response, on the connection's thread; it must not block for long.
     public var accessLog: (@Sendable (AccessLogEntry) -> Void)?
+    /// Called with one line for what ends a connection without a response: failed TLS
+    /// handshakes (with OpenSSL's reason) and socket errors. Never holds request content.
+    public var diagnostics: (@Sendable (String) -> Void)?
 
     public init(
         host: String = "127.0.0.1",
@@ -64,7 +67,8 @@ public struct ServerConfiguration: Sendable {
         timeouts: Timeouts = Timeouts(),
         maxConnections: Int = 256,
         backlog: Int = 128,
-        accessLog: (@Sendable (AccessLogEntry) -> Void)? = nil
+        accessLog: (@Sendable (AccessLogEntry) -> Void)? = nil,
+        diagnostics: (@Sendable (String) -> Void)? = nil
     ) {
         self.host = host
         self.port = port
@@ -75,6 +79,7 @@ public struct ServerConfiguration: Sendable {
         self.maxConnections = maxConnections
         self.backlog = backlog
         self.accessLog = accessLog
+        self.diagnostics = diagnostics
     }
 
     /// Splits `HOST:PORT` as given to `--listen`: `127.0.0.1:8080`, `[::1]:8443`, `localhost:0`.

@@ -50,7 +50,8 @@ final class TLSTests: XCTestCase {
     }
 
     func testTLS11IsRefused() throws {
-        let server = try startTLSServer()
+        let diagnostics = LineSink()
+        let server = try startTLSServer { $0.diagnostics = { diagnostics.record($0) } }
         defer { server.shutdown(grace: .seconds(1)) }
         let address = "127.0.0.1:\(server.port)"
         // SECLEVEL=0 lets the client offer TLS 1.1 at all, so the refusal is the server's.
@@ -58,6 +59,7 @@ final class TLSTests: XCTestCase {
         XCTAssertNotEqual(old.status, 0, old.output)
         XCTAssertTrue(old.output.contains("alert protocol version") || old.output.contains("unsupported protocol")
                       || old.output.contains("wrong version"), old.output)
+        XCTAssertTrue(Flag.wait(seconds: 2) { diagnostics.all.contains { $0.contains("unsupported protocol") } }, "\(diagnostics.all)")
         let current = try run("/usr/bin/openssl", ["s_client", "-connect", address, "-tls1_2", "-CAfile", certificate])
         XCTAssertEqual(current.status, 0, current.output)
         XCTAssertTrue(current.output.contains("Protocol  : TLSv1.2") || current.output.contains("TLSv1.2"), current.output)
@@ -65,7 +67,11 @@ final class TLSTests: XCTestCase {
     }
 
     func testSilentClientIsCutOffByHandshakeDeadline() throws {
-        let server = try startTLSServer { $0.timeouts.tlsHandshake = .milliseconds(700) }
+        let diagnostics = LineSink()
+        let server = try startTLSServer {
+            $0.timeouts.tlsHandshake = .milliseconds(700)
+            $0.diagnostics = { diagnostics.record($0) }
+        }
         defer { server.shutdown(grace: .seconds(1)) }
         let client = try RawClient(port: server.port)
         let start = Date()
@@ -74,6 +80,8 @@ final class TLSTests: XCTestCase {
         XCTAssertGreaterThan(elapsed, 0.6)
         XCTAssertLessThan(elapsed, 2.5)
         XCTAssertTrue(Flag.wait(seconds: 1) { server.activeConnections == 0 })
+        XCTAssertEqual(diagnostics.all.count, 1)
+        XCTAssertTrue(diagnostics.all.first?.contains("did not finish within") ?? false, "\(diagnostics.all)")
     }
 
     func testPlainHTTPOnTLSPortIsDroppedAndServerKeepsServing() throws {

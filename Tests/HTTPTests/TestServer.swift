@@ -9,6 +9,13 @@ final class LogSink: Sendable {
     var all: [AccessLogEntry] { entries.withLock { Array($0) } }
 }
 
+/// Collects diagnostic lines from connection threads.
+final class LineSink: Sendable {
+    private let lines = Mutex<[String]>([])
+    func record(_ line: String) { lines.withLock { $0.append(line) } }
+    var all: [String] { lines.withLock { Array($0) } }
+}
+
 /// A thread-safe flag tests wait on with a deadline.
 final class Flag: Sendable {
     private let value = Atomic<Bool>(false)
