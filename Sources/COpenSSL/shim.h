@@ -17,4 +17,9 @@ static inline int oda_ssl_ctx_set_min_proto_version(SSL_CTX *ctx, int version) {
 }
 static inline long oda_ssl_ctx_set_mode(SSL_CTX *ctx, long mode) { return SSL_CTX_set_mode(ctx, mode); }
 
+/* SSL_OP_* are built with the function-like SSL_OP_BIT macro: the server's option set, in C. */
+static inline uint64_t oda_ssl_server_options(void) {
+    return SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION;
+}
+
 #endif
