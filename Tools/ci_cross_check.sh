@@ -59,16 +59,18 @@ expect() {
 ledger() { "$BIN" "$1" --data "$DATA" "${@:2}"; }
 py() { "$PYTHON" "$VERIFIER" "$@"; }
 
-# events FROM TO: JSON Lines that exercise the canonical form: several streams, Lao script,
-# escapes and a control character, optional envelope members, nested objects and arrays.
+# events FROM TO: valid ODA catalogue events (the CLI validates every append) that exercise the
+# canonical form: several streams, Lao script, escapes and a control character, emoji, negative
+# amounts, arrays of objects, and the optional envelope members.
 events() {
-    local i
+    local i p
     for i in $(seq "$1" "$2"); do
+        p=$(printf 'LA-MPI-2026-%03d' "$((i - i % 4))")
         case $((i % 4)) in
-        0) printf '{"stream":"project:LA-MPI-2026-%03d","type":"ProjectProposed","payload":{"title":"ສະໜອງນ້ຳ ບ້ານ %d \\"phase\\"\\ttwo\\u0001","plannedBudget":{"amount":"%d.50","currency":"USD"},"provinces":["LA-SV","LA-VT"]},"occurredAt":"2026-03-01","idempotencyKey":"import-%d"}\n' "$i" "$i" "$((1000 * i))" "$i" ;;
-        1) printf '{"stream":"project:LA-MPI-2026-%03d","type":"DisbursementRecorded","payload":{"amount":{"amount":"%d.00","currency":"LAK"},"reference":"DISB-%d","tranche":%d},"correlationId":"batch-%d"}\n' "$((i - 1))" "$((250000 + i))" "$i" "$((i % 3))" "$((i / 10))" ;;
-        2) printf '{"stream":"partner:XM-DAC-41114","type":"CommitmentRecorded","payload":{"amount":{"amount":"%d.00","currency":"EUR"},"note":"€ ≠ $; emoji 🇱🇦","negative":-%d}}\n' "$((7 * i))" "$i" ;;
-        3) printf '{"stream":"province:LA-SV","type":"BudgetLineRevised","payload":{"line":"BL-%d","empty":{},"list":[],"flag":true,"nothing":null}}\n' "$i" ;;
+        0) printf '{"stream":"project:%s","type":"ProjectProposed","payload":{"projectId":"%s","title":"ສະໜອງນ້ຳ ບ້ານ %d \\"phase\\"\\ttwo\\u0001","developmentPartner":"XM-DAC-41114","implementingAgency":"LA-MPWT","plannedStartDate":"2026-01-01","plannedEndDate":"2027-12-31","estimatedCost":{"amount":"%d.50","currency":"USD"},"sectorWorkingGroup":"infrastructure"},"occurredAt":"2026-03-01","idempotencyKey":"import-%d"}\n' "$p" "$p" "$i" "$((1000 * i))" "$i" ;;
+        1) printf '{"stream":"project:%s","type":"DisbursementRecorded","payload":{"transactionId":"D-%d","date":"2026-04-02","amount":{"amount":"%d.00","currency":"LAK"},"provider":"XM-DAC-41114","reference":"DISB-%d"},"correlationId":"batch-%d"}\n' "$p" "$i" "$((250000 + i))" "$i" "$((i / 10))" ;;
+        2) printf '{"stream":"project:%s","type":"CommitmentRecorded","payload":{"transactionId":"C-%d","date":"2026-02-20","amount":{"amount":"-%d.25","currency":"EUR"},"provider":"XM-DAC-41114","reference":"€ ≠ $; emoji 🇱🇦"}}\n' "$p" "$i" "$((7 * i))" ;;
+        3) printf '{"stream":"project:%s","type":"SectorAllocationRevised","payload":{"allocations":[{"sector":"14030","percentage":"66.6667"},{"sector":"14031","percentage":"33.3333"}],"reason":"Split %d"}}\n' "$p" "$i" ;;
         esac
     done
 }
@@ -78,9 +80,9 @@ ledger init >/dev/null
 printf 'checkpoint.every_events = 0\ncheckpoint.every_minutes = 0\n' >"$DATA/ledger.conf"
 VKEY=$DATA/signing-key.vkey
 cp "$VKEY" "$WORK/original.vkey"
-events 1 25 | ledger append >/dev/null
+events 0 24 | ledger append >/dev/null
 ledger checkpoint --out "$WORK/cp25.note" 2>/dev/null
-events 26 42 | ledger append >/dev/null
+events 25 41 | ledger append >/dev/null
 ledger checkpoint --out "$WORK/cp42.note" 2>/dev/null
 ledger export --out "$WORK/export.jsonl" 2>/dev/null
 
@@ -131,7 +133,7 @@ expect 1 "python: a bundle checked with another ledger's key fails" py bundle "$
     "$BIN" init --data "$WORK/other" >/dev/null && cat "$WORK/other/signing-key.vkey")"
 head -n 20 "$WORK/export.jsonl" >"$WORK/cut.jsonl"
 expect 1 "python: an export with its tail cut fails against the checkpoint of 25" py export "$WORK/cut.jsonl" --checkpoint "$WORK/cp25.note" --key "$VKEY"
-sed '9s/"reference":"DISB-9"/"reference":"DISB-X"/' "$WORK/export.jsonl" >"$WORK/modified.jsonl"
+sed '10s/"reference":"DISB-9"/"reference":"DISB-X"/' "$WORK/export.jsonl" >"$WORK/modified.jsonl"
 expect 1 "python: an export with one changed event fails" py export "$WORK/modified.jsonl"
 
 echo "== key rotation (spec §10): new checkpoints are checked with the new key"

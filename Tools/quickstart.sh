@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the embedded default, in one command: build oda-ledger, create a ledger (one
-# SQLite file and a signing key) in ./oda-data, record the bundled sample of Lao ODA records,
+# SQLite file and a signing key) in ./oda-data, record the bundled sample of Lao ODA records
+# (each event validated against the ODA catalogue in Schemas/events),
 # show them, verify the chain, sign a checkpoint as an auditor would keep it, prove one event's
 # inclusion, and check the export and the proof with the independent Python verifier. Safe to
 # run again: the sample carries idempotency keys, so a second run records nothing twice.
@@ -12,8 +13,11 @@ swift build -c release --product oda-ledger
 bin=.build/release/oda-ledger
 
 [ -f "$data/ledger.sqlite" ] || "$bin" init --data "$data"
-echo "== recording the sample (Tests/Fixtures/sample/lao-oda-sample.jsonl)"
-"$bin" append --data "$data" --actor user:quickstart Tests/Fixtures/sample/lao-oda-sample.jsonl
+echo "== recording the sample (Tests/Fixtures/sample): proposals, approvals by another user, transactions"
+sample=Tests/Fixtures/sample
+"$bin" append --data "$data" --actor user:recorder "$sample/1-proposals.jsonl"
+"$bin" append --data "$data" --actor user:approver "$sample/2-approvals.jsonl"
+"$bin" append --data "$data" --actor user:recorder "$sample/3-transactions.jsonl"
 echo "== the ledger"
 "$bin" log --data "$data" --format table
 echo "== a signed checkpoint, as an auditor keeps it ($data/checkpoint.note)"

@@ -33,7 +33,8 @@ enum AppendCommand: LedgerCommand {
         let store = try context.openStoreForAppending(arguments)
         let outcomes: [AppendOutcome]
         do {
-            outcomes = try store.appendValidated(events, actor: actor)
+            let policy = ValidationPolicy(allowsSelfApproval: try LedgerConfig.load(context.dataDirectory(arguments)).allowsSelfApproval)
+            outcomes = try store.appendValidated(events, actor: actor, validator: EventValidator(policy: policy))
         } catch let error as ValidationError {
             throw CommandFailure("\(source == "-" ? "standard input" : source) \(error); nothing was appended")
         }

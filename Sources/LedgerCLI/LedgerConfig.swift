@@ -4,13 +4,15 @@ import Foundation
 ///
 /// The file is UTF-8 text with one `key = value` per line (spaces around `=` are optional).
 /// Blank lines and lines whose first non-space character is `#` are ignored. Values are whole
-/// decimal numbers. An unknown or repeated key is an error, so a typo never silently leaves a
-/// default in force. Without the file every setting has its default.
+/// decimal numbers, or `true`/`false` for switches. An unknown or repeated key is an error, so a
+/// typo never silently leaves a default in force. Without the file every setting has its default.
 ///
 /// ```
 /// # Sign a checkpoint automatically, inside the append that reaches either limit.
 /// checkpoint.every_events = 10000   # events since the last checkpoint; 0: never by count
 /// checkpoint.every_minutes = 60     # minutes since the last checkpoint, checked on each append; 0: never by time
+/// # Small offices only: let the proposer of a project record its approval (recorded, and flagged later).
+/// approval.allow_self = false
 /// ```
 struct LedgerConfig: Equatable {
     static let fileName = "ledger.conf"
@@ -19,13 +21,16 @@ struct LedgerConfig: Equatable {
     var checkpointEveryEvents: Int64? = 10_000
     /// Sign when the last checkpoint is this many minutes old and events came since; nil: never by time.
     var checkpointEveryMinutes: Int64? = 60
+    /// Whether the proposer of a project may also record its approval (see `ValidationPolicy`).
+    var allowsSelfApproval = false
 
     /// Whether appends sign checkpoints by themselves (and so need the signing key).
     var signsCheckpointsAutomatically: Bool { checkpointEveryEvents != nil || checkpointEveryMinutes != nil }
 
     private struct Setting: Sendable {
         let key: String
-        let range: ClosedRange<Int64>
+        /// The allowed numbers; nil for a `true`/`false` switch.
+        let range: ClosedRange<Int64>?
         let help: String
         let apply: @Sendable (inout LedgerConfig, Int64?) -> Void
     }
@@ -36,6 +41,9 @@ struct LedgerConfig: Equatable {
         },
         Setting(key: "checkpoint.every_minutes", range: 0...5_256_000, help: "minutes between automatic checkpoints, 0 for never") {
             $0.checkpointEveryMinutes = $1
+        },
+        Setting(key: "approval.allow_self", range: nil, help: "whether a project's proposer may record its approval") {
+            $0.allowsSelfApproval = $1 != nil
         },
     ]
 
@@ -70,11 +78,18 @@ struct LedgerConfig: Equatable {
                 throw LedgerConfigError(line: number, message: "\(key) is already set on line \(earlier)")
             }
             seen[key] = number
+            guard let range = setting.range else {
+                guard value == "true" || value == "false" else {
+                    throw LedgerConfigError(line: number, message: "\(key) must be true or false (\(setting.help)), not \(value.isEmpty ? "nothing" : value)")
+                }
+                setting.apply(&config, value == "true" ? 1 : nil)
+                continue
+            }
             guard value.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }), let number64 = Int64(value),
-                  setting.range.contains(number64) else {
+                  range.contains(number64) else {
                 throw LedgerConfigError(
                     line: number,
-                    message: "\(key) must be a whole number from \(setting.range.lowerBound) to \(setting.range.upperBound) (\(setting.help)), not \(value.isEmpty ? "nothing" : value)")
+                    message: "\(key) must be a whole number from \(range.lowerBound) to \(range.upperBound) (\(setting.help)), not \(value.isEmpty ? "nothing" : value)")
             }
             setting.apply(&config, number64 == 0 ? nil : number64)
         }

@@ -43,4 +43,22 @@ final class AppendValidationTests: XCTestCase {
         XCTAssertEqual(cli.run(["append", "--data", cli.data, "--actor", "user:khamla"], stdin: approval).status, 0)
         XCTAssertEqual(try cli.store().head().seq, 2)
     }
+
+    func testASmallOfficeMayAllowSelfApprovalWhichIsThenRecorded() throws {
+        let cli = try CLIHarness()
+        XCTAssertEqual(cli.run(["init", "--data", cli.data]).status, 0)
+        try "approval.allow_self = true\n".write(toFile: cli.data + "/ledger.conf", atomically: true, encoding: .utf8)
+        let proposal = eventLine(0, stream: "project:LA-7", proposesProject: true, amount: "1000")
+        let approval = #"{"stream":"project:LA-7","type":"ProjectApproved","payload":{"approvingAuthority":"MPI","approvalReference":"MPI/DIC/2024/1","approvalDate":"2024-02-01"}}"#
+        XCTAssertEqual(cli.run(["append", "--data", cli.data, "--actor", "user:somsack"], stdin: proposal).status, 0)
+        let own = cli.run(["append", "--data", cli.data, "--actor", "user:somsack"], stdin: approval)
+        XCTAssertEqual(own.status, 0, own.stderr)
+        let recorded = try XCTUnwrap(try cli.store().event(at: 2))
+        XCTAssertEqual(recorded.envelope.payload["selfApproved"], .bool(true), "recorded so inspection can flag it")
+
+        try "approval.allow_self = yes\n".write(toFile: cli.data + "/ledger.conf", atomically: true, encoding: .utf8)
+        let bad = cli.run(["append", "--data", cli.data, "--actor", "user:somsack"], stdin: approval)
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("line 1: approval.allow_self must be true or false"), bad.stderr)
+    }
 }
