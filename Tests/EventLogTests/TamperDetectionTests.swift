@@ -152,4 +152,24 @@ final class TamperDetectionTests: XCTestCase {
         }
         XCTAssertEqual(try findings(), ["48 stream-discontinuity"])
     }
+
+    func testRecordedAtThatGoesBackwardsIsReported() throws {
+        // Backdate seq 45 to before seq 44 and re-link the chain to the end, as an insider who
+        // wanted an entry to look earlier would have to: only the clock's order gives it away.
+        var prev = try XCTUnwrap(try store.event(at: 44)).hash
+        let earlier = try XCTUnwrap(try store.event(at: 44)).envelope.recordedAt.microsecondsSinceEpoch - 3_600_000_000
+        for seq in Int64(45)...50 {
+            let e = try EventEnvelope(canonicalBytes: try body(seq))
+            let recordedAt = seq == 45 ? Timestamp(microsecondsSinceEpoch: earlier) : e.recordedAt
+            let rewritten = EventEnvelope(
+                seq: e.seq, stream: e.stream, streamVersion: e.streamVersion, type: e.type, schemaVersion: e.schemaVersion,
+                payload: e.payload, actor: e.actor, recordedAt: recordedAt, occurredAt: e.occurredAt,
+                correlationId: e.correlationId, causationId: e.causationId, idempotencyKey: e.idempotencyKey, prev: prev)
+            let hash = SHA256.hash(rewritten.canonicalBytes)
+            try raw.prepare("UPDATE events SET body = ?1, hash = ?2, recorded_at = ?3 WHERE seq = ?4")
+                .execute([.blob(rewritten.canonicalBytes), .blob(hash.bytes), .text(recordedAt.rfc3339), .integer(seq)])
+            prev = hash
+        }
+        XCTAssertEqual(try findings(), ["45 recorded-at-decreased"])
+    }
 }
