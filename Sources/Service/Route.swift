@@ -1,3 +1,5 @@
+import Foundation
+
 /// The routes the service serves: one table, read by the router and checked against
 /// `Schemas/openapi.json` by a test, so the spec and the server cannot drift apart.
 public enum Route: String, Sendable, CaseIterable {
@@ -40,5 +42,3 @@ public enum Route: String, Sendable, CaseIterable {
         return parameters
     }
 }
-
-import Foundation
