@@ -73,6 +73,43 @@ final class ServeCommandTests: XCTestCase {
         err.fileHandleForReading.readabilityHandler = nil
     }
 
+    func testServesHTTPSCheckedWithCurl() throws {
+        let cli = try CLIHarness()
+        XCTAssertEqual(cli.run(["init", "--data", cli.data]).status, 0)
+        let token = cli.run(["user", "add", "--name", "audit", "--role", "auditor", "--data", cli.data])
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let key = cli.directory.appendingPathComponent("key.pem").path
+        let certificate = cli.directory.appendingPathComponent("cert.pem").path
+        let made = try CLIHarness.runProcess([
+            "/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+            "-keyout", key, "-out", certificate, "-days", "1", "-subj", "/CN=localhost",
+            "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+        ], direct: true)
+        XCTAssertEqual(made.status, 0, made.stderr)
+
+        let (process, _, err) = try CLIHarness.launch(["serve", "--data", cli.data, "--listen", "127.0.0.1:0",
+                                                       "--tls-cert", certificate, "--tls-key", key])
+        let log = Collector(err)
+        defer { if process.isRunning { process.terminate() } }
+        XCTAssertTrue(log.wait(for: "/v1 from"), log.text)
+        let match = try XCTUnwrap(log.text.firstMatch(of: /https:\/\/127\.0\.0\.1:(\d+)\/v1/), log.text)
+        let url = "https://127.0.0.1:\(match.1)/v1/proofs/consistency?from=0&to=0"
+        let curl = try CLIHarness.runProcess(["/usr/bin/curl", "-sS", "--max-time", "5", "--cacert", certificate,
+                                              "-H", "Authorization: Bearer \(token)", "-w", " %{http_code}", url], direct: true)
+        XCTAssertEqual(curl.status, 0, curl.stderr)
+        XCTAssertTrue(curl.stdout.hasSuffix(" 200"), curl.stdout)
+        XCTAssertTrue(curl.stdout.contains("\"proof\":[]"), curl.stdout)
+        XCTAssertTrue(log.wait(for: "status=200"), log.text)
+        XCTAssertTrue(log.text.contains("tls=true"), log.text)
+
+        kill(process.processIdentifier, SIGTERM)
+        let exited = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async { process.waitUntilExit(); exited.signal() }
+        XCTAssertEqual(exited.wait(timeout: .now() + 15), .success, "serve did not stop on SIGTERM")
+        XCTAssertEqual(process.terminationStatus, 0)
+        err.fileHandleForReading.readabilityHandler = nil
+    }
+
     func testTLSOptionsGoTogether() throws {
         let cli = try CLIHarness()
         XCTAssertEqual(cli.run(["init", "--data", cli.data]).status, 0)
