@@ -12,7 +12,7 @@ import XCTest
 /// A ledger, a user directory and the real server on an ephemeral 127.0.0.1 port, spoken to with
 /// URLSession. Every request has a 10-second timeout so a hung server fails the test instead of
 /// hanging it.
-final class ServiceHarness {
+final class ServiceHarness: Sendable {
     let directory: URL
     let store: EventStore
     let users: UserDirectory
