@@ -1,3 +1,5 @@
+import CanonicalJSON
+import EventLog
 import Foundation
 import ODA
 import Service
@@ -13,12 +15,15 @@ enum UserCommand: LedgerCommand {
             .init(name: "name", value: "ID", help: "The user name: a-z, 0-9, '.', '_', '-' (add, revoke)."),
             .init(name: "role", value: "ROLE", help: "recorder, approver, inspector, auditor or admin (add)."),
             .init(name: "province", value: "LA-XX", help: "For provincial staff: their province's ISO 3166-2:LA code (add)."),
+            .init(name: "reason", value: "TEXT", help: "Why access is granted or revoked, recorded in the ledger (add, revoke)."),
         ],
         positionals: [.init(name: "ACTION", help: "add, revoke or list.", optional: false)],
         discussion: """
             `add` prints the bearer token once, on standard output; only its HMAC is stored, so a lost token
             cannot be shown again: revoke the user and add a new one. Events the user appends record
-            the actor {"id": "user:<name>", "role", "unit": province}.
+            the actor {"id": "user:<name>", "role", "unit": province}. `add` and `revoke` also append a
+            UserRoleGranted / UserRoleRevoked event to stream user:<name>, recorded by the operating-system user;
+            if that append fails, the user is not added or revoked.
             """)
 
     static func run(_ arguments: ParsedArguments, _ context: CommandContext) throws -> ExitCode {
@@ -42,12 +47,18 @@ enum UserCommand: LedgerCommand {
                 }
                 province = value
             }
-            let token = try users.add(name: name, role: role, province: province)
+            let reason = arguments["reason"] ?? "added with oda-ledger user add"
+            let token = try users.add(name: name, role: role, province: province) {
+                try record("UserRoleGranted", name: name, role: role, province: province, reason: reason, arguments, context)
+            }
             context.console.print(token)
             context.console.error("user \(name) added as \(role.rawValue)\(province.map { " of \($0.code)" } ?? ""); the token above is shown only once")
         case "revoke":
             guard let name = arguments["name"] else { throw UsageError(command: spec.name, message: "user revoke needs --name") }
-            try users.revoke(name: name)
+            let reason = arguments["reason"] ?? "revoked with oda-ledger user revoke"
+            try users.revoke(name: name) { user in
+                try record("UserRoleRevoked", name: name, role: user.role, province: user.province, reason: reason, arguments, context)
+            }
             context.console.error("user \(name) revoked; their token no longer authenticates")
         case "list":
             for user in try users.list() {
@@ -59,5 +70,23 @@ enum UserCommand: LedgerCommand {
             throw UsageError(command: spec.name, message: "ACTION must be add, revoke or list; \(other) is not")
         }
         return .success
+    }
+
+    /// Appends the grant or revocation to the ledger, validated like any event, as the operating-system user.
+    static func record(_ type: String, name: String, role: Role, province: Province?, reason: String,
+                       _ arguments: ParsedArguments, _ context: CommandContext) throws {
+        var payload = JSONObject()
+        payload["userId"] = .string(name)
+        payload["role"] = .string(role.rawValue)
+        if let province { payload["unit"] = .string(province.code) }
+        payload["reason"] = .string(reason)
+        let event = try ProposedEvent(stream: "user:" + name, type: type, payload: payload)
+        let store = try context.openStoreForAppending(arguments)
+        let policy = ValidationPolicy(allowsSelfApproval: try LedgerConfig.load(context.dataDirectory(arguments)).allowsSelfApproval)
+        do {
+            _ = try store.appendValidated([event], actor: try Actor(id: AppendCommand.defaultActorID()), validator: EventValidator(policy: policy))
+        } catch let error as ValidationError {
+            throw CommandFailure("\(type) \(error); the user directory was not changed")
+        }
     }
 }

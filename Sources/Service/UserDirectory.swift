@@ -55,13 +55,18 @@ public final class UserDirectory: @unchecked Sendable {
     }
 
     /// Adds a user and returns their token: the only time it exists in clear.
-    public func add(name: String, role: Role, province: Province?) throws -> String {
+    ///
+    /// `recording` runs inside the transaction that inserts the row (e.g. to append a
+    /// `UserRoleGranted` event to the ledger); if it throws, the user is not added. Its effect is
+    /// durable before the row commits, so a crash between the two can leave the event without the
+    /// user, never a user without the event.
+    public func add(name: String, role: Role, province: Province?, recording: () throws -> Void = {}) throws -> String {
         guard User.isValidName(name) else {
             throw UserDirectoryError("user name \(name) must be 1–64 characters a–z, 0–9, '.', '_' or '-', starting with a letter or digit")
         }
         let token = try BearerToken.generate()
         let digest = try BearerToken.digest(token, secret: secret)
-        try withConnection { connection in
+        try inTransaction { connection in
             let existing = try connection.prepare("SELECT 1 FROM users WHERE name = ?")
             try existing.bind([.text(name)])
             if try existing.step() { throw UserDirectoryError("user \(name) already exists; revoke it and add the person under a new name") }
@@ -70,19 +75,24 @@ public final class UserDirectory: @unchecked Sendable {
             try insert.bind([.text(name), .text(role.rawValue), province.map { .text($0.code) } ?? .null,
                              .blob(digest), .text(Self.now())])
             _ = try insert.step()
+            try recording()
         }
         return token
     }
 
     /// Revokes `name`'s token from now on; the row stays, so `list` shows who had access when.
-    public func revoke(name: String) throws {
-        try withConnection { connection in
+    /// `recording` receives the revoked user and runs inside the transaction, as for ``add(name:role:province:recording:)``.
+    public func revoke(name: String, recording: (User) throws -> Void = { _ in }) throws {
+        try inTransaction { connection in
+            let select = try connection.prepare(
+                "SELECT name, role, province, created_at, revoked_at FROM users WHERE name = ? AND revoked_at IS NULL")
+            try select.bind([.text(name)])
+            guard try select.step() else { throw UserDirectoryError("no active user \(name) (see `oda-ledger user list`)") }
+            let user = try Self.user(select)
             let update = try connection.prepare("UPDATE users SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL")
             try update.bind([.text(Self.now()), .text(name)])
             _ = try update.step()
-            guard connection.changes == 1 else {
-                throw UserDirectoryError("no active user \(name) (see `oda-ledger user list`)")
-            }
+            try recording(user)
         }
     }
 
@@ -106,6 +116,20 @@ public final class UserDirectory: @unchecked Sendable {
             guard try select.step(), ConstantTime.equals(select.blob(at: 5), digest) else { return nil }
             let user = try Self.user(select)
             return user.revokedAt == nil ? user : nil
+        }
+    }
+
+    /// Runs `body` in an immediate write transaction: committed if it returns, rolled back if it throws.
+    private func inTransaction(_ body: (Connection) throws -> Void) throws {
+        try withConnection { connection in
+            do throws(TransactionError<any Error>) {
+                try connection.transaction(.immediate) { () throws(any Error) in try body(connection) }
+            } catch {
+                switch error {
+                case let .body(failure): throw failure
+                case let .database(failure): throw failure
+                }
+            }
         }
     }
 

@@ -1,3 +1,5 @@
+import CanonicalJSON
+import EventLog
 import Foundation
 import XCTest
 
@@ -33,6 +35,16 @@ final class UserCommandTests: XCTestCase {
 
         XCTAssertEqual(cli.run(["user", "revoke", "--name", "vanh", "--data", cli.data]).status, 0)
         XCTAssertTrue(cli.run(["user", "list", "--data", cli.data]).lines[1].contains("\trevoked "))
+
+        // Grants and revocations are in the chain too, recorded by the operating-system user.
+        let store = try EventStore(openingAt: cli.data + "/ledger.sqlite", access: .readOnly)
+        let events = try store.events(EventQuery(stream: "user:vanh"))
+        XCTAssertEqual(events.map(\.envelope.type), ["UserRoleGranted", "UserRoleRevoked"])
+        XCTAssertEqual(events[0].envelope.payload["unit"], "LA-SV")
+        XCTAssertEqual(events[0].envelope.payload["role"], "recorder")
+        XCTAssertEqual(events[1].envelope.payload["reason"], "revoked with oda-ledger user revoke")
+        XCTAssertTrue(events[0].envelope.actor.id.hasPrefix("local:"))
+
         let again = cli.run(["user", "revoke", "--name", "vanh", "--data", cli.data])
         XCTAssertEqual(again.status, 2)
         XCTAssertTrue(again.stderr.contains("no active user vanh"), again.stderr)
@@ -52,6 +64,11 @@ final class UserCommandTests: XCTestCase {
         XCTAssertEqual(duplicate.status, 2)
         XCTAssertTrue(duplicate.stderr.contains("already exists"), duplicate.stderr)
         XCTAssertEqual(cli.run(["user", "promote", "--data", cli.data]).status, 2)
+        // When the UserRoleGranted event is refused (an empty reason), the user is not added either.
+        let refused = cli.run(["user", "add", "--name", "c", "--role", "admin", "--reason", "", "--data", cli.data])
+        XCTAssertEqual(refused.status, 2)
+        XCTAssertTrue(refused.stderr.contains("/payload/reason"), refused.stderr)
+        XCTAssertFalse(cli.run(["user", "list", "--data", cli.data]).stdout.contains("c\tadmin"))
         XCTAssertEqual(cli.run(["user", "add", "--name", "b", "--data", cli.data]).status, 2)
     }
 }
