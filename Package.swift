@@ -44,7 +44,7 @@ let package = Package(
         .testTarget(name: "ODATests", dependencies: ["ODA", "EventLog", "CanonicalJSON"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "LedgerCLITests", dependencies: ["LedgerCLI", "EventLog", "CanonicalJSON"]),
-        .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTP", "EventLog", "ODA", "CanonicalJSON", "Crypto", "Transparency"]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTP", "EventLog", "ODA", "CanonicalJSON", "Crypto", "Transparency", "SQLite"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -28,7 +28,9 @@ enum ServeCommand: LedgerCommand {
         let store = try context.openStoreForAppending(arguments)
         let users = try UserDirectory(dataDirectory: directory.path)
         let policy = ValidationPolicy(allowsSelfApproval: try LedgerConfig.load(directory).allowsSelfApproval)
-        let service = LedgerService(store: store, users: users, validator: EventValidator(policy: policy))
+        let service = LedgerService(store: store, users: users, validator: EventValidator(policy: policy), errorLog: { line in
+            FileDescriptorWriter.writeAll(Array(("serve: error: " + line + "\n").utf8), to: STDERR_FILENO)
+        })
 
         let (host, port) = try ServerConfiguration.parseListenAddress(arguments["listen"] ?? "127.0.0.1:8080")
         var tls: TLSConfiguration?

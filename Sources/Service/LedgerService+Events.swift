@@ -41,7 +41,7 @@ extension LedgerService {
                 "the \(user.role.rawValue) role may not append \(event.type) events",
                 extra: [("pointer", .string(prefix(index) + "/type"))])
         }
-        try ProvinceScope.checkAppend(events, by: user, store: store, pointerPrefix: prefix)
+        events = try ProvinceScope.checkAppend(events, by: user, store: store, pointerPrefix: prefix)
         let outcomes: [AppendOutcome]
         do {
             outcomes = try store.appendValidated(events, actor: user.actor, validator: validator)

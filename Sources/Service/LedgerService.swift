@@ -15,15 +15,20 @@ public final class LedgerService: Sendable {
     public let users: UserDirectory
     public let validator: EventValidator
     public let metrics = Metrics()
+    /// Receives the cause of every 500, which the client sees only as "see the server's log", so
+    /// that file paths and SQLite messages stay on the server.
+    let errorLog: (@Sendable (String) -> Void)?
 
     /// Events returned by one read at most; a `limit` above it is refused.
     public static let maximumPageSize: Int64 = 1_000
     public static let defaultPageSize: Int64 = 100
 
-    public init(store: EventStore, users: UserDirectory, validator: EventValidator = EventValidator()) {
+    public init(store: EventStore, users: UserDirectory, validator: EventValidator = EventValidator(),
+                errorLog: (@Sendable (String) -> Void)? = nil) {
         self.store = store
         self.users = users
         self.validator = validator
+        self.errorLog = errorLog
     }
 
     /// Answers one request; never throws, never blocks beyond the store's own waits.
@@ -34,7 +39,8 @@ public final class LedgerService: Sendable {
         } catch let problem as ProblemDetails {
             response = problem.response
         } catch {
-            response = ProblemDetails(.internalServerError, "internal", "the ledger could not answer: \(error)").response
+            errorLog?("\(request.method) \(request.path): \(error)")
+            response = ProblemDetails(.internalServerError, "internal", "the ledger could not answer this request; the server's log has the cause").response
         }
         metrics.record(status: response.status.code)
         return response
@@ -52,7 +58,7 @@ public final class LedgerService: Sendable {
             response.headers.set(name: "Allow", value: allowed)
             return response
         }
-        if route == .health { return try health() }
+        guard route.requiresAuthentication else { return try health() }
         let user = try authenticate(request)
         try Authorization.check(route, user: user)
         switch route {

@@ -12,6 +12,12 @@ import ODA
 ///   allocation (when it has one: they cannot take over another province's project) and in the
 ///   allocation the project has after the batch (they cannot move it out of their province, and a
 ///   new project must carry a `LocationAllocationRevised` naming their province in the same batch).
+///
+/// The check and the append are not one transaction, so ``checkAppend(_:by:store:pointerPrefix:)``
+/// pins `expectedVersion` on the first event of each stream (when the request gave none) to the
+/// version read *before* the allocation: if another writer changes the stream in between, the append
+/// is refused with 409 instead of going through on a stale province check. (An idempotent retry
+/// skips version checks; it only returns the event recorded earlier.)
 enum ProvinceScope {
     /// The provinces of the latest recorded location allocation of project `id` (empty: none).
     static func provinces(ofProjectStream stream: String, store: EventStore) throws -> Set<String>? {
@@ -27,9 +33,12 @@ enum ProvinceScope {
         Set((payload["allocations"]?.arrayValue ?? []).compactMap { $0.objectValue?["province"]?.stringValue })
     }
 
-    /// Throws a 403 problem naming the first event `user` may not append under the rule above.
-    static func checkAppend(_ events: [ProposedEvent], by user: User, store: EventStore, pointerPrefix: (Int) -> String) throws {
-        guard let province = user.province?.code else { return }
+    /// Throws a 403 problem naming the first event `user` may not append under the rule above;
+    /// returns the events to append, with `expectedVersion` pinned as described above.
+    static func checkAppend(_ events: [ProposedEvent], by user: User, store: EventStore,
+                            pointerPrefix: (Int) -> String) throws -> [ProposedEvent] {
+        guard let province = user.province?.code else { return events }
+        var pinned = events
         var finalAllocation: [String: (index: Int, provinces: Set<String>)] = [:]
         var firstIndex: [String: Int] = [:]
         for (index, event) in events.enumerated() {
@@ -44,7 +53,10 @@ enum ProvinceScope {
             }
         }
         for (stream, index) in firstIndex.sorted(by: { $0.value < $1.value }) {
+            // The version first: a change after this read makes the pinned append fail.
+            let version = try store.version(of: stream)
             let recorded = try provinces(ofProjectStream: stream, store: store)
+            if pinned[index].expectedVersion == nil { pinned[index].expectedVersion = version }
             if let recorded, !recorded.contains(province) {
                 throw ProblemDetails(.forbidden, "province-scope",
                     "\(stream) is located in \(recorded.sorted().joined(separator: ", ")), not in \(user.name)'s province \(province)",
@@ -62,6 +74,7 @@ enum ProvinceScope {
                     extra: [("pointer", .string(pointerPrefix(index) + "/stream"))])
             }
         }
+        return pinned
     }
 
     /// Throws a 403 problem unless `user` may read project stream `stream`.

@@ -21,12 +21,12 @@ final class ServiceHarness: Sendable {
     let session: URLSession
     var base: String { "http://127.0.0.1:\(server.port)" }
 
-    init() throws {
+    init(errorLog: (@Sendable (String) -> Void)? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("svc-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         store = try EventStore.create(at: directory.appendingPathComponent("ledger.sqlite").path)
         users = try UserDirectory(dataDirectory: directory.path)
-        service = LedgerService(store: store, users: users)
+        service = LedgerService(store: store, users: users, errorLog: errorLog)
         server = try HTTPServer(configuration: ServerConfiguration(host: "127.0.0.1", port: 0), handler: service.handle)
         server.start()
         let configuration = URLSessionConfiguration.ephemeral
