@@ -15,9 +15,12 @@ enum ServeCommand: LedgerCommand {
             .init(name: "listen", value: "HOST:PORT", help: "Where to listen (default 127.0.0.1:8080; port 0 picks a free one)."),
             .init(name: "tls-cert", value: "FILE", help: "PEM certificate chain for HTTPS (with --tls-key)."),
             .init(name: "tls-key", value: "FILE", help: "PEM private key for HTTPS (with --tls-cert)."),
+            .init(name: "allow-insecure-http", value: nil,
+                  help: "Serve plain HTTP on a non-loopback address (only behind a TLS-terminating proxy)."),
         ],
         discussion: """
-            Plain HTTP is served only on loopback; elsewhere give --tls-cert and --tls-key. Users and their bearer
+            Plain HTTP is served only on loopback; elsewhere give --tls-cert and --tls-key (or, behind a proxy
+            that terminates TLS, --allow-insecure-http). Users and their bearer
             tokens come from `oda-ledger user add`. One access log line per request goes to standard error
             (method, path without query, status, bytes, milliseconds, client); tokens never appear in it.
             On SIGTERM or SIGINT the server stops accepting, lets requests in flight finish (10 s), then exits.
@@ -41,7 +44,7 @@ enum ServeCommand: LedgerCommand {
         }
         let console = context.console
         let configuration = ServerConfiguration(
-            host: host, port: port, tls: tls,
+            host: host, port: port, tls: tls, allowInsecure: arguments.flag("allow-insecure-http"),
             // Connection threads log concurrently: each line is one write(2) to standard error, which
             // the kernel keeps whole, rather than going through the (single-threaded) console.
             accessLog: { entry in FileDescriptorWriter.writeAll(Array((accessLogLine(entry) + "\n").utf8), to: STDERR_FILENO) },

@@ -118,6 +118,8 @@ final class ServeCommandTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("--tls-cert and --tls-key go together"), result.stderr)
         let open = cli.run(["serve", "--data", cli.data, "--listen", "0.0.0.0:0"])
         XCTAssertEqual(open.status, 2, "plain HTTP off loopback is refused")
+        XCTAssertTrue(open.stderr.contains("loopback") || open.stderr.contains("TLS"), open.stderr)
+        XCTAssertTrue(cli.run(["serve", "--help"]).stdout.contains("--allow-insecure-http"))
     }
 }
 
