@@ -28,7 +28,9 @@ let package = Package(
         .target(name: "EventLog", dependencies: ["SQLite", "Crypto", "CanonicalJSON", "Transparency"]),
         .target(name: "ODA", dependencies: ["EventLog", "CanonicalJSON"]),
         .target(name: "HTTP", dependencies: ["COpenSSL"]),
-        .target(name: "LedgerCLI", dependencies: ["EventLog", "ODA", "Crypto", "CanonicalJSON", "Transparency"]),
+        .target(name: "Service", dependencies: ["HTTP", "EventLog", "ODA", "Crypto", "CanonicalJSON", "SQLite"]),
+        .target(name: "LedgerCLI", dependencies: ["EventLog", "ODA", "Crypto", "CanonicalJSON", "Transparency",
+                                                  "Service"]),
         .executableTarget(name: "oda-ledger", dependencies: ["LedgerCLI"]),
         .executableTarget(
             name: "oda-bench",
@@ -42,6 +44,7 @@ let package = Package(
         .testTarget(name: "ODATests", dependencies: ["ODA", "EventLog", "CanonicalJSON"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "LedgerCLITests", dependencies: ["LedgerCLI", "EventLog", "CanonicalJSON"]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTP", "EventLog", "ODA", "CanonicalJSON", "Crypto", "Transparency", "SQLite"]),
     ],
     swiftLanguageModes: [.v6]
 )

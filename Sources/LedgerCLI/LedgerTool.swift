@@ -62,6 +62,8 @@ public enum LedgerTool {
         CommandEntry(VerifyCommand.self), CommandEntry(ExportCommand.self), CommandEntry(CheckpointCommand.self),
         CommandEntry(ProveCommand.self), CommandEntry(CosignCommand.self), CommandEntry(KeygenCommand.self),
         CommandEntry(RotateKeyCommand.self),
+        CommandEntry(UserCommand.self),
+        CommandEntry(ServeCommand.self),
     ]
 
     static var overview: String {

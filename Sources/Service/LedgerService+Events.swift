@@ -1,0 +1,108 @@
+import CanonicalJSON
+import EventLog
+import HTTP
+import ODA
+
+extension LedgerService {
+    /// `POST /v1/events`: one proposed event (an object) or a batch (an array), all or nothing.
+    func appendEvents(_ request: HTTPRequest, user: User) throws -> HTTPResponse {
+        _ = try QueryParameters(request.query, allowed: [])
+        let contentType = request.headers["Content-Type"]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+        guard contentType == "application/json" else {
+            throw ProblemDetails(.unsupportedMediaType, "unsupported-media-type", "send the events as Content-Type: application/json")
+        }
+        let body: JSONValue
+        do {
+            body = try JSONValue.parse(request.body)
+        } catch {
+            throw ProblemDetails(.badRequest, "invalid-json", "the body is not valid JSON: \(error)")
+        }
+        let items: [JSONValue]
+        let isBatch: Bool
+        switch body {
+        case let .array(values): items = values; isBatch = true
+        case .object: items = [body]; isBatch = false
+        default: throw ProblemDetails(.badRequest, "invalid-json", "the body must be one event object or an array of them")
+        }
+        guard !items.isEmpty else { throw ProblemDetails(.unprocessableContent, "empty-batch", "the array holds no events: nothing to append") }
+        func prefix(_ index: Int) -> String { isBatch ? "/\(index)" : "" }
+        var events: [ProposedEvent] = []
+        for (index, item) in items.enumerated() {
+            do {
+                events.append(try ProposedEvent(json: item))
+            } catch {
+                let pointer = prefix(index) + (error.pointer ?? "")
+                throw ProblemDetails(.unprocessableContent, "invalid-event", "\(isBatch ? "event \(index + 1): " : "")\(error)",
+                                     extra: [("pointer", .string(pointer))])
+            }
+        }
+        for (index, event) in events.enumerated() where !user.role.mayAppend(type: event.type) {
+            throw ProblemDetails(.forbidden, "forbidden",
+                "the \(user.role.rawValue) role may not append \(event.type) events",
+                extra: [("pointer", .string(prefix(index) + "/type"))])
+        }
+        events = try ProvinceScope.checkAppend(events, by: user, store: store, pointerPrefix: prefix)
+        let outcomes: [AppendOutcome]
+        do {
+            outcomes = try store.appendValidated(events, actor: user.actor, validator: validator)
+        } catch let error as ValidationError {
+            throw ProblemDetails(.unprocessableContent, "validation", error.rule + "; nothing was appended",
+                                 extra: [("pointer", .string(prefix(error.index) + error.pointer))])
+        } catch let error as AppendError {
+            switch error {
+            case let .wrongExpectedVersion(index, stream, expected, actual):
+                throw ProblemDetails(.conflict, "version-conflict", error.description, extra: [
+                    ("pointer", .string(prefix(index) + "/expectedVersion")), ("stream", .string(stream)),
+                    ("expectedVersion", .integer(expected)), ("actualVersion", .integer(actual)),
+                ])
+            case let .idempotencyConflict(index, _, originalSeq):
+                throw ProblemDetails(.conflict, "idempotency-conflict", error.description, extra: [
+                    ("pointer", .string(prefix(index) + "/idempotencyKey")), ("originalSeq", .integer(originalSeq)),
+                ])
+            case .emptyBatch:
+                throw ProblemDetails(.unprocessableContent, "empty-batch", error.description)
+            case let .store(storeError):
+                throw ProblemDetails(.serviceUnavailable, "store", "the ledger could not record the events: \(storeError); nothing was appended")
+            }
+        }
+        metrics.recordAppended(outcomes.count(where: { !$0.wasAlreadyRecorded }))
+        let results: [JSONValue] = outcomes.map { outcome in
+            var line = JSONObject()
+            let envelope = outcome.event.envelope
+            line["seq"] = .integer(envelope.seq)
+            line["hash"] = .string(outcome.event.hash.hex)
+            line["stream"] = .string(envelope.stream)
+            line["streamVersion"] = .integer(envelope.streamVersion)
+            line["recordedAt"] = .string(envelope.recordedAt.rfc3339)
+            if outcome.wasAlreadyRecorded { line["alreadyRecorded"] = .bool(true) }
+            return .object(line)
+        }
+        let allRetries = outcomes.allSatisfy(\.wasAlreadyRecorded)
+        return Self.json(.array(results), status: allRetries ? .ok : .created)
+    }
+
+    /// `GET /v1/events` and `GET /v1/projects/{id}/events`: export lines (the stored canonical
+    /// envelope with its hash) as one JSON array, oldest first, at most `limit` of them. When the
+    /// page is full, `Next-From` names the `from` of the next page.
+    func listEvents(_ request: HTTPRequest, stream: String?) throws -> HTTPResponse {
+        let query = try QueryParameters(request.query, allowed: stream == nil ? ["from", "to", "stream", "type", "limit"] : ["from", "to", "type", "limit"])
+        let limit = try query.integer("limit", in: 1 ... Self.maximumPageSize) ?? Self.defaultPageSize
+        let eventQuery = EventQuery(
+            fromSeq: try query.integer("from", in: 1 ... Int64.max), toSeq: try query.integer("to", in: 1 ... Int64.max),
+            stream: stream ?? query["stream"], type: query["type"], limit: Int(limit))
+        var body: [UInt8] = [UInt8(ascii: "[")]
+        var count: Int64 = 0
+        var lastSeq: Int64 = 0
+        try store.readStored(eventQuery) { event in
+            if count > 0 { body.append(UInt8(ascii: ",")) }
+            body.append(contentsOf: event.exportBytes)
+            count += 1
+            lastSeq = event.seq
+            return count < limit
+        }
+        body.append(UInt8(ascii: "]"))
+        var headers: HTTPHeaders = ["Content-Type": "application/json"]
+        if count == limit { headers.add(name: "Next-From", value: String(lastSeq + 1)) }
+        return HTTPResponse(status: .ok, headers: headers, body: body)
+    }
+}

@@ -1,0 +1,101 @@
+import CanonicalJSON
+import EventLog
+import Foundation
+import HTTP
+import ODA
+
+/// The JSON API under `/v1`: the handler given to `HTTPServer`.
+///
+/// Every request is routed through ``Route``; every route but health needs a bearer token of an
+/// active user (401 otherwise), and ``Authorization`` decides the role and province rules (403).
+/// Errors are RFC 9457 problem details. The actor of every appended event is the authenticated
+/// user, never a member of the body (an `actor` member is refused).
+public final class LedgerService: Sendable {
+    public let store: EventStore
+    public let users: UserDirectory
+    public let validator: EventValidator
+    public let metrics = Metrics()
+    /// Receives the cause of every 500, which the client sees only as "see the server's log", so
+    /// that file paths and SQLite messages stay on the server.
+    let errorLog: (@Sendable (String) -> Void)?
+
+    /// Events returned by one read at most; a `limit` above it is refused.
+    public static let maximumPageSize: Int64 = 1_000
+    public static let defaultPageSize: Int64 = 100
+
+    public init(store: EventStore, users: UserDirectory, validator: EventValidator = EventValidator(),
+                errorLog: (@Sendable (String) -> Void)? = nil) {
+        self.store = store
+        self.users = users
+        self.validator = validator
+        self.errorLog = errorLog
+    }
+
+    /// Answers one request; never throws, never blocks beyond the store's own waits.
+    public func handle(_ request: HTTPRequest) -> HTTPResponse {
+        let response: HTTPResponse
+        do {
+            response = try dispatch(request)
+        } catch let problem as ProblemDetails {
+            response = problem.response
+        } catch {
+            errorLog?("\(request.method) \(request.path): \(error)")
+            response = ProblemDetails(.internalServerError, "internal", "the ledger could not answer this request; the server's log has the cause").response
+        }
+        metrics.record(status: response.status.code)
+        return response
+    }
+
+    private func dispatch(_ request: HTTPRequest) throws -> HTTPResponse {
+        let path = request.path
+        let candidates = Route.allCases.compactMap { route in route.match(path).map { (route, $0) } }
+        guard !candidates.isEmpty else {
+            throw ProblemDetails(.notFound, "not-found", "no resource at \(path); the API's routes are listed in Schemas/openapi.json")
+        }
+        guard let (route, parameters) = candidates.first(where: { $0.0.method == request.method }) else {
+            let allowed = candidates.map(\.0.method).joined(separator: ", ")
+            var response = ProblemDetails(.methodNotAllowed, "method-not-allowed", "\(path) accepts \(allowed), not \(request.method)").response
+            response.headers.set(name: "Allow", value: allowed)
+            return response
+        }
+        guard route.requiresAuthentication else { return try health() }
+        let user = try authenticate(request)
+        try Authorization.check(route, user: user)
+        switch route {
+        case .health: return try health()
+        case .metrics: return Self.json(metrics.json)
+        case .appendEvents: return try appendEvents(request, user: user)
+        case .listEvents: return try listEvents(request, stream: nil)
+        case .projectEvents:
+            let stream = "project:" + (parameters["id"] ?? "")
+            try ProvinceScope.checkRead(projectStream: stream, by: user, store: store)
+            return try listEvents(request, stream: stream)
+        case .latestCheckpoint: return try latestCheckpoint(request)
+        case .inclusionProof: return try inclusionProof(request)
+        case .consistencyProof: return try consistencyProof(request)
+        }
+    }
+
+    /// The active user named by `Authorization: Bearer <token>`. The token is never logged, nor
+    /// echoed in a problem.
+    private func authenticate(_ request: HTTPRequest) throws -> User {
+        guard let header = request.headers["Authorization"] else {
+            throw ProblemDetails(.unauthorized, "unauthenticated", "send Authorization: Bearer <token> (create one with `oda-ledger user add`)")
+        }
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer",
+              let user = users.authenticate(token: String(parts[1]).trimmingCharacters(in: .whitespaces)) else {
+            throw ProblemDetails(.unauthorized, "unauthenticated", "the bearer token is unknown, revoked or malformed")
+        }
+        return user
+    }
+
+    private func health() throws -> HTTPResponse {
+        let head = try store.head()
+        return Self.json(["status": "ok", "size": .integer(head.seq)])
+    }
+
+    static func json(_ value: JSONValue, status: HTTPStatus = .ok) -> HTTPResponse {
+        HTTPResponse(status: status, headers: ["Content-Type": "application/json"], body: value.canonicalBytes)
+    }
+}
