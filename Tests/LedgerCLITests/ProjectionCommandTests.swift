@@ -95,4 +95,33 @@ final class ProjectionCommandTests: XCTestCase {
         XCTAssertEqual(line["current"], ["amount": "280000", "currency": "USD"])
         XCTAssertEqual(cli.run(["replay", "--data", cli.data, "--to", "3", "--as-of", "2024-01-01"]).status, 2)
     }
+
+    func testPortfolioConvertsThroughRecordedRatesAndShowsThem() throws {
+        let cli = try recordedLedger()
+        // The example rate takes effect on 2024-12-31, after every transaction: USD figures need an earlier one.
+        let refused = cli.run(["portfolio", "--data", cli.data, "--currency", "USD"])
+        XCTAssertEqual(refused.status, 2)
+        XCTAssertTrue(refused.stderr.contains("no exchange rate between LAK and USD effective on or before 2024-05-14"), refused.stderr)
+        let rate = try lines(["ExchangeRateRecorded"])
+            .replacingOccurrences(of: "\"rate\":\"20167.12\"", with: "\"rate\":\"20000\"")
+            .replacingOccurrences(of: "2024-12-31", with: "2024-01-01")
+        XCTAssertEqual(cli.run(["append", "--data", cli.data, "--actor", "user:somsack"], stdin: rate).status, 0)
+
+        // 412,500,000 LAK / 20,000 = 20,625 USD; 250,000 / 280,000 = 89.29 %; 20,625 / 280,000 = 7.37 %.
+        let csv = cli.run(["portfolio", "--data", cli.data, "--currency", "USD", "--format", "csv", "--year", "2024"])
+        XCTAssertEqual(csv.status, 0, csv.stderr)
+        XCTAssertEqual(csv.lines, [
+            "partner,currency,planned,committed,disbursed,spent,disbursement_rate,spend_rate",
+            "XM-DAC-41114,USD,280000,1000000,250000,20625,89.3,7.4",
+            "total,USD,280000,1000000,250000,20625,89.3,7.4",
+        ])
+        let table = cli.run(["portfolio", "--data", cli.data, "--currency", "USD", "--by", "province"])
+        XCTAssertTrue(table.stdout.contains("rate used: 1 USD = 20000 LAK effective 2024-01-01 (seq 12)"), table.stdout)
+        XCTAssertTrue(table.lines.contains { $0.hasPrefix("LA-SV") && $0.contains("168000.00") && $0.contains("150000.00") }, table.stdout)
+        let json = cli.run(["portfolio", "--data", cli.data, "--by", "year", "--format", "json"])
+        let rows = try XCTUnwrap(try JSONValue.parse(Array(json.stdout.utf8)).objectValue?["rows"]?.arrayValue)
+        XCTAssertEqual(rows.map { $0.objectValue?["currency"] }, ["LAK", "USD"])
+        XCTAssertEqual(rows.last?.objectValue?["disbursementRate"], "89.3")
+        XCTAssertEqual(cli.run(["portfolio", "--data", cli.data, "--by", "donor"]).status, 2)
+    }
 }
