@@ -13,6 +13,7 @@ enum PortfolioCommand: LedgerCommand {
             .init(name: "year", value: "Y", help: "Only this fiscal year (budget periods starting in it, transactions dated in it)."),
             .init(name: "currency", value: "USD|LAK", help: "Convert everything through recorded exchange rates (shown); default: one row per currency."),
             .init(name: "as-of", value: "SEQ|DATE", help: "Report as of a seq, a date (end of day UTC) or an RFC 3339 instant."),
+            .init(name: "effective", value: "DATE", help: "The business view at the end of DATE: events dated on or before it, and undated ones."),
             .init(name: "format", value: "table|json|csv", help: "table (default), json or csv."),
         ],
         discussion: """
@@ -25,7 +26,7 @@ enum PortfolioCommand: LedgerCommand {
         let format = try arguments.choice("format", command: spec.name, among: ["table", "json", "csv"], default: "table")
         let year = try arguments.integer("year", command: spec.name, minimum: 1)
         let currency = try arguments["currency"].map { code throws(MoneyError) in try CurrencyCode(code) }
-        let point = try arguments["as-of"].map { text throws(PointInTimeError) in try PointInTime(parsing: text) } ?? .head
+        let point = try PointInTimeOption.parse(arguments, command: spec.name)
         let store = try context.openStore(arguments, access: .readOnly)
         let portfolio = try store.portfolio(by: PortfolioDimension(rawValue: by) ?? .partner, year: year, currency: currency, asOf: point)
         let console = context.console

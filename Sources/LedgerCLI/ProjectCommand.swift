@@ -10,6 +10,7 @@ enum ProjectCommand: LedgerCommand {
         options: [
             dataOption,
             .init(name: "as-of", value: "SEQ|DATE", help: "A seq, a date (YYYY-MM-DD: what was recorded by the end of that day, UTC) or an RFC 3339 instant."),
+            .init(name: "effective", value: "DATE", help: "The business view at the end of DATE: events dated (occurredAt or their own date) on or before it, and undated ones."),
             .init(name: "format", value: "table|json", help: "table (default) or json."),
         ],
         positionals: [
@@ -23,10 +24,10 @@ enum ProjectCommand: LedgerCommand {
         }
         let id = arguments.positionals[1]
         let format = try arguments.choice("format", command: spec.name, among: ["table", "json"], default: "table")
-        let point = try arguments["as-of"].map { text throws(PointInTimeError) in try PointInTime(parsing: text) } ?? .head
+        let point = try PointInTimeOption.parse(arguments, command: spec.name)
         let store = try context.openStore(arguments, access: .readOnly)
         let position = try point.position(in: store)
-        guard let project = try store.projectSnapshot(id, asOf: point == .head ? .head : .seq(position)) else {
+        guard let project = try store.projectSnapshot(id, asOf: point) else {
             throw CommandFailure("no project \(id) as of seq \(position); list projects with `oda-ledger log --type ProjectProposed`")
         }
         if format == "json" {

@@ -65,6 +65,11 @@ final class ProjectionCommandTests: XCTestCase {
         XCTAssertEqual(approved["status"], "approved")
         XCTAssertEqual(approved["budgetLines"], [])
         XCTAssertEqual(approved["history"]?.arrayValue?.count, 2)
+        // Business view at the end of March 2024: committed (2024-02-20), nothing disbursed yet (2024-04-02).
+        let march = try XCTUnwrap(try show(cli, ["--effective", "2024-03-31"])["totals"]?.objectValue)
+        XCTAssertEqual(march["commitment"], [["amount": "1000000", "currency": "USD"]])
+        XCTAssertEqual(march["disbursement"], [])
+        XCTAssertEqual(cli.run(["project", "show", "LA-MPI-2024-017", "--data", cli.data, "--as-of", "3", "--effective", "2024-03-31"]).status, 2)
         let table = cli.run(["project", "show", "LA-MPI-2024-017", "--data", cli.data])
         XCTAssertTrue(table.stdout.contains("BL-1 2024-01-01..2024-12-31  original 300000 USD  current 280000 USD  revisions 1"), table.stdout)
 

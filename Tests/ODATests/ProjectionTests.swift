@@ -136,6 +136,27 @@ final class ProjectionTests: XCTestCase {
                        try ledger.store.projectSnapshot(SmallPortfolio.projectA), "replay to the head equals the live tables")
     }
 
+    func testEffectiveDateReadsApplyDatedEventsUpToThatDateAndUndatedOnes() throws {
+        let ledger = try TemporaryLedger()
+        try ledger.store.register(ProjectStateProjector())
+        try SmallPortfolio.record(in: ledger.store)
+        let march = try XCTUnwrap(try ledger.store.projectSnapshot(SmallPortfolio.projectA, asOf: .effectiveOn(CalendarDate("2024-03-31")!)))
+        XCTAssertEqual(march.status, "active", "approved 2024-02-15, active from 2024-03-01")
+        XCTAssertEqual(try march.total(.commitment), [try usd("1000000")], "committed 2024-02-20")
+        XCTAssertEqual(try march.total(.disbursement), [], "D-1 and D-2 are dated 2024-04-02")
+        XCTAssertEqual(try march.budgetTotal(), [try usd("780000")], "budget plans and revisions carry no date of their own")
+        let yearEnd = try XCTUnwrap(try ledger.store.projectSnapshot(SmallPortfolio.projectA, asOf: .effectiveOn(CalendarDate("2024-12-31")!)))
+        XCTAssertEqual(try yearEnd.total(.disbursement), [try usd("250000")], "D-1; D-2 reversed; D-3 dated 2025")
+        XCTAssertEqual(try yearEnd.total(.expenditure), [try lak("412500000")])
+
+        let april = try ledger.store.portfolio(by: .partner, year: 2024, currency: try CurrencyCode("USD"),
+                                               asOf: .effectiveOn(CalendarDate("2024-04-30")!))
+        XCTAssertEqual(april.rows.map(\.key), ["XM-DAC-41114", "XM-DAC-41122"])
+        XCTAssertEqual(april.rows.map(\.disbursed), [try usd("250000"), try usd("0")])
+        XCTAssertEqual(april.rows.map(\.spent), [try usd("0"), try usd("0")], "expenditures are dated May and July")
+        XCTAssertEqual(april.rows.map(\.disbursementRate), ["65.8", "0.0"])
+    }
+
     func testAsOfValuesParse() throws {
         XCTAssertEqual(try PointInTime(parsing: "42"), .seq(42))
         XCTAssertEqual(try PointInTime(parsing: "2024-06-30"), .recordedBefore(try XCTUnwrap(Timestamp.parse("2024-07-01T00:00:00Z"))))

@@ -18,14 +18,15 @@ extension EventStore {
             if let live { return live }
         }
         let position = try point.position(in: self)
-        return try withReplayedProjection(through: position, stream: "project:\(projectId)") { db in
+        return try withReplayedProjection(through: position, stream: "project:\(projectId)", including: point.includes) { db in
             try ProjectionReader.project(projectId, in: db)
         }
     }
 
-    /// Replays the events up to `seq` (of one stream, or all) through `ProjectStateProjector` into
-    /// a fresh in-memory database and hands it to `body`.
+    /// Replays the events up to `seq` (of one stream, or all; only those `including` accepts)
+    /// through `ProjectStateProjector` into a fresh in-memory database and hands it to `body`.
     public func withReplayedProjection<R>(through seq: Int64, stream: String? = nil,
+                                          including: (EventEnvelope) -> Bool = { _ in true },
                                           _ body: (ProjectionDatabase) throws -> R) throws -> R {
         let connection = try Connection(path: ":memory:", mode: .readWriteCreate)
         let db = ProjectionDatabase(connection: connection)
@@ -34,6 +35,7 @@ extension EventStore {
         if seq > 0 {
             var batch: [RecordedEvent] = []
             try read(EventQuery(toSeq: seq, stream: stream)) { event in
+                guard including(event.envelope) else { return true }
                 batch.append(event)
                 if batch.count == 4096 {
                     try projector.apply(batch, in: db, prefix: "")

@@ -82,7 +82,7 @@ extension EventStore {
             }
             if let live, let live { return live }
         }
-        return try withReplayedProjection(through: try point.position(in: self)) { db in
+        return try withReplayedProjection(through: try point.position(in: self), including: point.includes) { db in
             try PortfolioBuilder(db).build(by: dimension, year: year, currency: currency)
         }
     }
