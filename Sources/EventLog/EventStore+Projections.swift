@@ -5,9 +5,10 @@ extension EventStore {
     /// missing, catches it up with every event recorded since its checkpoint (in one transaction),
     /// and from then on applies each append's new events inside the append transaction.
     /// Registering a projector of the same name again replaces it.
-    public func register(_ projector: any Projector) throws(StoreError) {
-        guard let writer else { throw .readOnly(path: path) }
-        try writer.withLock { writer throws(StoreError) in
+    /// Throws `StoreError` for the file, or what the projector itself throws while catching up.
+    public func register(_ projector: any Projector) throws {
+        guard let writer else { throw StoreError.readOnly(path: path) }
+        try writer.withLock { writer in
             try writer.inTransaction { () throws in
                 try writer.connection.execute(ProjectionCheckpoints.create)
                 try projector.createTables(in: ProjectionDatabase(connection: writer.connection), prefix: "")
@@ -55,10 +56,7 @@ extension EventStore {
                 let database = ProjectionDatabase(connection: connection)
                 let head = try LedgerHead.read(from: connection, path: path)
                 let end = min(target ?? head.seq, head.seq)
-                guard !swap || end == head.seq else {
-                    throw StoreError.database(SQLiteError(code: 1, message:
-                        "a rebuild to seq \(end) cannot replace the live projection, which must reflect the head (\(head.seq)); rebuild without swapping"))
-                }
+                guard !swap || end == head.seq else { throw ProjectionError.partialRebuildCannotSwap(target: end, head: head.seq) }
                 for table in projector.tableNames { try connection.execute("DROP TABLE IF EXISTS shadow_\(table)") }
                 try projector.createTables(in: database, prefix: "shadow_")
                 try writer.forEachBatch(after: 0, through: end) { batch in
@@ -86,13 +84,15 @@ extension EventStore {
 }
 
 extension Writer {
-    /// Runs `body` in an immediate transaction, surfacing failures as `StoreError`.
-    func inTransaction<R>(_ body: () throws -> R) throws(StoreError) -> R {
+    /// Runs `body` in an immediate transaction. SQLite failures surface as `StoreError`; what
+    /// `body` throws otherwise (a projector's own error, `ProjectionError`) passes through unchanged.
+    func inTransaction<R>(_ body: () throws -> R) throws -> R {
         do {
             return try connection.transaction(.immediate) { () throws(any Error) -> R in try body() }
         } catch {
             switch error {
-            case let .body(e): throw StoreError.wrapping(e, path: path)
+            case let .body(e as SQLiteError): throw StoreError(e, path: path)
+            case let .body(e): throw e
             case let .database(e): throw StoreError(e, path: path)
             }
         }

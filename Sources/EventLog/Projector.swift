@@ -76,3 +76,17 @@ enum ProjectionCheckpoints {
             """).execute([.text(name), .integer(position)])
     }
 }
+
+/// Why a projection operation was refused.
+public enum ProjectionError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A rebuild that stops before the head cannot replace the live tables, which must reflect every event.
+    case partialRebuildCannotSwap(target: Int64, head: Int64)
+
+    public var description: String {
+        switch self {
+        case let .partialRebuildCannotSwap(target, head):
+            return "a rebuild to seq \(target) cannot replace the live projection, which must reflect the head (seq \(head)); "
+                + "rebuild to the head, or rebuild without swapping to inspect the earlier state"
+        }
+    }
+}

@@ -33,7 +33,8 @@ enum ProjectCommand: LedgerCommand {
         if format == "json" {
             context.console.print(try project.jsonValue(position: position).canonicalString)
         } else {
-            for line in try ProjectTable.lines(project, position: position) { context.console.print(line) }
+            let label = if case let .effectiveOn(date) = point { "effective \(date), as known at seq \(position)" } else { "as of seq \(position)" }
+            for line in try ProjectTable.lines(project, label: label) { context.console.print(line) }
         }
         return .success
     }
@@ -41,12 +42,12 @@ enum ProjectCommand: LedgerCommand {
 
 /// The human-readable form of a project snapshot.
 enum ProjectTable {
-    static func lines(_ p: ProjectSnapshot, position: Int64) throws -> [String] {
+    static func lines(_ p: ProjectSnapshot, label: String) throws -> [String] {
         func amounts(_ list: [Amount]) -> String { list.isEmpty ? "0" : list.map(\.description).joined(separator: " + ") }
         var out = [
-            "project     \(p.projectId)  (as of seq \(position))",
+            "project     \(p.projectId)  (\(label))",
             "title       \(p.title ?? "")",
-            "status      \(p.status)",
+            "status      \(p.status.rawValue)",
             "partner     \(p.partner ?? "")   implementing agency \(p.implementingAgency ?? "")",
             "dates       \(p.startDate ?? "?") – \(p.endDate ?? "?")   (planned \(p.plannedStart ?? "?") – \(p.plannedEnd ?? "?"))",
             "estimated   \(p.estimatedCost?.description ?? "")",

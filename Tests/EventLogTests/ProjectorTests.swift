@@ -52,7 +52,9 @@ final class ProjectorTests: XCTestCase {
         }
         XCTAssertEqual(rebuilt.position, 3)
         XCTAssertEqual(rebuilt.result, 3)
-        XCTAssertThrowsError(try store.rebuild(StreamCounter(), through: 3, swap: true) { _, _ in () })
+        XCTAssertThrowsError(try store.rebuild(StreamCounter(), through: 3, swap: true) { _, _ in () }) { error in
+            XCTAssertEqual(error as? ProjectionError, .partialRebuildCannotSwap(target: 3, head: 5))
+        }
         let swapped = try store.rebuild(StreamCounter(), swap: true) { _, _ in () }
         XCTAssertEqual(swapped.position, 5)
         XCTAssertEqual(try counts(store), ["project:A": 2, "project:B": 2, "project:C": 1])

@@ -24,7 +24,7 @@ final class ProjectionTests: XCTestCase {
         XCTAssertEqual(try ledger.store.projectionPosition(ProjectStateProjector.name), 27)
 
         let a = try XCTUnwrap(try ledger.store.projectSnapshot(SmallPortfolio.projectA))
-        XCTAssertEqual(a.status, "active")
+        XCTAssertEqual(a.status, .active)
         XCTAssertEqual(a.partner, "XM-DAC-41114")
         XCTAssertEqual(a.approvingAuthority, "MPI")
         XCTAssertEqual(a.sectors.map(\.code), ["14030", "14031"])
@@ -129,7 +129,7 @@ final class ProjectionTests: XCTestCase {
         XCTAssertEqual(afterThirdBatch.history.last?.seq, 15)
 
         let proposedOnly = try XCTUnwrap(try ledger.store.projectSnapshot(SmallPortfolio.projectA, asOf: .seq(5)))
-        XCTAssertEqual(proposedOnly.status, "proposed")
+        XCTAssertEqual(proposedOnly.status, .proposed)
         XCTAssertEqual(proposedOnly.estimatedCost, try usd("1250000"))
         XCTAssertNil(try ledger.store.projectSnapshot(SmallPortfolio.projectA, asOf: .seq(3)))
         XCTAssertEqual(try ledger.store.projectSnapshot(SmallPortfolio.projectA, asOf: .seq(27)),
@@ -141,7 +141,7 @@ final class ProjectionTests: XCTestCase {
         try ledger.store.register(ProjectStateProjector())
         try SmallPortfolio.record(in: ledger.store)
         let march = try XCTUnwrap(try ledger.store.projectSnapshot(SmallPortfolio.projectA, asOf: .effectiveOn(CalendarDate("2024-03-31")!)))
-        XCTAssertEqual(march.status, "active", "approved 2024-02-15, active from 2024-03-01")
+        XCTAssertEqual(march.status, .active, "approved 2024-02-15, active from 2024-03-01")
         XCTAssertEqual(try march.total(.commitment), [try usd("1000000")], "committed 2024-02-20")
         XCTAssertEqual(try march.total(.disbursement), [], "D-1 and D-2 are dated 2024-04-02")
         XCTAssertEqual(try march.budgetTotal(), [try usd("780000")], "budget plans and revisions carry no date of their own")

@@ -15,7 +15,7 @@ extension ProjectSnapshot {
             "asOfSeq": .integer(position),
             "projectId": .string(projectId), "title": opt(title), "partner": opt(partner),
             "implementingAgency": opt(implementingAgency), "sectorWorkingGroup": opt(sectorWorkingGroup),
-            "status": .string(status), "plannedStart": opt(plannedStart), "plannedEnd": opt(plannedEnd),
+            "status": .string(status.rawValue), "plannedStart": opt(plannedStart), "plannedEnd": opt(plannedEnd),
             "startDate": opt(startDate), "endDate": opt(endDate), "estimatedCost": estimatedCost?.jsonValue ?? .null,
             "approval": approvingAuthority == nil ? .null : .object([
                 "authority": opt(approvingAuthority), "reference": opt(approvalReference), "date": opt(approvalDate),

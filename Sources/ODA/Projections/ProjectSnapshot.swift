@@ -52,7 +52,7 @@ public struct ProjectSnapshot: Sendable, Equatable {
     public let partner: String?
     public let implementingAgency: String?
     public let sectorWorkingGroup: String?
-    public let status: String
+    public let status: ProjectStatus
     public let plannedStart: String?
     public let plannedEnd: String?
     public let startDate: String?

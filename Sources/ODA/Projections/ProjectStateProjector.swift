@@ -66,8 +66,9 @@ public struct ProjectStateProjector: Projector {
                 """, [project, text("approvingAuthority"), text("approvalReference"), text("approvalDate"),
                       .integer(selfApproved), seq])
         case "ProjectStatusChanged":
-            if case .text = text("to") {
-                try db.execute("UPDATE \(projects) SET status = ?2, last_seq = ?3 WHERE project_id = ?1", [project, text("to"), seq])
+            if let to = payload["to"]?.stringValue.flatMap(ProjectStatus.init(rawValue:)) {
+                try db.execute("UPDATE \(projects) SET status = ?2, last_seq = ?3 WHERE project_id = ?1",
+                               [project, .text(to.rawValue), seq])
             }
         case "ProjectDatesRevised":
             try db.execute("UPDATE \(projects) SET start_date = ?2, end_date = ?3, last_seq = ?4 WHERE project_id = ?1",

@@ -66,7 +66,7 @@ enum ProjectionReader {
         let cost: Amount? = if let amount = text(9), let currency = text(10) { try Amount(amount, currency: currency) } else { nil }
         return ProjectSnapshot(
             projectId: id, title: text(0), partner: text(1), implementingAgency: text(2), sectorWorkingGroup: text(3),
-            status: text(4) ?? "unknown", plannedStart: text(5), plannedEnd: text(6), startDate: text(7), endDate: text(8),
+            status: text(4).flatMap(ProjectStatus.init(rawValue:)) ?? .proposed, plannedStart: text(5), plannedEnd: text(6), startDate: text(7), endDate: text(8),
             estimatedCost: cost, approvingAuthority: text(11), approvalReference: text(12), approvalDate: text(13),
             selfApproved: int(14) == 1, lastSeq: int(15) ?? 0, sectors: sectors, provinces: provinces, budgetLines: lines,
             agreements: agreements, transactions: transactions, history: history)
