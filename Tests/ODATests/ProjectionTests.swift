@@ -157,6 +157,20 @@ final class ProjectionTests: XCTestCase {
         XCTAssertEqual(april.rows.map(\.disbursementRate), ["65.8", "0.0"])
     }
 
+    /// Pins the serialization the digest hashes, as computed independently (Python's json with
+    /// sorted keys and no whitespace equals RFC 8785 for these ASCII, integer-only values).
+    func testTheDigestHashesTheDocumentedCanonicalForm() throws {
+        let ledger = try TemporaryLedger()
+        try ledger.store.register(ProjectStateProjector())
+        XCTAssertEqual(try liveDigest(ledger.store).hex, "4c7a1d6f66ff51f886171b2c6936747d848c3119233298f8cf34ec3bf260bf76",
+                       "sha256 of {\"proj_agreements\":[],…,\"proj_transactions\":[]}")
+        let rate = try Repository.example("ExchangeRateRecorded").editing { $0["rate"] = "20000"; $0["effectiveDate"] = "2024-01-01" }
+        _ = try ledger.store.appendValidated([rate], actor: proposer)
+        // {"proj_agreements":[],…,"proj_exchange_rates":[{"base":"USD","effective_date":"2024-01-01","quote":"LAK",
+        //  "rate":"20000","seq":1,"source":"IMF IFS ENDA annual average 2024"}],…,"proj_transactions":[]}
+        XCTAssertEqual(try liveDigest(ledger.store).hex, "62d816c97cb4af5b0607f5e537e54888184cbfe9debb371a8f343aaf3db1f01d")
+    }
+
     func testAsOfValuesParse() throws {
         XCTAssertEqual(try PointInTime(parsing: "42"), .seq(42))
         XCTAssertEqual(try PointInTime(parsing: "2024-06-30"), .recordedBefore(try XCTUnwrap(Timestamp.parse("2024-07-01T00:00:00Z"))))
