@@ -39,7 +39,7 @@ let package = Package(
         .testTarget(name: "CanonicalJSONTests", dependencies: ["CanonicalJSON"]),
         .testTarget(name: "TransparencyTests", dependencies: ["Transparency", "Crypto"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "SQLite", "Crypto", "CanonicalJSON"]),
-        .testTarget(name: "ODATests", dependencies: ["ODA", "EventLog", "CanonicalJSON", "SQLite"]),
+        .testTarget(name: "ODATests", dependencies: ["ODA", "EventLog", "CanonicalJSON"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "LedgerCLITests", dependencies: ["LedgerCLI", "EventLog", "CanonicalJSON"]),
     ],
