@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "CanonicalJSON"),
         .target(name: "Transparency", dependencies: ["Crypto"]),
         .target(name: "EventLog", dependencies: ["SQLite", "Crypto", "CanonicalJSON", "Transparency"]),
-        .target(name: "ODA", dependencies: ["EventLog", "CanonicalJSON"]),
+        .target(name: "ODA", dependencies: ["EventLog", "CanonicalJSON", "SQLite", "Crypto"]),
         .target(name: "HTTP", dependencies: ["COpenSSL"]),
         .target(name: "Service", dependencies: ["HTTP", "EventLog", "ODA", "Crypto", "CanonicalJSON", "SQLite"]),
         .target(name: "LedgerCLI", dependencies: ["EventLog", "ODA", "Crypto", "CanonicalJSON", "Transparency",

@@ -32,6 +32,8 @@ final class Writer {
     private var cachedAtSeq: Int64 = -1
     private static let streamVersionCacheLimit = 100_000
     var checkpointPolicy: CheckpointPolicy?
+    /// Read models updated inside each append transaction (see `Projector`).
+    var projectors: [any Projector] = []
 
     init(connection: Connection, path: String) throws(StoreError) {
         self.connection = connection
@@ -193,6 +195,7 @@ final class Writer {
                 outcomes.append(AppendOutcome(event: RecordedEvent(envelope: envelope, hash: hash, canonicalBytes: bytes),
                                               wasAlreadyRecorded: false))
             }
+            try project(outcomes.filter { !$0.wasAlreadyRecorded }.map(\.event), headBefore: head.seq)
             if let policy = checkpointPolicy, try checkpointDue(tree: tree, now: recordedAt, policy: policy) {
                 _ = try writeCheckpoint(tree: tree, signer: policy.signer, at: recordedAt)
             }

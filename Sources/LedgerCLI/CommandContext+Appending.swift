@@ -1,4 +1,5 @@
 import EventLog
+import ODA
 import Transparency
 
 extension CommandContext {
@@ -7,11 +8,15 @@ extension CommandContext {
     /// 60 minutes). The checkpoint is signed inside the append's own transaction, so it never
     /// lags behind or gets lost when the process ends.
     ///
+    /// The ODA projection (`ProjectStateProjector`) is registered, so every append updates it in
+    /// its own transaction (and first catches it up with anything appended without it).
+    ///
     /// When automatic checkpoints are on, the signing key must be readable (mode 0600): an
     /// append that cannot sign fails rather than silently leaving the ledger unsigned.
     func openStoreForAppending(_ arguments: ParsedArguments) throws -> EventStore {
         let directory = dataDirectory(arguments)
         let store = try openStore(arguments, access: .readWrite)
+        try store.register(ProjectStateProjector())
         let config = try LedgerConfig.load(directory)
         guard config.signsCheckpointsAutomatically else { return store }
         let signer: NoteSignerKey

@@ -62,6 +62,7 @@ public enum LedgerTool {
         CommandEntry(VerifyCommand.self), CommandEntry(ExportCommand.self), CommandEntry(CheckpointCommand.self),
         CommandEntry(ProveCommand.self), CommandEntry(CosignCommand.self), CommandEntry(KeygenCommand.self),
         CommandEntry(RotateKeyCommand.self),
+        CommandEntry(ReplayCommand.self), CommandEntry(ProjectCommand.self), CommandEntry(PortfolioCommand.self),
         CommandEntry(UserCommand.self),
         CommandEntry(ServeCommand.self),
     ]
