@@ -20,6 +20,10 @@ sample=Tests/Fixtures/sample
 "$bin" append --data "$data" --actor user:recorder "$sample/3-transactions.jsonl"
 echo "== the ledger"
 "$bin" log --data "$data" --format table
+echo "== the portfolio by development partner, plan against actual (from the projections)"
+"$bin" portfolio --data "$data" --by partner
+echo "== one project's state and its audit trail"
+"$bin" project show ADB-36339-022 --data "$data"
 echo "== a signed checkpoint, as an auditor keeps it ($data/checkpoint.note)"
 "$bin" checkpoint --data "$data" --out "$data/checkpoint.note"
 cat "$data/checkpoint.note"
