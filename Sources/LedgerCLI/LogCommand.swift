@@ -9,6 +9,7 @@ enum LogCommand: LedgerCommand {
         options: [
             dataOption,
             .init(name: "stream", value: "S", help: "Only events of this stream, e.g. project:LA-2024-017."),
+            .init(name: "project", value: "ID", help: "Only events of this project (the stream project:ID)."),
             .init(name: "type", value: "T", help: "Only events of this type, e.g. DisbursementRecorded."),
             .init(name: "from", value: "SEQ", help: "Start at this seq (inclusive)."),
             .init(name: "to", value: "SEQ", help: "Stop at this seq (inclusive)."),
@@ -17,10 +18,13 @@ enum LogCommand: LedgerCommand {
 
     static func run(_ arguments: ParsedArguments, _ context: CommandContext) throws -> ExitCode {
         let format = try arguments.choice("format", command: spec.name, among: ["jsonl", "table"], default: "jsonl")
+        if arguments["stream"] != nil, arguments["project"] != nil {
+            throw UsageError(command: spec.name, message: "--stream and --project both name a stream; give one")
+        }
         let query = EventQuery(
             fromSeq: try arguments.integer("from", command: spec.name, minimum: 1),
             toSeq: try arguments.integer("to", command: spec.name, minimum: 1),
-            stream: arguments["stream"], type: arguments["type"])
+            stream: arguments["stream"] ?? arguments["project"].map { "project:" + $0 }, type: arguments["type"])
         let store = try context.openStore(arguments, access: .readOnly)
         let console = context.console
         if format == "table" {

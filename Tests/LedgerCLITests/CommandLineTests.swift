@@ -42,6 +42,8 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(events[0].envelope.actor.id, "user:bounmy")
         XCTAssertEqual(events[0].hash.hex, try JSONValue.parse(appended.lines[1])["hash"]?.stringValue)
 
+        XCTAssertEqual(cli.run(["log", "--data", cli.data, "--project", "LA-1"]).stdout, log.stdout, "--project ID is --stream project:ID")
+        XCTAssertEqual(cli.run(["log", "--data", cli.data, "--project", "LA-1", "--stream", "project:LA-1"]).status, 2)
         let ranged = cli.run(["log", "--data", cli.data, "--from", "3", "--to", "4", "--format", "table"])
         XCTAssertEqual(ranged.lines.count, 3, ranged.stdout)  // header and two rows
         XCTAssertTrue(ranged.lines[1].hasPrefix("3 "))
