@@ -1,0 +1,1 @@
+// The Import module: IATI and CSV imports with provenance (issue 7).

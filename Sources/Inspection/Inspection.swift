@@ -1,0 +1,1 @@
+// The Inspection module: red-flag rules, flags and cases (issue 4).
