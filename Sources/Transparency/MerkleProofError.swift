@@ -23,6 +23,11 @@ public enum MerkleProofError: Error, Equatable, Sendable, CustomStringConvertibl
     case oldRootMismatch(computed: SHA256Digest, expected: SHA256Digest)
     /// The consistency proof does not lead to the claimed new root.
     case newRootMismatch(computed: SHA256Digest, expected: SHA256Digest)
+    /// [start, end) is not a subtree of a tree of `treeSize` leaves: empty, misaligned (start
+    /// must be a multiple of the smallest power of two ≥ end − start) or beyond the tree.
+    case invalidSubtree(start: UInt64, end: UInt64, treeSize: UInt64)
+    /// A subtree consistency proof that does not lead to the claimed subtree hash and root.
+    case subtreeProofMismatch(start: UInt64, end: UInt64, treeSize: UInt64)
 
     public var description: String {
         switch self {
@@ -46,6 +51,11 @@ public enum MerkleProofError: Error, Equatable, Sendable, CustomStringConvertibl
             return "the consistency proof leads to old root \(computed.hex), not the claimed \(expected.hex)"
         case let .newRootMismatch(computed, expected):
             return "the consistency proof leads to new root \(computed.hex), not the claimed \(expected.hex)"
+        case let .invalidSubtree(start, end, treeSize):
+            return "[\(start), \(end)) is not a subtree of a tree of size \(treeSize): it must be non-empty, within the tree, "
+                + "and start at a multiple of the smallest power of two not below its size"
+        case let .subtreeProofMismatch(start, end, treeSize):
+            return "the proof does not show the claimed subtree [\(start), \(end)) inside the claimed tree of size \(treeSize)"
         }
     }
 }

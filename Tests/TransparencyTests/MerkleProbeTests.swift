@@ -10,7 +10,7 @@ import XCTest
 ///
 /// `subtreeinclusion` probes are checked too: an inclusion proof within the subtree
 /// [start, end) is the ordinary proof for leaf `leafIdx - start` of a tree of `end - start`
-/// leaves. `subtreeconsistency` probes need a different proof algorithm and are not used.
+/// leaves. `subtreeconsistency` probes are in `MerkleSubtreeConsistencyTests`.
 final class MerkleProbeTests: XCTestCase {
     struct InclusionProbe: Decodable {
         let leafIdx: UInt64, treeSize: UInt64, root: String, leafHash: String, proof: [String]?

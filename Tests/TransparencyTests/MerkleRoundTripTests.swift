@@ -163,6 +163,8 @@ final class MerkleRoundTripTests: XCTestCase {
         case .rootMismatch: "rootMismatch"
         case .oldRootMismatch: "oldRootMismatch"
         case .newRootMismatch: "newRootMismatch"
+        case .invalidSubtree: "invalidSubtree"
+        case .subtreeProofMismatch: "subtreeProofMismatch"
         }
     }
 }
