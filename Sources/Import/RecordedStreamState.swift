@@ -6,6 +6,8 @@ import EventLog
 /// the importer needs no projection to decide what is new.
 struct RecordedStreamState {
     var keys: Set<String> = []
+    /// idempotency key → the payload recorded with it.
+    var payloads: [String: JSONObject] = [:]
     /// `budgetLineId|periodStart` → current amount JSON.
     var budgets: [String: JSONValue] = [:]
     /// transactionId → seq, for imported transactions not yet reversed.
@@ -18,7 +20,7 @@ struct RecordedStreamState {
         for event in try store.events(EventQuery(stream: stream)) {
             let envelope = event.envelope
             exists = true
-            if let key = envelope.idempotencyKey { keys.insert(key) }
+            if let key = envelope.idempotencyKey { keys.insert(key); payloads[key] = envelope.payload }
             let p = envelope.payload
             switch envelope.type {
             case "AnnualBudgetPlanned":

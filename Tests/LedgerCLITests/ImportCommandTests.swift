@@ -47,3 +47,32 @@ final class ImportCommandTests: XCTestCase {
         XCTAssertTrue(cli.run(["log", "--data", cli.data]).stdout.isEmpty)
     }
 }
+
+extension ImportCommandTests {
+    func testCSVImportAndHelpListsTheColumns() throws {
+        let cli = try CLIHarness()
+        XCTAssertEqual(cli.run(["init", "--data", cli.data]).status, 0)
+        let help = cli.run(["import", "--help"])
+        for column in ["project_id", "transaction_id", "invoice_number", "approved_by"] {
+            XCTAssertTrue(help.stdout.contains(column), help.stdout)
+        }
+        let xml = try cli.write("one.xml", """
+            <iati-activities version="2.01">
+              <iati-activity default-currency="USD">
+                <iati-identifier>XM-TEST-1</iati-identifier>
+                <reporting-org ref="XM-TEST"><narrative>Test</narrative></reporting-org>
+                <title><narrative>A</narrative></title>
+                <activity-date type="1" iso-date="2020-01-01"/>
+                <activity-date type="3" iso-date="2021-12-31"/>
+              </iati-activity>
+            </iati-activities>
+            """)
+        XCTAssertEqual(cli.run(["import", "iati", xml, "--data", cli.data]).status, 0)
+        let csv = try cli.write("gov.csv", "project_id,kind,transaction_id,date,amount,currency,provider\nXM-TEST-1,disbursement,D-1,2020-02-01,250,USD,XM-TEST\n")
+        let first = cli.run(["import", "csv", csv, "--data", cli.data])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertTrue(first.stdout.contains(": 1 events appended"), first.stdout)
+        XCTAssertTrue(cli.run(["import", "csv", csv, "--data", cli.data]).stdout.contains(": 0 events appended, 1 already recorded"))
+        XCTAssertEqual(cli.run(["import", "xls", csv, "--data", cli.data]).status, 2)
+    }
+}
