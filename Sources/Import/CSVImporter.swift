@@ -34,6 +34,8 @@ public enum CSVImporter {
         ("approved_by", "id of who approved the expenditure (expenditure: required)"),
         ("description", "what an expenditure was for (optional)"),
     ]
+    static let eventTypes = ["commitment": "CommitmentRecorded", "disbursement": "DisbursementRecorded",
+                             "expenditure": "ExpenditureRecorded"]
     static let required = ["project_id", "kind", "transaction_id", "date", "amount", "currency"]
 
     public static func importFile(at path: String, into store: EventStore, actor: Actor,
@@ -91,13 +93,8 @@ public enum CSVImporter {
             let projectId = identifier("project_id", required: true)
             let transactionId = identifier("transaction_id", required: true)
             let kind = need("kind")
-            let type: String? = switch kind {
-            case "commitment": "CommitmentRecorded"
-            case "disbursement": "DisbursementRecorded"
-            case "expenditure": "ExpenditureRecorded"
-            case nil: nil
-            default: { problem(line, "kind", "must be commitment, disbursement or expenditure; it is \(kind!)"); return nil }()
-            }
+            let type = kind.flatMap { eventTypes[$0] }
+            if let kind, type == nil { problem(line, "kind", "must be commitment, disbursement or expenditure; it is \(kind)") }
             let date = need("date")
             if let date, CalendarDate(date) == nil { problem(line, "date", "must be a calendar date YYYY-MM-DD; it is \(date)") }
             var amount: String?

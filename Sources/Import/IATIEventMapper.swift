@@ -229,7 +229,7 @@ struct IATIEventMapper {
                 try add(stream, type, p, key: key("tx:" + transactionId), state: state, line: t.line, element: el + "/transaction")
             }
             // Transactions an earlier import recorded that this file no longer holds: reversed.
-            for (id, seq) in state.transactions.sorted(by: { $0.value < $1.value }) where id.hasPrefix("iati-") && !fileIDs.contains(id) {
+            for (id, seq) in state.transactions.sorted(by: { $0.value < $1.value }) where !fileIDs.contains(id) {
                 var p = JSONObject()
                 p["reversedSeq"] = .integer(seq)
                 p["reason"] = .string("transaction \(id) is not in the newer IATI file \(fileName) (changed or withdrawn)")

@@ -10,7 +10,8 @@ struct RecordedStreamState {
     var payloads: [String: JSONObject] = [:]
     /// `budgetLineId|periodStart` → current amount JSON.
     var budgets: [String: JSONValue] = [:]
-    /// transactionId → seq, for imported transactions not yet reversed.
+    /// transactionId → seq, for transactions an IATI import recorded (idempotency key `iati:…`)
+    /// and nothing has reversed: the ones a newer file may withdraw.
     var transactions: [String: Int64] = [:]
     var exists = false
 
@@ -28,7 +29,7 @@ struct RecordedStreamState {
             case "AnnualBudgetRevised":
                 budgets[Self.budgetKey(p["budgetLineId"]?.stringValue, p["periodStart"]?.stringValue)] = p["newAmount"]
             case "CommitmentRecorded", "DisbursementRecorded", "ExpenditureRecorded":
-                if let id = p["transactionId"]?.stringValue { all[id] = envelope.seq }
+                if let id = p["transactionId"]?.stringValue, envelope.idempotencyKey?.hasPrefix("iati:") == true { all[id] = envelope.seq }
             case "TransactionReversed":
                 if case let .integer(seq)? = p["reversedSeq"] { reversed.insert(seq) }
             default: break

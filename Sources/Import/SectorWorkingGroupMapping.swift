@@ -8,7 +8,8 @@
 /// 311 agriculture: agriculture-rural-development; 312, 313, 410 forestry, fishing, environment:
 /// natural-resources-environment; 430 multisector: agriculture-rural-development; 510, 520, 530,
 /// 600 budget support, food aid, debt: macroeconomics; 720–740 humanitarian: governance.
-/// DAC codes 15250 (removal of land mines and ERW) map to mine-action-uxo.
+/// DAC code 15250 (removal of land mines and ERW) maps to mine-action-uxo; an activity with no DAC
+/// sector, and every other category, to governance.
 enum SectorWorkingGroupMapping {
     static func group(forDAC code: String?) -> String {
         guard let code, code.count == 5 else { return "governance" }
