@@ -37,6 +37,18 @@ public struct IATIActivity: Sendable, Equatable {
         public let line: Int
     }
 
+    /// An organisation the activity names (reporting-org, then each participating-org).
+    public struct Organisation: Sendable, Equatable {
+        /// The ledger id made from `@ref`.
+        public let id: String
+        /// IATI OrganisationType code, when published.
+        public let type: String?
+        public let name: String?
+        /// OrganisationRole code (1 funding, 2 accountable, 3 extending, 4 implementing); nil for the reporting org.
+        public let role: String?
+        public let line: Int
+    }
+
     /// The IATI identifier as published.
     public let iatiIdentifier: String
     /// The ledger project id (see `ImportIdentifier`).
@@ -56,5 +68,6 @@ public struct IATIActivity: Sendable, Equatable {
     public let transactions: [Transaction]
     public let sectors: [Sector]
     public let locations: [Location]
+    public let organisations: [Organisation]
     public let line: Int
 }

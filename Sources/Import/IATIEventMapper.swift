@@ -5,6 +5,7 @@ import ODA
 /// Maps IATI activities to catalogue events, skipping what an earlier import already recorded.
 ///
 /// Decisions (documented in Schemas/import.md):
+/// - Organisations named with `@ref` and `@type` that the ledger does not know are registered.
 /// - Each activity is its own project stream `project:{iati-identifier}`; an output (hierarchy 2)
 ///   is never folded into its parent, so no money is counted twice.
 /// - Only `ProjectProposed` is recorded: publication in IATI is not the Government's approval under
@@ -44,7 +45,28 @@ struct IATIEventMapper {
             out.events.append(ImportedEvent(event: event, line: line, element: element))
         }
 
-        // Provenance first, on the publisher's organisation stream.
+        // Organisations the ledger does not know yet, before anything is recorded on their streams:
+        // the first mention in the file gives the name (reporting-org before participating-org).
+        // One without a published type (OrganisationType is required) or whose stream already
+        // exists is left as it is.
+        var registered: Set<String> = []
+        for org in activities.flatMap(\.organisations) where !registered.contains(org.id) {
+            registered.insert(org.id)
+            guard let type = org.type, type.count == 2, type.allSatisfy({ $0.isASCII && $0.isNumber }) else { continue }
+            let stream = "org:" + org.id
+            let state = try RecordedStreamState(stream: stream, store: store)
+            let key = "iati:org:" + org.id
+            if state.keys.contains(key) { out.alreadyRecorded += 1; continue }
+            guard !state.exists else { continue }
+            var p = JSONObject()
+            p["organisationId"] = .string(org.id)
+            p["name"] = .string(String((org.name ?? org.id).prefix(2000)))
+            p["organisationType"] = .string(type)
+            p["iatiIdentifier"] = .string(org.id)
+            try add(stream, "OrganisationRegistered", p, key: key, state: state, line: org.line, element: "participating-org")
+        }
+
+        // Provenance, on the publisher's organisation stream.
         let publishers = Set(activities.map(\.reportingOrg)).sorted()
         for org in publishers {
             let stream = "org:" + org

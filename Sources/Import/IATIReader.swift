@@ -127,6 +127,10 @@ public enum IATIReader {
             guard let name = l.child("name")?.narrative else { return nil }
             return .init(name: name, line: l.line)
         }
+        let organisations = ([reporting].compactMap { $0 } + node.children("participating-org")).compactMap { o -> IATIActivity.Organisation? in
+            guard let id = o.attributes["ref"].flatMap(ImportIdentifier.map) else { return nil }
+            return .init(id: id, type: o.attributes["type"], name: o.narrative, role: o.name == "reporting-org" ? nil : o.attributes["role"], line: o.line)
+        }
         let implementing = node.children("participating-org").first { $0.attributes["role"] == "4" }?.attributes["ref"].flatMap(ImportIdentifier.map)
         let parent = node.children("related-activity").first { $0.attributes["type"] == "1" }?.attributes["ref"]
         guard before.count == 0, let projectId, let reportingOrg, let title, dates.count == 2 else { return nil }
@@ -136,7 +140,8 @@ public enum IATIReader {
             hierarchy: node.attributes["hierarchy"] ?? "1", parentIdentifier: parent,
             activityStatus: node.child("activity-status")?.attributes["code"],
             plannedStart: dates[0], plannedEnd: dates[1], defaultCurrency: defaultCurrency,
-            budgets: budgets, transactions: transactions, sectors: sectors, locations: locations, line: node.line)
+            budgets: budgets, transactions: transactions, sectors: sectors, locations: locations,
+            organisations: organisations, line: node.line)
     }
 
     private final class ProblemCounter { var count = 0 }

@@ -22,7 +22,8 @@ enum ImportCommand: LedgerCommand {
             their parent) with ProjectProposed (not approved: IATI publication is not the Government's approval),
             budgets (AnnualBudgetPlanned / AnnualBudgetRevised), transactions (types 2 and 11 → CommitmentRecorded,
             1 and 3 → DisbursementRecorded, 4 → ExpenditureRecorded; other types are reported and skipped), DAC
-            sectors and the provinces its locations name; a DPDataImported event on org:<reporting-org> records the
+            sectors and the provinces its locations name; organisations new to the ledger are registered
+            (OrganisationRegistered, with their IATI type); a DPDataImported event on org:<reporting-org> records the
             file's SHA-256 and IATI version. Every problem is reported as FILE:LINE: <element> rule, and then nothing
             is appended. Importing the same file again appends nothing; a newer version appends only budget
             revisions, new transactions and reversals of transactions it no longer holds.

@@ -63,6 +63,13 @@ final class IATIImportTests: XCTestCase {
         XCTAssertEqual(a4.provinces.map(\.code).sorted(), ["LA-LP", "LA-XI"])
         XCTAssertEqual(a4.sectorWorkingGroup, "natural-resources-environment")
 
+        // The four organisations the activities name, registered once each with their IATI type.
+        let organisations = try ledger.events(type: "OrganisationRegistered").map(\.envelope.payload)
+        XCTAssertEqual(organisations.compactMap { $0["organisationId"]?.stringValue }.sorted(), ["00155", "10003", "10717", "XM-DAC-41114"])
+        let undp = try XCTUnwrap(organisations.first { $0["organisationId"]?.stringValue == "XM-DAC-41114" })
+        XCTAssertEqual(undp["name"]?.stringValue, "United Nations Development Programme")
+        XCTAssertEqual(undp["organisationType"]?.stringValue, "40")
+
         // Provenance: the file's SHA-256 and IATI version, on the publisher's stream.
         let provenance = try ledger.events(type: "DPDataImported")
         XCTAssertEqual(provenance.count, 1)
