@@ -69,5 +69,8 @@ public struct IATIActivity: Sendable, Equatable {
     public let sectors: [Sector]
     public let locations: [Location]
     public let organisations: [Organisation]
+    /// Lines of `planned-disbursement` elements: the catalogue has no event for them, so the
+    /// importer reports them as skipped rather than drop them silently.
+    public let plannedDisbursementLines: [Int]
     public let line: Int
 }

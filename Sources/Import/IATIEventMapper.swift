@@ -15,7 +15,7 @@ import ODA
 ///   value (description says so). A newer file with another value revises the period.
 /// - Transactions: 2 and 11 (incoming commitment) → `CommitmentRecorded`; 3 and 1 (incoming funds)
 ///   → `DisbursementRecorded`; 4 → `ExpenditureRecorded` (negative allowed). Other types are
-///   skipped and reported. A transaction's id is derived from its content; a transaction that an
+///   skipped and reported, as are planned disbursements. A transaction's id is derived from its content; a transaction that an
 ///   earlier import recorded and the file no longer holds is reversed (`TransactionReversed`), so a
 ///   changed transaction is a reversal plus a new record.
 struct IATIEventMapper {
@@ -206,6 +206,11 @@ struct IATIEventMapper {
                     try add(stream, "AnnualBudgetRevised", r, key: key("budget:\(start):\(revised.amount):\(revised.currency)"),
                             state: state, line: revised.line, element: el + "/budget")
                 }
+            }
+
+            for line in a.plannedDisbursementLines {
+                out.skipped.append(ImportProblem(file: file, line: line, element: el + "/planned-disbursement",
+                                                 rule: "has no ODA event (the ledger plans budgets per period) and was not imported"))
             }
 
             // Transactions.

@@ -141,7 +141,8 @@ public enum IATIReader {
             activityStatus: node.child("activity-status")?.attributes["code"],
             plannedStart: dates[0], plannedEnd: dates[1], defaultCurrency: defaultCurrency,
             budgets: budgets, transactions: transactions, sectors: sectors, locations: locations,
-            organisations: organisations, line: node.line)
+            organisations: organisations, plannedDisbursementLines: node.children("planned-disbursement").map(\.line),
+            line: node.line)
     }
 
     private final class ProblemCounter { var count = 0 }
