@@ -1,1 +1,0 @@
-// The Import module: IATI and CSV imports with provenance (issue 7).
