@@ -1,0 +1,60 @@
+import EventLog
+import ODA
+import SQLite
+
+/// Keeps the flag table current inside the append transaction: every project touched by a batch
+/// is re-evaluated from its own events (read back up to the batch's last seq) and its flags are
+/// replaced. Because a project's flags depend only on its events up to that point and on the
+/// rates recorded before its evidence, the table equals a full evaluation whatever the batching.
+///
+/// Cost: a project's stream is re-read on each append to it, linear in its length.
+public struct FlagProjector: Projector {
+    public let name = "inspection-flags"
+    public let tableNames = [FlagTable.name]
+    public let engine: RuleEngine
+
+    public init(engine: RuleEngine = RuleEngine()) {
+        self.engine = engine
+    }
+
+    public func createTables(in database: ProjectionDatabase, prefix: String) throws {
+        try database.executeScript(FlagTable.create(prefix: prefix))
+    }
+
+    public func apply(_ events: [RecordedEvent], in database: ProjectionDatabase, prefix: String) throws {
+        guard let bound = events.last?.seq else { return }
+        var projects: [String] = []
+        var seen: Set<String> = []
+        for e in events where e.envelope.stream.hasPrefix("project:") {
+            let id = String(e.envelope.stream.dropFirst("project:".count))
+            if seen.insert(id).inserted { projects.append(id) }
+        }
+        guard !projects.isEmpty else { return }
+        let rates = try LedgerReading.rates(in: database, through: bound)
+        for project in projects {
+            let history = ProjectHistory(
+                project: project, events: try LedgerReading.stream("project:" + project, in: database, through: bound), rates: rates)
+            try FlagTable.replace(project: project, with: engine.flags(for: history), in: database, prefix: prefix)
+        }
+    }
+}
+
+/// Reads recorded events back from the ledger's own tables, inside whatever transaction the
+/// database is in.
+enum LedgerReading {
+    static func stream(_ name: String, in database: ProjectionDatabase, through seq: Int64) throws -> [EventEnvelope] {
+        var out: [EventEnvelope] = []
+        try database.query("""
+            SELECT e.body FROM events e JOIN streams s ON s.id = e.stream_id
+            WHERE s.name = ?1 AND e.seq <= ?2 ORDER BY e.seq
+            """, [.text(name), .integer(seq)]) { row in out.append(try EventEnvelope(canonicalBytes: row.blob(at: 0))) }
+        return out
+    }
+
+    static func rates(in database: ProjectionDatabase, through seq: Int64) throws -> RateBook {
+        var book = RateBook()
+        try database.query("SELECT body FROM events WHERE type = 'ExchangeRateRecorded' AND seq <= ?1 ORDER BY seq",
+                           [.integer(seq)]) { row in book.record(try EventEnvelope(canonicalBytes: row.blob(at: 0))) }
+        return book
+    }
+}
