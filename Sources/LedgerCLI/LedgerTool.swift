@@ -65,6 +65,7 @@ public enum LedgerTool {
         CommandEntry(ReplayCommand.self), CommandEntry(ProjectCommand.self), CommandEntry(PortfolioCommand.self),
         CommandEntry(UserCommand.self),
         CommandEntry(ServeCommand.self),
+        CommandEntry(FlagsCommand.self),
     ]
 
     static var overview: String {

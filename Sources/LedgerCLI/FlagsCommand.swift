@@ -1,0 +1,149 @@
+import CanonicalJSON
+import Crypto
+import EventLog
+import Inspection
+import ODA
+
+/// `oda-ledger flags`: the Department of Inspection's queue of red flags, `flags show ID` for one
+/// flag with its evidence, and `flags --evaluate` to prove the stored flags equal a full
+/// re-evaluation of the rules.
+enum FlagsCommand: LedgerCommand {
+    static let spec = CommandSpec(
+        name: "flags",
+        abstract: "List red flags, show one with its evidence, or re-evaluate every rule.",
+        options: [
+            dataOption,
+            .init(name: "rule", value: "R", help: "Only flags of rule R (see Schemas/rules.md)."),
+            .init(name: "severity", value: "S", help: "Only flags of severity S: low, medium or high."),
+            .init(name: "project", value: "ID", help: "Only flags raised on project ID."),
+            .init(name: "since", value: "DATE", help: "Only flags whose last evidence was recorded on or after DATE (YYYY-MM-DD, UTC)."),
+            .init(name: "format", value: "table|json|csv", help: "table (default), json or csv."),
+            .init(name: "evaluate", value: nil, help: "Evaluate every rule from scratch and compare with the stored flags (exit 1 on a difference)."),
+        ],
+        positionals: [
+            .init(name: "show", help: "`show ID` shows one flag, its evidence events and whether their hashes verify.", optional: true),
+            .init(name: "ID", help: "The flag id.", optional: true),
+        ])
+
+    static func run(_ arguments: ParsedArguments, _ context: CommandContext) throws -> ExitCode {
+        let format = try arguments.choice("format", command: spec.name, among: ["table", "json", "csv"], default: "table")
+        let store = try context.openStore(arguments, access: .readWrite)
+        try store.register(FlagProjector())
+        let stored = try store.withProjectionSnapshot { try FlagTable.all(in: $0) }
+        switch arguments.positionals.first {
+        case nil where arguments.flag("evaluate"):
+            return try evaluate(stored, store, context)
+        case nil:
+            try list(try filter(stored, arguments, store), format: format, context)
+            return .success
+        case "show":
+            guard arguments.positionals.count == 2 else { throw UsageError(command: spec.name, message: "expected `flags show ID`") }
+            return try show(arguments.positionals[1], stored, store, format: format, context)
+        case let other?:
+            throw UsageError(command: spec.name, message: "unknown action \(other); expected `flags` or `flags show ID`")
+        }
+    }
+
+    private static func filter(_ flags: [Flag], _ arguments: ParsedArguments, _ store: EventStore) throws -> [Flag] {
+        var out = flags
+        if let rule = arguments["rule"] {
+            guard RuleCatalogue.subjectRules.contains(where: { $0.id == rule }) else {
+                throw UsageError(command: spec.name, message: "unknown rule \(rule); rules: "
+                    + RuleCatalogue.subjectRules.map(\.id).joined(separator: ", "))
+            }
+            out = out.filter { $0.ruleId == rule }
+        }
+        if let text = arguments["severity"] {
+            guard let severity = Severity(rawValue: text) else {
+                throw UsageError(command: spec.name, message: "--severity must be low, medium or high, not \(text)")
+            }
+            out = out.filter { $0.severity == severity }
+        }
+        if let project = arguments["project"] { out = out.filter { $0.subject.project == project } }
+        if let text = arguments["since"] {
+            guard CalendarDate(text) != nil, let start = Timestamp.parse(text + "T00:00:00.000000Z") else {
+                throw UsageError(command: spec.name, message: "--since must be a date YYYY-MM-DD, not \(text)")
+            }
+            let before = try store.lastSeq(recordedBefore: start)
+            out = out.filter { ($0.evidence.last ?? 0) > before }
+        }
+        return out.sorted { ($0.severity, $0.score, $1.id) > ($1.severity, $1.score, $0.id) }
+    }
+
+    private static func list(_ flags: [Flag], format: String, _ context: CommandContext) throws {
+        let console = context.console
+        switch format {
+        case "json":
+            console.print(JSONValue.array(flags.map(\.jsonValue)).canonicalString)
+        case "csv":
+            console.print("id,rule,version,severity,score,subject_kind,subject,project,amount,currency,usd_equivalent,evidence,explanation")
+            for f in flags {
+                console.print([f.id, f.ruleId, String(f.ruleVersion), f.severity.rawValue, String(f.score), f.subject.kind.rawValue,
+                               f.subject.name, f.subject.project, f.amount?.canonicalText ?? "", f.amount?.currency.code ?? "",
+                               f.amountIsUSD ? "yes" : "no", f.evidence.map(String.init).joined(separator: " "), f.explanation]
+                    .map(CSV.field).joined(separator: ","))
+            }
+        default:
+            console.print("\(flags.count) flag(s)")
+            for f in flags {
+                console.print("\(f.id)  \(f.severity.rawValue.padding(6))  \(String(f.score).padding(3))  \(f.ruleId)  "
+                    + "\(f.subject.key)  \(f.amount?.description ?? "-")\(f.amount != nil && !f.amountIsUSD ? " (no USD rate)" : "")")
+                console.print("    \(f.explanation)")
+            }
+        }
+    }
+
+    private static func show(_ id: String, _ flags: [Flag], _ store: EventStore, format: String,
+                             _ context: CommandContext) throws -> ExitCode {
+        guard let flag = flags.first(where: { $0.id == id }) else {
+            throw CommandFailure("no flag \(id); list them with `oda-ledger flags`")
+        }
+        var verified = true
+        var evidence: [(RecordedEvent, Bool)] = []
+        for seq in flag.evidence {
+            guard let event = try store.event(at: seq) else { throw CommandFailure("evidence event \(seq) of flag \(id) is missing") }
+            let ok = SHA256.hash(event.canonicalBytes) == event.hash
+            verified = verified && ok
+            evidence.append((event, ok))
+        }
+        if format == "json" {
+            guard case var .object(object) = flag.jsonValue else { preconditionFailure("a flag is an object") }
+            object["evidenceEvents"] = .array(evidence.map { event, ok in
+                ["event": event.exportJSON, "hashVerifies": .bool(ok)] })
+            context.console.print(JSONValue.object(object).canonicalString)
+        } else {
+            let console = context.console
+            console.print("flag        \(flag.id)")
+            console.print("rule        \(flag.ruleId) v\(flag.ruleVersion)  (\(flag.parametersText.isEmpty ? "no parameters" : flag.parametersText))")
+            console.print("severity    \(flag.severity.rawValue), score \(flag.score)")
+            console.print("subject     \(flag.subject.kind.rawValue) \(flag.subject.name) in project \(flag.subject.project)")
+            console.print("amount      \(flag.amount?.description ?? "-")\(flag.amount == nil ? "" : flag.amountIsUSD ? " (USD equivalent)" : " (original currency: no USD rate recorded)")")
+            console.print("why         \(flag.explanation)")
+            console.print("evidence")
+            for (event, ok) in evidence {
+                console.print("  \(event.seq)  \(event.envelope.recordedAt)  \(event.envelope.actor.id)  \(event.envelope.type)  "
+                    + "hash \(ok ? "verifies" : "DOES NOT VERIFY")")
+            }
+        }
+        return verified ? .success : .integrityFinding
+    }
+
+    private static func evaluate(_ stored: [Flag], _ store: EventStore, _ context: CommandContext) throws -> ExitCode {
+        let full = try FullEvaluation.flags(in: store)
+        if full == stored {
+            context.console.print("\(full.count) flag(s); a full evaluation of every rule equals the stored flags")
+            return .success
+        }
+        let storedByID = Dictionary(uniqueKeysWithValues: stored.map { ($0.id, $0) })
+        let fullByID = Dictionary(uniqueKeysWithValues: full.map { ($0.id, $0) })
+        for id in Set(storedByID.keys).union(fullByID.keys).sorted() where storedByID[id] != fullByID[id] {
+            let what = storedByID[id] == nil ? "missing from the stored flags" : fullByID[id] == nil ? "stored but not raised by the rules" : "differs"
+            context.console.error("flag \(id): \(what)")
+        }
+        return .integrityFinding
+    }
+}
+
+private extension String {
+    func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+}
