@@ -11,7 +11,8 @@ extension CommandContext {
     ///
     /// The ODA projection (`ProjectStateProjector`) is registered, so every append updates it in
     /// its own transaction (and first catches it up with anything appended without it), and so
-    /// is the inspection flag projection (`FlagProjector`), so subject rules judge each append.
+    /// are the inspection projections (`FlagProjector`, `CaseProjector`), so subject rules judge
+    /// each append and case statuses follow case events.
     ///
     /// When automatic checkpoints are on, the signing key must be readable (mode 0600): an
     /// append that cannot sign fails rather than silently leaving the ledger unsigned.
@@ -20,6 +21,7 @@ extension CommandContext {
         let store = try openStore(arguments, access: .readWrite)
         try store.register(ProjectStateProjector())
         try store.register(FlagProjector())
+        try store.register(CaseProjector())
         let config = try LedgerConfig.load(directory)
         guard config.signsCheckpointsAutomatically else { return store }
         let signer: NoteSignerKey

@@ -13,6 +13,7 @@ enum FlagsCommand: LedgerCommand {
         abstract: "List red flags, show one with its evidence, or re-evaluate every rule.",
         options: [
             dataOption,
+            .init(name: "status", value: "S", help: "Only flags whose case is S: open, assigned, escalated, dismissed or closed."),
             .init(name: "rule", value: "R", help: "Only flags of rule R (see Schemas/rules.md)."),
             .init(name: "severity", value: "S", help: "Only flags of severity S: low, medium or high."),
             .init(name: "project", value: "ID", help: "Only flags raised on project ID."),
@@ -29,23 +30,32 @@ enum FlagsCommand: LedgerCommand {
         let format = try arguments.choice("format", command: spec.name, among: ["table", "json", "csv"], default: "table")
         let store = try context.openStore(arguments, access: .readWrite)
         try store.register(FlagProjector())
-        let stored = try store.withProjectionSnapshot { try FlagTable.all(in: $0) }
+        try store.register(CaseProjector())
+        let (stored, statuses) = try store.withProjectionSnapshot { db in (try FlagTable.all(in: db), try CaseTable.statuses(in: db)) }
         switch arguments.positionals.first {
         case nil where arguments.flag("evaluate"):
             return try evaluate(stored, store, context)
         case nil:
-            try list(try filter(stored, arguments, store), format: format, context)
+            try list(try filter(stored, statuses, arguments, store), statuses, format: format, context)
             return .success
         case "show":
             guard arguments.positionals.count == 2 else { throw UsageError(command: spec.name, message: "expected `flags show ID`") }
-            return try show(arguments.positionals[1], stored, store, format: format, context)
+            return try show(arguments.positionals[1], stored, statuses, store, format: format, context)
         case let other?:
             throw UsageError(command: spec.name, message: "unknown action \(other); expected `flags` or `flags show ID`")
         }
     }
 
-    private static func filter(_ flags: [Flag], _ arguments: ParsedArguments, _ store: EventStore) throws -> [Flag] {
+    private static func filter(_ flags: [Flag], _ statuses: [String: CaseStatus], _ arguments: ParsedArguments,
+                               _ store: EventStore) throws -> [Flag] {
         var out = flags
+        if let text = arguments["status"] {
+            guard let status = CaseStatus(rawValue: text) else {
+                throw UsageError(command: spec.name, message: "--status must be one of "
+                    + CaseStatus.allCases.map(\.rawValue).joined(separator: ", ") + ", not \(text)")
+            }
+            out = out.filter { (statuses[$0.id] ?? .open) == status }
+        }
         if let rule = arguments["rule"] {
             guard RuleCatalogue.subjectRules.contains(where: { $0.id == rule }) else {
                 throw UsageError(command: spec.name, message: "unknown rule \(rule); rules: "
@@ -70,15 +80,15 @@ enum FlagsCommand: LedgerCommand {
         return out.sorted { ($0.severity, $0.score, $1.id) > ($1.severity, $1.score, $0.id) }
     }
 
-    private static func list(_ flags: [Flag], format: String, _ context: CommandContext) throws {
+    private static func list(_ flags: [Flag], _ statuses: [String: CaseStatus], format: String, _ context: CommandContext) throws {
         let console = context.console
         switch format {
         case "json":
-            console.print(JSONValue.array(flags.map(\.jsonValue)).canonicalString)
+            console.print(JSONValue.array(flags.map { json($0, statuses) }).canonicalString)
         case "csv":
-            console.print("id,rule,version,severity,score,subject_kind,subject,project,amount,currency,usd_equivalent,evidence,explanation")
+            console.print("id,status,rule,version,severity,score,subject_kind,subject,project,amount,currency,usd_equivalent,evidence,explanation")
             for f in flags {
-                console.print([f.id, f.ruleId, String(f.ruleVersion), f.severity.rawValue, String(f.score), f.subject.kind.rawValue,
+                console.print([f.id, (statuses[f.id] ?? .open).rawValue, f.ruleId, String(f.ruleVersion), f.severity.rawValue, String(f.score), f.subject.kind.rawValue,
                                f.subject.name, f.subject.project, f.amount?.canonicalText ?? "", f.amount?.currency.code ?? "",
                                f.amountIsUSD ? "yes" : "no", f.evidence.map(String.init).joined(separator: " "), f.explanation]
                     .map(CSV.field).joined(separator: ","))
@@ -86,14 +96,14 @@ enum FlagsCommand: LedgerCommand {
         default:
             console.print("\(flags.count) flag(s)")
             for f in flags {
-                console.print("\(f.id)  \(f.severity.rawValue.padding(6))  \(String(f.score).padding(3))  \(f.ruleId)  "
+                console.print("\(f.id)  \((statuses[f.id] ?? .open).rawValue.padding(9))  \(f.severity.rawValue.padding(6))  \(String(f.score).padding(3))  \(f.ruleId)  "
                     + "\(f.subject.key)  \(f.amount?.description ?? "-")\(f.amount != nil && !f.amountIsUSD ? " (no USD rate)" : "")")
                 console.print("    \(f.explanation)")
             }
         }
     }
 
-    private static func show(_ id: String, _ flags: [Flag], _ store: EventStore, format: String,
+    private static func show(_ id: String, _ flags: [Flag], _ statuses: [String: CaseStatus], _ store: EventStore, format: String,
                              _ context: CommandContext) throws -> ExitCode {
         guard let flag = flags.first(where: { $0.id == id }) else {
             throw CommandFailure("no flag \(id); list them with `oda-ledger flags`")
@@ -107,7 +117,7 @@ enum FlagsCommand: LedgerCommand {
             evidence.append((event, ok))
         }
         if format == "json" {
-            guard case var .object(object) = flag.jsonValue else { preconditionFailure("a flag is an object") }
+            guard case var .object(object) = json(flag, statuses) else { preconditionFailure("a flag is an object") }
             object["evidenceEvents"] = .array(evidence.map { event, ok in
                 ["event": event.exportJSON, "hashVerifies": .bool(ok)] })
             context.console.print(JSONValue.object(object).canonicalString)
@@ -115,6 +125,7 @@ enum FlagsCommand: LedgerCommand {
             let console = context.console
             console.print("flag        \(flag.id)")
             console.print("rule        \(flag.ruleId) v\(flag.ruleVersion)  (\(flag.parametersText.isEmpty ? "no parameters" : flag.parametersText))")
+            console.print("status      \((statuses[flag.id] ?? .open).rawValue)")
             console.print("severity    \(flag.severity.rawValue), score \(flag.score)")
             console.print("subject     \(flag.subject.kind.rawValue) \(flag.subject.name) in project \(flag.subject.project)")
             console.print("amount      \(flag.amount?.description ?? "-")\(flag.amount == nil ? "" : flag.amountIsUSD ? " (USD equivalent)" : " (original currency: no USD rate recorded)")")
@@ -126,6 +137,13 @@ enum FlagsCommand: LedgerCommand {
             }
         }
         return verified ? .success : .integrityFinding
+    }
+
+    /// A flag's JSON with its case status.
+    private static func json(_ flag: Flag, _ statuses: [String: CaseStatus]) -> JSONValue {
+        guard case var .object(object) = flag.jsonValue else { return flag.jsonValue }
+        object["status"] = .string((statuses[flag.id] ?? .open).rawValue)
+        return .object(object)
     }
 
     private static func evaluate(_ stored: [Flag], _ store: EventStore, _ context: CommandContext) throws -> ExitCode {

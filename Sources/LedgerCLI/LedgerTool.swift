@@ -65,7 +65,7 @@ public enum LedgerTool {
         CommandEntry(ReplayCommand.self), CommandEntry(ProjectCommand.self), CommandEntry(PortfolioCommand.self),
         CommandEntry(UserCommand.self),
         CommandEntry(ServeCommand.self),
-        CommandEntry(FlagsCommand.self),
+        CommandEntry(FlagsCommand.self), CommandEntry(CaseCommand.self),
     ]
 
     static var overview: String {

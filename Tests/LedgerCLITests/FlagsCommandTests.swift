@@ -5,9 +5,10 @@ import XCTest
 /// `oda-ledger flags` over the catalogue's example project with its expenditure recorded twice
 /// (same payee, amount and date): the append keeps the flag table current, `flags show` verifies
 /// the evidence, and `flags --evaluate` agrees with the stored flags.
-final class FlagsCommandTests: XCTestCase {
+/// The example project of `ProjectionCommandTests` with its expenditure recorded twice.
+enum FlagLedger {
     /// The example events as request lines, as `ProjectionCommandTests` appends them.
-    func lines(_ types: [String]) throws -> String {
+    static func lines(_ types: [String]) throws -> String {
         try types.map { type in
             let data = try Data(contentsOf: ProjectionCommandTests.examples.appendingPathComponent("\(type).json"))
             return try JSONValue.parse(data).canonicalString
@@ -15,9 +16,10 @@ final class FlagsCommandTests: XCTestCase {
     }
 
     /// Seqs 1–11 as in `ProjectionCommandTests.recordedLedger`, then the expenditure again (seq 12).
-    func ledgerWithDuplicatePayment() throws -> CLIHarness {
+    static func ledgerWithDuplicatePayment() throws -> CLIHarness {
         let cli = try CLIHarness()
-        XCTAssertEqual(cli.run(["init", "--data", cli.data]).status, 0)
+        let initialized = cli.run(["init", "--data", cli.data])
+        guard initialized.status == 0 else { throw CLIFailure(message: initialized.stderr) }
         let batches: [(String, [String])] = [
             ("user:somsack", ["ExchangeRateRecorded", "ProjectProposed"]),
             ("user:khamla", ["ProjectApproved"]),
@@ -29,13 +31,18 @@ final class FlagsCommandTests: XCTestCase {
             var text = try lines(types)
             if index == 3 { text = text.replacingOccurrences(of: "E-2024-001", with: "E-2024-002") }
             let result = cli.run(["append", "--data", cli.data, "--actor", actor], stdin: text)
-            XCTAssertEqual(result.status, 0, result.stderr)
+            guard result.status == 0 else { throw CLIFailure(message: result.stderr) }
         }
         return cli
     }
 
+}
+
+struct CLIFailure: Error { let message: String }
+
+final class FlagsCommandTests: XCTestCase {
     func testDuplicatePaymentIsFlaggedShownAndReEvaluatedIdentically() throws {
-        let cli = try ledgerWithDuplicatePayment()
+        let cli = try FlagLedger.ledgerWithDuplicatePayment()
         let listed = cli.run(["flags", "--data", cli.data, "--rule", "exact-duplicate-payments", "--format", "json"])
         XCTAssertEqual(listed.status, 0, listed.stderr)
         let flags = try XCTUnwrap(try JSONValue.parse(Array(listed.stdout.utf8)).arrayValue)
@@ -57,10 +64,10 @@ final class FlagsCommandTests: XCTestCase {
     }
 
     func testFiltersAndFormats() throws {
-        let cli = try ledgerWithDuplicatePayment()
+        let cli = try FlagLedger.ledgerWithDuplicatePayment()
         let csv = cli.run(["flags", "--data", cli.data, "--project", "LA-MPI-2024-017", "--severity", "high", "--format", "csv"])
         XCTAssertEqual(csv.status, 0, csv.stderr)
-        XCTAssertEqual(csv.lines.first, "id,rule,version,severity,score,subject_kind,subject,project,amount,currency,usd_equivalent,evidence,explanation")
+        XCTAssertEqual(csv.lines.first, "id,status,rule,version,severity,score,subject_kind,subject,project,amount,currency,usd_equivalent,evidence,explanation")
         XCTAssertTrue(csv.lines.dropFirst().allSatisfy { $0.contains(",high,") }, csv.stdout)
         XCTAssertTrue(csv.stdout.contains("exact-duplicate-payments"))
         XCTAssertEqual(cli.run(["flags", "--data", cli.data, "--project", "nope", "--format", "csv"]).lines.count, 1)
@@ -70,5 +77,60 @@ final class FlagsCommandTests: XCTestCase {
         let missing = cli.run(["flags", "show", "0000", "--data", cli.data])
         XCTAssertEqual(missing.status, 2)
         XCTAssertTrue(missing.stderr.contains("no flag 0000"), missing.stderr)
+    }
+}
+
+/// `oda-ledger case`: actions become events in `case:{flagId}`, the queue shows the status, and
+/// nonsense transitions and missing reason codes are refused without writing anything.
+final class CaseCommandTests: XCTestCase {
+    func duplicateFlag(_ cli: CLIHarness) throws -> String {
+        let listed = cli.run(["flags", "--data", cli.data, "--rule", "exact-duplicate-payments", "--format", "json"])
+        return try XCTUnwrap(try JSONValue.parse(Array(listed.stdout.utf8)).arrayValue?.first?.objectValue?["id"]?.stringValue)
+    }
+
+    func head(_ cli: CLIHarness) -> Int {
+        cli.run(["log", "--data", cli.data]).lines.count
+    }
+
+    func testCaseWorkflowIsRecordedAndRefusesNonsense() throws {
+        let cli = try FlagLedger.ledgerWithDuplicatePayment()
+        let id = try duplicateFlag(cli)
+        let base = ["--data", cli.data, "--actor", "user:inspector1"]
+        let before = head(cli)
+
+        let close = cli.run(["case", "close", id, "--outcome", "substantiated", "--text", "paid twice"] + base)
+        XCTAssertEqual(close.status, 2)
+        XCTAssertTrue(close.stderr.contains("cannot close a case that is open"), close.stderr)
+
+        let noReason = cli.run(["case", "dismiss", id, "--text", "small"] + base)
+        XCTAssertEqual(noReason.status, 2)
+        XCTAssertTrue(noReason.stderr.contains("needs --reason"), noReason.stderr)
+        let badReason = cli.run(["case", "dismiss", id, "--reason", "boring", "--text", "small"] + base)
+        XCTAssertTrue(badReason.stderr.contains("data-entry-error"), badReason.stderr)
+
+        XCTAssertEqual(head(cli), before, "refused actions wrote nothing")
+
+        let assigned = cli.run(["case", "assign", id, "--to", "user:inspector2"] + base)
+        XCTAssertEqual(assigned.status, 0, assigned.stderr)
+        XCTAssertTrue(assigned.stdout.contains("recorded at seq 13; the case is now assigned"), assigned.stdout)
+        XCTAssertEqual(cli.run(["flags", "--data", cli.data, "--status", "assigned", "--format", "csv"]).lines.count, 2)
+
+        XCTAssertEqual(cli.run(["case", "dismiss", id, "--reason", "documented-legitimate-reason",
+                                "--text", "two invoices, see file 2024/17"] + base).status, 0)
+        let shown = cli.run(["flags", "show", id, "--data", cli.data])
+        XCTAssertTrue(shown.stdout.contains("status      dismissed"), shown.stdout)
+        let again = cli.run(["case", "escalate", id, "--to", "DOI director", "--reason", "r"] + base)
+        XCTAssertEqual(again.status, 2)
+        XCTAssertTrue(again.stderr.contains("cannot escalate a case that is dismissed: reopen it first"), again.stderr)
+        XCTAssertEqual(cli.run(["case", "reopen", id, "--reason", "invoice 2 is a copy"] + base).status, 0)
+        XCTAssertEqual(cli.run(["flags", "--data", cli.data, "--status", "open", "--rule", "exact-duplicate-payments",
+                                "--format", "csv"]).lines.count, 2)
+
+        let log = cli.run(["log", "--data", cli.data, "--stream", "case:\(id)"])
+        XCTAssertTrue(log.stdout.contains("\"stream\":\"case:\(id)\""), log.stdout)
+        XCTAssertEqual(log.lines.count, 3)
+        XCTAssertTrue(log.stdout.contains("\"reasonCode\":\"documented-legitimate-reason\""), log.stdout)
+        XCTAssertEqual(cli.run(["case", "assign", "0000", "--to", "u"] + base).status, 2)
+        XCTAssertEqual(cli.run(["verify", "--data", cli.data]).status, 0)
     }
 }
