@@ -30,10 +30,11 @@ public struct FlagProjector: Projector {
             if seen.insert(id).inserted { projects.append(id) }
         }
         guard !projects.isEmpty else { return }
-        let rates = try LedgerReading.rates(in: database, through: bound)
+        let (rates, settings) = try LedgerReading.ratesAndSettings(in: database, through: bound)
         for project in projects {
             let history = ProjectHistory(
-                project: project, events: try LedgerReading.stream("project:" + project, in: database, through: bound), rates: rates)
+                project: project, events: try LedgerReading.stream("project:" + project, in: database, through: bound), rates: rates,
+                settings: settings)
             try FlagTable.replace(project: project, with: engine.flags(for: history), in: database, prefix: prefix)
         }
     }
@@ -51,10 +52,15 @@ enum LedgerReading {
         return out
     }
 
-    static func rates(in database: ProjectionDatabase, through seq: Int64) throws -> RateBook {
+    static func ratesAndSettings(in database: ProjectionDatabase, through seq: Int64) throws -> (RateBook, RuleSettings) {
         var book = RateBook()
-        try database.query("SELECT body FROM events WHERE type = 'ExchangeRateRecorded' AND seq <= ?1 ORDER BY seq",
-                           [.integer(seq)]) { row in book.record(try EventEnvelope(canonicalBytes: row.blob(at: 0))) }
-        return book
+        var settings = RuleSettings()
+        try database.query("SELECT body FROM events WHERE type IN ('ExchangeRateRecorded', 'RuleConfigured') AND seq <= ?1 ORDER BY seq",
+                           [.integer(seq)]) { row in
+            let envelope = try EventEnvelope(canonicalBytes: row.blob(at: 0))
+            book.record(envelope)
+            settings.record(envelope)
+        }
+        return (book, settings)
     }
 }

@@ -31,6 +31,7 @@ public struct ProjectHistory: Sendable {
 
     public let project: String
     public let rates: RateBook
+    public let settings: RuleSettings
     /// Every event of the project's stream, in seq order.
     public let events: [EventEnvelope]
     public private(set) var transactions: [Transaction] = []
@@ -40,10 +41,11 @@ public struct ProjectHistory: Sendable {
     public private(set) var approvalSeq: Int64?
     public private(set) var window: (start: CalendarDate, end: CalendarDate)?
 
-    public init(project: String, events: [EventEnvelope], rates: RateBook) {
+    public init(project: String, events: [EventEnvelope], rates: RateBook, settings: RuleSettings = RuleSettings()) {
         self.project = project
         self.events = events
         self.rates = rates
+        self.settings = settings
         for e in events { read(e) }
         let reversedSeqs = Set(reversals.map(\.reversed))
         for i in transactions.indices where reversedSeqs.contains(transactions[i].seq) { transactions[i].reversed = true }

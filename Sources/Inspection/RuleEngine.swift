@@ -15,7 +15,7 @@ public struct RuleEngine: Sendable {
     public func flags(for history: ProjectHistory) -> [Flag] {
         var flags: [String: Flag] = [:]
         for rule in rules {
-            let parameters = rule.defaultParameters
+            let parameters = history.settings.parameters(for: rule, asOf: history.lastSeq)
             for hit in rule.evaluate(history, parameters: parameters) {
                 let id = Flag.id(rule: rule.id, subject: hit.subject)
                 let merged = flags[id].map { merge($0, hit) } ?? (hit.evidence, hit.amount, hit.score, hit.explanation)

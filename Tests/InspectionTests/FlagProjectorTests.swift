@@ -86,4 +86,28 @@ final class FlagProjectorTests: XCTestCase {
         XCTAssertEqual(rebuilt.result, caughtUp)
         XCTAssertEqual(caughtUp.count, 4)
     }
+
+    func testRuleConfiguredAppliesFromThenOnAndOldFlagsKeepTheirParameters() throws {
+        try store.register(FlagProjector(engine: engine))
+        let overspend = { (project: String) throws -> [ProposedEvent] in
+            [try self.event(project, "ProjectProposed", ["projectId": .string(project), "plannedStartDate": "2024-01-01",
+                                                         "plannedEndDate": "2026-12-31"]),
+             try self.payment(project, "CommitmentRecorded", "100"), try self.payment(project, "DisbursementRecorded", "110")]
+        }
+        _ = try store.append(try overspend("P1"), actor: actor)
+        try store.configureRule("disbursement-above-commitment", parameters: ["toleranceBasisPoints": 1500],
+                                reason: "JPY projects: yen moved 14 % in 2022", actor: actor)
+        _ = try store.append(try overspend("P2"), actor: actor)
+        let flags = try storedFlags().filter { $0.ruleId == "disbursement-above-commitment" }
+        XCTAssertEqual(flags.map(\.subject.project), ["P1"], "10 % is above 6 % but within the new 15 %")
+        XCTAssertEqual(flags.first?.parameters, ["toleranceBasisPoints": 600])
+        XCTAssertEqual(try storedFlags(), try FullEvaluation.flags(in: store, engine: engine))
+
+        XCTAssertThrowsError(try store.configureRule("no-such-rule", parameters: ["x": 1], reason: "r", actor: actor))
+        XCTAssertThrowsError(try store.configureRule("reversals", parameters: ["toleranceBasisPoints": 1], reason: "r", actor: actor)) {
+            XCTAssertEqual("\($0)", "rule reversals has no parameter toleranceBasisPoints; its parameters: minimumReversals")
+        }
+        XCTAssertThrowsError(try store.configureRule("reversals", parameters: ["minimumReversals": -1], reason: "r", actor: actor))
+        XCTAssertThrowsError(try store.configureRule("reversals", parameters: ["minimumReversals": 2], reason: " ", actor: actor))
+    }
 }
