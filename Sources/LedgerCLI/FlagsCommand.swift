@@ -19,15 +19,20 @@ enum FlagsCommand: LedgerCommand {
             .init(name: "project", value: "ID", help: "Only flags raised on project ID."),
             .init(name: "since", value: "DATE", help: "Only flags whose last evidence was recorded on or after DATE (YYYY-MM-DD, UTC)."),
             .init(name: "format", value: "table|json|csv", help: "table (default), json or csv."),
+            .init(name: "set", value: "NAME=VALUE,...", help: "configure: the rule parameters to set (integers, see Schemas/rules.md)."),
+            .init(name: "reason", value: "TEXT", help: "configure: why the parameters change (required)."),
+            .init(name: "actor", value: "ID", help: "configure: who changes them (default: local:<operating-system user>)."),
             .init(name: "evaluate", value: nil, help: "Evaluate every rule from scratch and compare with the stored flags (exit 1 on a difference)."),
         ],
         positionals: [
-            .init(name: "show", help: "`show ID` shows one flag, its evidence events and whether their hashes verify.", optional: true),
-            .init(name: "ID", help: "The flag id.", optional: true),
+            .init(name: "show", help: "`show ID` shows one flag, its evidence events and whether their hashes verify; "
+                + "`configure RULE --set NAME=VALUE --reason TEXT` records a RuleConfigured event.", optional: true),
+            .init(name: "ID", help: "The flag id; with `configure`, the rule id.", optional: true),
         ])
 
     static func run(_ arguments: ParsedArguments, _ context: CommandContext) throws -> ExitCode {
         let format = try arguments.choice("format", command: spec.name, among: ["table", "json", "csv"], default: "table")
+        if arguments.positionals.first == "configure" { return try configure(arguments, context) }
         let store = try context.openStore(arguments, access: .readWrite)
         try store.register(FlagProjector())
         try store.register(CaseProjector())
@@ -137,6 +142,30 @@ enum FlagsCommand: LedgerCommand {
             }
         }
         return verified ? .success : .integrityFinding
+    }
+
+    /// `flags configure RULE --set NAME=VALUE,... --reason TEXT`: a `RuleConfigured` event.
+    private static func configure(_ arguments: ParsedArguments, _ context: CommandContext) throws -> ExitCode {
+        guard arguments.positionals.count == 2 else { throw UsageError(command: spec.name, message: "expected `flags configure RULE`") }
+        guard let set = arguments["set"] else { throw UsageError(command: spec.name, message: "configure needs --set NAME=VALUE,...") }
+        var parameters: [String: Int64] = [:]
+        for pair in set.split(separator: ",") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, let value = Int64(parts[1]) else {
+                throw UsageError(command: spec.name, message: "--set takes NAME=INTEGER pairs separated by commas, not \(pair)")
+            }
+            parameters[String(parts[0])] = value
+        }
+        let actor = try Actor(id: arguments["actor"] ?? AppendCommand.defaultActorID())
+        let store = try context.openStoreForAppending(arguments)
+        do {
+            let seq = try store.configureRule(arguments.positionals[1], parameters: parameters, reason: arguments["reason"] ?? "",
+                                              actor: actor)
+            context.console.print("rule \(arguments.positionals[1]) configured at seq \(seq); projects are judged with it from their next event")
+            return .success
+        } catch let error as RuleConfigurationError {
+            throw CommandFailure("\(error); nothing was recorded")
+        }
     }
 
     /// A flag's JSON with its case status.

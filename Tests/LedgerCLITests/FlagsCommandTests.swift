@@ -63,6 +63,20 @@ final class FlagsCommandTests: XCTestCase {
         XCTAssertTrue(evaluated.stdout.contains("a full evaluation of every rule equals the stored flags"), evaluated.stdout)
     }
 
+    func testConfigureRecordsARuleConfiguredEvent() throws {
+        let cli = try FlagLedger.ledgerWithDuplicatePayment()
+        let ok = cli.run(["flags", "configure", "round-amounts", "--set", "minimumTrailingZeros=6", "--reason", "kip amounts",
+                          "--data", cli.data, "--actor", "user:admin"])
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+        XCTAssertTrue(ok.stdout.contains("configured at seq 13"), ok.stdout)
+        XCTAssertTrue(cli.run(["log", "--data", cli.data, "--stream", "rules"]).stdout.contains("\"minimumTrailingZeros\":6"))
+        let bad = cli.run(["flags", "configure", "round-amounts", "--set", "zeros=6", "--reason", "r", "--data", cli.data])
+        XCTAssertEqual(bad.status, 2)
+        XCTAssertTrue(bad.stderr.contains("has no parameter zeros"), bad.stderr)
+        XCTAssertEqual(cli.run(["flags", "configure", "round-amounts", "--set", "minimumTrailingZeros=x", "--data", cli.data]).status, 2)
+        XCTAssertEqual(cli.run(["flags", "--evaluate", "--data", cli.data]).status, 0)
+    }
+
     func testFiltersAndFormats() throws {
         let cli = try FlagLedger.ledgerWithDuplicatePayment()
         let csv = cli.run(["flags", "--data", cli.data, "--project", "LA-MPI-2024-017", "--severity", "high", "--format", "csv"])
