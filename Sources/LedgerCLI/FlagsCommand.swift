@@ -26,13 +26,15 @@ enum FlagsCommand: LedgerCommand {
         ],
         positionals: [
             .init(name: "show", help: "`show ID` shows one flag, its evidence events and whether their hashes verify; "
-                + "`configure RULE --set NAME=VALUE --reason TEXT` records a RuleConfigured event.", optional: true),
+                + "`configure RULE --set NAME=VALUE --reason TEXT` records a RuleConfigured event; "
+                + "`benford [--project ID]` runs the first-digit test on the payments.", optional: true),
             .init(name: "ID", help: "The flag id; with `configure`, the rule id.", optional: true),
         ])
 
     static func run(_ arguments: ParsedArguments, _ context: CommandContext) throws -> ExitCode {
         let format = try arguments.choice("format", command: spec.name, among: ["table", "json", "csv"], default: "table")
         if arguments.positionals.first == "configure" { return try configure(arguments, context) }
+        if arguments.positionals.first == "benford" { return try benford(arguments, format: format, context) }
         let store = try context.openStore(arguments, access: .readWrite)
         try store.register(FlagProjector())
         try store.register(CaseProjector())
@@ -168,6 +170,40 @@ enum FlagsCommand: LedgerCommand {
         }
     }
 
+    /// `flags benford [--project ID]`: the population test on demand, over live payment amounts.
+    private static func benford(_ arguments: ParsedArguments, format: String, _ context: CommandContext) throws -> ExitCode {
+        guard arguments.positionals.count == 1 else { throw UsageError(command: spec.name, message: "expected `flags benford`") }
+        let store = try context.openStore(arguments, access: .readOnly)
+        let test = BenfordFirstDigit()
+        let result = test.test(try BenfordFirstDigit.paymentAmounts(in: store, project: arguments["project"]))
+        let scope = arguments["project"].map { "project \($0)" } ?? "all projects"
+        let mad = String(Int((result.mad * 1_000_000).rounded())).leftPadded(7)
+        if format == "json" {
+            context.console.print(JSONValue.object([
+                "rule": .string(BenfordFirstDigit.ruleId), "ruleVersion": .integer(Int64(BenfordFirstDigit.version)),
+                "scope": .string(scope), "count": .integer(Int64(result.count)),
+                "observed": .array(result.observed.map { .integer(Int64($0)) }),
+                "madMillionths": .integer(Int64((result.mad * 1_000_000).rounded())), "verdict": .string(result.verdict.rawValue),
+                "minimumSample": .integer(Int64(test.minimumSample)),
+            ]).canonicalString)
+            return .success
+        }
+        context.console.print("Benford first digit over \(result.count) payment amount(s) of \(scope) (amounts of at least 10)")
+        context.console.print("digit  observed  expected")
+        for d in 1...9 {
+            let observed = result.count == 0 ? 0 : Double(result.observed[d - 1]) / Double(result.count)
+            context.console.print("  \(d)    \(percent(observed))    \(percent(BenfordFirstDigit.expected(d)))")
+        }
+        context.console.print("MAD \(mad.trimmingPrefixSpaces) millionths (limits 6000 / 12000 / 15000): \(result.verdict.rawValue)"
+            + (result.verdict == .insufficientSample ? " (fewer than \(test.minimumSample) amounts)" : ""))
+        return .success
+    }
+
+    private static func percent(_ x: Double) -> String {
+        let tenths = Int((x * 1000).rounded())
+        return "\(tenths / 10).\(tenths % 10) %".leftPadded(7)
+    }
+
     /// A flag's JSON with its case status.
     private static func json(_ flag: Flag, _ statuses: [String: CaseStatus]) -> JSONValue {
         guard case var .object(object) = flag.jsonValue else { return flag.jsonValue }
@@ -193,4 +229,6 @@ enum FlagsCommand: LedgerCommand {
 
 private extension String {
     func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+    var trimmingPrefixSpaces: String { String(drop { $0 == " " }) }
 }

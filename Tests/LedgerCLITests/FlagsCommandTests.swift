@@ -77,6 +77,18 @@ final class FlagsCommandTests: XCTestCase {
         XCTAssertEqual(cli.run(["flags", "--evaluate", "--data", cli.data]).status, 0)
     }
 
+    func testBenfordOnDemandNeedsASample() throws {
+        let cli = try FlagLedger.ledgerWithDuplicatePayment()
+        let result = cli.run(["flags", "benford", "--data", cli.data, "--format", "json"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let object = try XCTUnwrap(try JSONValue.parse(Array(result.stdout.utf8)).objectValue)
+        XCTAssertEqual(object["count"], 3, "one disbursement and two expenditures")
+        XCTAssertEqual(object["observed"], [0, 1, 0, 2, 0, 0, 0, 0, 0], "250,000 USD; 412,500,000 LAK twice")
+        XCTAssertEqual(object["verdict"], "insufficient sample")
+        let table = cli.run(["flags", "benford", "--data", cli.data, "--project", "LA-MPI-2024-017"])
+        XCTAssertTrue(table.stdout.contains("insufficient sample (fewer than 1000 amounts)"), table.stdout)
+    }
+
     func testFiltersAndFormats() throws {
         let cli = try FlagLedger.ledgerWithDuplicatePayment()
         let csv = cli.run(["flags", "--data", cli.data, "--project", "LA-MPI-2024-017", "--severity", "high", "--format", "csv"])
