@@ -23,4 +23,13 @@ public struct RateBook: Sendable {
         guard let rate = rates[amount.currency.code]?.last(where: { $0.seq <= seq })?.rate else { return nil }
         return try? amount.converted(with: rate).result
     }
+
+    /// `amount` in kip: as is when it is in kip, else through USD with the rates recorded at or
+    /// before `seq`; nil when a rate is missing.
+    public func lak(_ amount: Amount, asOf seq: Int64) -> Amount? {
+        if amount.currency == .lak { return amount }
+        guard let usd = usd(amount, asOf: seq),
+              let rate = rates[CurrencyCode.lak.code]?.last(where: { $0.seq <= seq })?.rate else { return nil }
+        return try? usd.converted(with: rate).result
+    }
 }

@@ -4,6 +4,6 @@ public enum RuleCatalogue {
     public static let subjectRules: [any Rule] = [
         DisbursementAboveCommitment(), BudgetRevisionAfterLock(), SerialRevisions(), SpendingAboveAnnualBudget(),
         OutsideProjectWindow(), Reversals(), ExactDuplicatePayments(), RoundAmounts(), SelfApproval(),
-        BackDatedEntries(), OffHoursPostings(),
+        BackDatedEntries(), OffHoursPostings(), SplittingBelowThreshold(),
     ]
 }

@@ -180,4 +180,22 @@ final class RuleTests: XCTestCase {
         b.transaction("ExpenditureRecorded", "100000000", "LAK")
         XCTAssertEqual(engine.flags(for: b.history).first?.amount?.description, "20000 USD")
     }
+
+    func testSplittingBelowTheProcurementThresholdInKip() {
+        var b = HistoryBuilder()
+        b.rate("LAK", "20000")
+        let a = b.transaction("ExpenditureRecorded", "4000000", "LAK", date: "2024-03-01", payee: "A")
+        b.transaction("ExpenditureRecorded", "900000", "LAK", date: "2024-03-20", payee: "A")     // sum 4.9 M: below
+        b.transaction("ExpenditureRecorded", "4000000", "LAK", date: "2024-03-10", payee: "B")
+        b.transaction("ExpenditureRecorded", "4000000", "LAK", date: "2024-05-10", payee: "B")    // 61 days later
+        b.transaction("ExpenditureRecorded", "6000000", "LAK", date: "2024-03-10", payee: "C")
+        b.transaction("ExpenditureRecorded", "1000", "LAK", date: "2024-03-11", payee: "C")       // one part is above
+        XCTAssertEqual(b.hits(SplittingBelowThreshold()), [])
+        let c = b.transaction("ExpenditureRecorded", "10", "USD", date: "2024-03-30", payee: "A") // 200,000 kip: 5.1 M
+        let hits = b.hits(SplittingBelowThreshold())
+        XCTAssertEqual(hits.map(\.evidence), [[a, a + 1, c]])
+        XCTAssertEqual(hits.first?.subject.key, "payee:A@project:P1")
+        XCTAssertTrue(hits.first?.explanation.contains("below the 5000000 kip procurement threshold") ?? false)
+        XCTAssertEqual(ProcurementThresholds.inForce(on: CalendarDate("2016-12-31")!), [])
+    }
 }
