@@ -4,6 +4,7 @@ public enum RuleCatalogue {
     public static let subjectRules: [any Rule] = [
         DisbursementAboveCommitment(), BudgetRevisionAfterLock(), SerialRevisions(), SpendingAboveAnnualBudget(),
         OutsideProjectWindow(), Reversals(), ExactDuplicatePayments(), RoundAmounts(), SelfApproval(),
-        BackDatedEntries(), OffHoursPostings(), SplittingBelowThreshold(),
+        BackDatedEntries(), OffHoursPostings(), SplittingBelowThreshold(), NearDuplicatePayments(),
+        CounterpartShortfall(),
     ]
 }

@@ -51,6 +51,18 @@ struct HistoryBuilder {
     }
 
     @discardableResult
+    mutating func counterpart(_ kind: String, year: Int64, _ amount: String) -> Int64 {
+        add("CounterpartContributionRecorded", ["transactionId": "CP", "kind": .string(kind), "fiscalYear": .integer(year),
+                                                "amount": ["amount": .string(amount), "currency": "LAK"]])
+    }
+
+    @discardableResult
+    mutating func expense(_ amount: String, date: String, payee: String, invoice: String) -> Int64 {
+        add("ExpenditureRecorded", ["transactionId": "T", "date": .string(date), "payee": .string(payee),
+                                    "invoiceNumber": .string(invoice), "amount": ["amount": .string(amount), "currency": "USD"]])
+    }
+
+    @discardableResult
     mutating func rate(_ currency: String, _ rate: String) -> Int64 {
         add("ExchangeRateRecorded", ["baseCurrency": "USD", "quoteCurrency": .string(currency), "rate": .string(rate)],
             stream: "fx:\(currency)")

@@ -198,4 +198,34 @@ final class RuleTests: XCTestCase {
         XCTAssertTrue(hits.first?.explanation.contains("below the 5000000 kip procurement threshold") ?? false)
         XCTAssertEqual(ProcurementThresholds.inForce(on: CalendarDate("2016-12-31")!), [])
     }
+
+    func testNearDuplicatesByAmountWithinDaysOrByInvoice() {
+        var b = HistoryBuilder()
+        let a = b.expense("10000", date: "2024-03-01", payee: "A", invoice: "I-1")
+        b.expense("10000", date: "2024-03-01", payee: "A", invoice: "I-2")  // exact duplicate: the other rule's
+        b.expense("10200", date: "2024-03-05", payee: "A", invoice: "I-3")  // 2 % apart
+        b.expense("10050", date: "2024-03-20", payee: "A", invoice: "I-4")  // 19 days later
+        b.expense("10050", date: "2024-03-02", payee: "B", invoice: "I-5")  // another payee
+        XCTAssertEqual(b.hits(NearDuplicatePayments()), [])
+        let close = b.expense("10080", date: "2024-03-06", payee: "A", invoice: "I-6")   // 0.8 % from 10,000, 5 days
+        let invoice = b.expense("777", date: "2024-09-01", payee: "B", invoice: "I-5")   // invoice I-5 again
+        let hits = b.hits(NearDuplicatePayments())
+        XCTAssertEqual(hits.map(\.subject.name), ["A", "B"])
+        XCTAssertEqual(hits.first?.evidence, [a, a + 1, close], "10,200 is 1.2 % from 10,080")
+        XCTAssertEqual(hits.last?.evidence, [a + 4, invoice])
+    }
+
+    func testCounterpartShortfallJudgedAfterTheYearEnds() {
+        var b = HistoryBuilder()
+        b.recordedAt = Timestamp.parse("2024-12-31T03:00:00.000000Z")!
+        let p = b.counterpart("planned", year: 2024, "500000000")
+        let a = b.counterpart("actual", year: 2024, "390000000")
+        XCTAssertEqual(b.hits(CounterpartShortfall()), [], "the year has not ended")
+        b.recordedAt = Timestamp.parse("2025-01-02T03:00:00.000000Z")!
+        b.add("ProjectStatusChanged", ["to": "active"])
+        XCTAssertEqual(b.hits(CounterpartShortfall()).map(\.evidence), [[p, a]])
+        XCTAssertEqual(b.hits(CounterpartShortfall()).first?.amount?.description, "110000000 LAK")
+        b.counterpart("actual", year: 2024, "20000000")  // 410 M: 18 % short, within 20 %
+        XCTAssertEqual(b.hits(CounterpartShortfall()), [])
+    }
 }
