@@ -228,4 +228,16 @@ final class RuleTests: XCTestCase {
         b.counterpart("actual", year: 2024, "20000000")  // 410 M: 18 % short, within 20 %
         XCTAssertEqual(b.hits(CounterpartShortfall()), [])
     }
+
+    func testYearEndSpike() {
+        var b = HistoryBuilder()
+        for month in ["01", "03", "05", "07"] { b.transaction("ExpenditureRecorded", "100", date: "2024-\(month)-10") }
+        let dec = b.transaction("ExpenditureRecorded", "250", date: "2024-12-20")  // 250 / 650 = 38 %
+        XCTAssertEqual(b.hits(YearEndSpike()), [])
+        let dec2 = b.transaction("ExpenditureRecorded", "30", date: "2024-12-28")  // 280 / 680 = 41 %
+        XCTAssertEqual(b.hits(YearEndSpike()).map(\.evidence), [[dec, dec2]])
+        var few = HistoryBuilder()
+        few.transaction("ExpenditureRecorded", "100", date: "2024-12-20")
+        XCTAssertEqual(few.hits(YearEndSpike()), [], "too few payments to judge")
+    }
 }
