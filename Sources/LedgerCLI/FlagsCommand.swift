@@ -19,6 +19,7 @@ enum FlagsCommand: LedgerCommand {
             .init(name: "project", value: "ID", help: "Only flags raised on project ID."),
             .init(name: "since", value: "DATE", help: "Only flags whose last evidence was recorded on or after DATE (YYYY-MM-DD, UTC)."),
             .init(name: "format", value: "table|json|csv", help: "table (default), json or csv."),
+            .init(name: "digits", value: "1|2", help: "benford: the first digit (default) or the first two digits."),
             .init(name: "set", value: "NAME=VALUE,...", help: "configure: the rule parameters to set (integers, see Schemas/rules.md)."),
             .init(name: "reason", value: "TEXT", help: "configure: why the parameters change (required)."),
             .init(name: "actor", value: "ID", help: "configure: who changes them (default: local:<operating-system user>)."),
@@ -27,7 +28,7 @@ enum FlagsCommand: LedgerCommand {
         positionals: [
             .init(name: "show", help: "`show ID` shows one flag, its evidence events and whether their hashes verify; "
                 + "`configure RULE --set NAME=VALUE --reason TEXT` records a RuleConfigured event; "
-                + "`benford [--project ID]` runs the first-digit test on the payments.", optional: true),
+                + "`benford [--project ID] [--digits 1|2]` runs the Benford test on the payments.", optional: true),
             .init(name: "ID", help: "The flag id; with `configure`, the rule id.", optional: true),
         ])
 
@@ -174,13 +175,15 @@ enum FlagsCommand: LedgerCommand {
     private static func benford(_ arguments: ParsedArguments, format: String, _ context: CommandContext) throws -> ExitCode {
         guard arguments.positionals.count == 1 else { throw UsageError(command: spec.name, message: "expected `flags benford`") }
         let store = try context.openStore(arguments, access: .readOnly)
-        let test = BenfordFirstDigit()
-        let result = test.test(try BenfordFirstDigit.paymentAmounts(in: store, project: arguments["project"]))
+        let amounts = try BenfordTest.paymentAmounts(in: store, project: arguments["project"])
+        let kinds = try arguments.choice("digits", command: spec.name, among: ["1", "2"], default: "1")
+        let test = BenfordTest(kinds == "1" ? .firstDigit : .firstTwoDigits)
+        let result = test.test(amounts)
         let scope = arguments["project"].map { "project \($0)" } ?? "all projects"
         let mad = String(Int((result.mad * 1_000_000).rounded())).leftPadded(7)
         if format == "json" {
             context.console.print(JSONValue.object([
-                "rule": .string(BenfordFirstDigit.ruleId), "ruleVersion": .integer(Int64(BenfordFirstDigit.version)),
+                "rule": .string(test.kind.rawValue), "ruleVersion": .integer(Int64(BenfordTest.version)),
                 "scope": .string(scope), "count": .integer(Int64(result.count)),
                 "observed": .array(result.observed.map { .integer(Int64($0)) }),
                 "madMillionths": .integer(Int64((result.mad * 1_000_000).rounded())), "verdict": .string(result.verdict.rawValue),
@@ -188,16 +191,20 @@ enum FlagsCommand: LedgerCommand {
             ]).canonicalString)
             return .success
         }
-        context.console.print("Benford first digit over \(result.count) payment amount(s) of \(scope) (amounts of at least 10)")
-        context.console.print("digit  observed  expected")
-        for d in 1...9 {
-            let observed = result.count == 0 ? 0 : Double(result.observed[d - 1]) / Double(result.count)
-            context.console.print("  \(d)    \(percent(observed))    \(percent(BenfordFirstDigit.expected(d)))")
+        let limits = test.kind.limits
+        context.console.print("\(test.kind.rawValue) over \(result.count) payment amount(s) of \(scope) (amounts of at least 10)")
+        context.console.print("digits  observed  expected")
+        for d in test.kind.range {
+            let observed = result.count == 0 ? 0 : Double(result.observed[d - test.kind.range.lowerBound]) / Double(result.count)
+            context.console.print("  \(String(d).padding(2))    \(percent(observed))    \(percent(BenfordTest.expected(d)))")
         }
-        context.console.print("MAD \(mad.trimmingPrefixSpaces) millionths (limits 6000 / 12000 / 15000): \(result.verdict.rawValue)"
+        context.console.print("MAD \(mad.trimmingPrefixSpaces) millionths (limits \(millionths(limits.close)) / \(millionths(limits.acceptable)) / "
+            + "\(millionths(limits.marginal))): \(result.verdict.rawValue)"
             + (result.verdict == .insufficientSample ? " (fewer than \(test.minimumSample) amounts)" : ""))
         return .success
     }
+
+    private static func millionths(_ x: Double) -> Int { Int((x * 1_000_000).rounded()) }
 
     private static func percent(_ x: Double) -> String {
         let tenths = Int((x * 1000).rounded())

@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 @testable import Inspection
 
-/// The first-digit test on Nigrini's datasets (Tests/Fixtures/benford, origin in its README),
+/// The first-digit and first-two-digits tests on Nigrini's datasets (Tests/Fixtures/benford, origin in its README),
 /// checked against values computed independently.
 final class BenfordTests: XCTestCase {
     private static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -18,7 +18,7 @@ final class BenfordTests: XCTestCase {
     }
 
     func testGMPaymentsConformAcceptably() throws {
-        let result = BenfordFirstDigit().test(try column("gm.payments.csv"))
+        let result = BenfordTest(.firstDigit).test(try column("gm.payments.csv"))
         XCTAssertEqual(result.count, 15_238)
         XCTAssertEqual(result.observed, [4394, 2663, 1800, 1372, 1245, 1239, 1005, 831, 689])
         XCTAssertEqual(result.mad, 0.006273, accuracy: 0.000001)
@@ -26,14 +26,14 @@ final class BenfordTests: XCTestCase {
     }
 
     func testCensusPopulationsConformClosely() throws {
-        let result = BenfordFirstDigit().test(try column("census.2009.pop.csv"))
+        let result = BenfordTest(.firstDigit).test(try column("census.2009.pop.csv"))
         XCTAssertEqual(result.count, 19_482)
         XCTAssertEqual(result.mad, 0.003042, accuracy: 0.000001)
         XCTAssertEqual(result.verdict, .closeConformity)
     }
 
     func testTooSmallASampleGetsNoVerdict() throws {
-        var test = BenfordFirstDigit()
+        var test = BenfordTest(.firstDigit)
         test.minimumAmount = 0
         let result = test.test(try column("madoff.returns.csv"))
         XCTAssertEqual(result.count, 214)
@@ -41,10 +41,24 @@ final class BenfordTests: XCTestCase {
     }
 
     func testLimitsAndDigits() {
-        XCTAssertEqual(BenfordFirstDigit.firstDigit("-0.0452"), 4)
-        XCTAssertNil(BenfordFirstDigit.firstDigit("0.000"))
+        XCTAssertEqual(BenfordTest.leadingDigits("-0.0452"), 4)
+        XCTAssertNil(BenfordTest.leadingDigits("0.000"))
         // 1,000 amounts all starting with 9: far beyond the marginal limit.
-        XCTAssertEqual(BenfordFirstDigit().test(Array(repeating: "95", count: 1000)).verdict, .nonconformity)
-        XCTAssertEqual(BenfordFirstDigit().test(Array(repeating: "95", count: 999)).verdict, .insufficientSample)
+        XCTAssertEqual(BenfordTest(.firstDigit).test(Array(repeating: "95", count: 1000)).verdict, .nonconformity)
+        XCTAssertEqual(BenfordTest(.firstDigit).test(Array(repeating: "95", count: 999)).verdict, .insufficientSample)
+    }
+
+    func testFirstTwoDigits() throws {
+        let gm = BenfordTest(.firstTwoDigits).test(try column("gm.payments.csv"))
+        XCTAssertEqual(gm.count, 15_238)
+        XCTAssertEqual(gm.observed.count, 90)
+        XCTAssertEqual(gm.mad, 0.0016916, accuracy: 0.0000001)
+        XCTAssertEqual(gm.verdict, .acceptableConformity)
+        let census = BenfordTest(.firstTwoDigits).test(try column("census.2009.pop.csv"))
+        XCTAssertEqual(census.mad, 0.00062114, accuracy: 0.0000001)
+        XCTAssertEqual(census.verdict, .closeConformity)
+        XCTAssertEqual(BenfordTest.leadingDigits("0.0452", width: 2), 45)
+        XCTAssertEqual(BenfordTest.leadingDigits("10.0", width: 2), 10)
+        XCTAssertNil(BenfordTest.leadingDigits("7", width: 2))
     }
 }

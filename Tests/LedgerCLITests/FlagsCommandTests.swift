@@ -87,6 +87,10 @@ final class FlagsCommandTests: XCTestCase {
         XCTAssertEqual(object["verdict"], "insufficient sample")
         let table = cli.run(["flags", "benford", "--data", cli.data, "--project", "LA-MPI-2024-017"])
         XCTAssertTrue(table.stdout.contains("insufficient sample (fewer than 1000 amounts)"), table.stdout)
+        let two = cli.run(["flags", "benford", "--digits", "2", "--data", cli.data, "--format", "json"])
+        let twoObject = try XCTUnwrap(try JSONValue.parse(Array(two.stdout.utf8)).objectValue)
+        XCTAssertEqual(twoObject["rule"], "benford-first-two-digits")
+        XCTAssertEqual(twoObject["observed"]?.arrayValue?.count, 90)
     }
 
     func testFiltersAndFormats() throws {

@@ -1,7 +1,7 @@
 import EventLog
 import ODA
 
-extension BenfordFirstDigit {
+extension BenfordTest {
     /// The payment amounts the population test looks at: every disbursement and expenditure
     /// still in force (reversed ones left out), optionally of one project, as decimal texts in
     /// their own currency (the first-digit law does not depend on the unit).
