@@ -19,6 +19,8 @@ public enum CaseOutcome: String, Sendable, CaseIterable {
 public enum CaseAction: Sendable, Equatable {
     case assign(to: String, note: String?)
     case comment(String)
+    /// Asks someone (a project unit, a partner) for documents; the case keeps its status.
+    case requestInformation(from: String, text: String)
     case dismiss(DismissalReason, text: String)
     case escalate(to: String, reason: String)
     case close(CaseOutcome, text: String)
@@ -28,6 +30,7 @@ public enum CaseAction: Sendable, Equatable {
         switch self {
         case .assign: "assign"
         case .comment: "comment"
+        case .requestInformation: "request-information"
         case .dismiss: "dismiss"
         case .escalate: "escalate"
         case .close: "close"
@@ -39,6 +42,7 @@ public enum CaseAction: Sendable, Equatable {
         switch self {
         case .assign: "CaseAssigned"
         case .comment: "CaseCommented"
+        case .requestInformation: "CaseInformationRequested"
         case .dismiss: "CaseDismissed"
         case .escalate: "CaseEscalated"
         case .close: "CaseClosed"
@@ -46,7 +50,7 @@ public enum CaseAction: Sendable, Equatable {
         }
     }
 
-    public static let eventTypes: Set<String> = ["CaseAssigned", "CaseCommented", "CaseDismissed", "CaseEscalated", "CaseClosed", "CaseReopened"]
+    public static let eventTypes: Set<String> = ["CaseAssigned", "CaseCommented", "CaseInformationRequested", "CaseDismissed", "CaseEscalated", "CaseClosed", "CaseReopened"]
 
     /// The event payload (without `flagId`, which the caller adds).
     public var payload: JSONObject {
@@ -56,6 +60,7 @@ public enum CaseAction: Sendable, Equatable {
             if let note { o["note"] = .string(note) }
             return o
         case let .comment(text): return ["text": .string(text)]
+        case let .requestInformation(from, text): return ["from": .string(from), "text": .string(text)]
         case let .dismiss(reason, text): return ["reasonCode": .string(reason.rawValue), "text": .string(text)]
         case let .escalate(to, reason): return ["to": .string(to), "reason": .string(reason)]
         case let .close(outcome, text): return ["outcome": .string(outcome.rawValue), "text": .string(text)]
@@ -69,6 +74,9 @@ public enum CaseAction: Sendable, Equatable {
         switch type {
         case "CaseAssigned": guard let a = s("assignee") else { return nil }; self = .assign(to: a, note: s("note"))
         case "CaseCommented": guard let t = s("text") else { return nil }; self = .comment(t)
+        case "CaseInformationRequested":
+            guard let f = s("from"), let t = s("text") else { return nil }
+            self = .requestInformation(from: f, text: t)
         case "CaseDismissed":
             guard let r = s("reasonCode").flatMap(DismissalReason.init), let t = s("text") else { return nil }
             self = .dismiss(r, text: t)

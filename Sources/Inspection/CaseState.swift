@@ -36,6 +36,8 @@ public struct CaseState: Sendable, Equatable {
         switch action {
         case .comment:
             break
+        case .requestInformation:
+            if finished { throw refuse("reopen it first") }
         case let .assign(to, _):
             if finished { throw refuse("reopen it first") }
             if status == .assigned && assignee == to { throw refuse("it is already assigned to \(to)") }

@@ -6,17 +6,18 @@ import Inspection
 /// `case:{flagId}` of the same chain. Transitions that make no sense (closing an unworked case,
 /// dismissing a closed one, reopening an open one) are refused before anything is written.
 enum CaseCommand: LedgerCommand {
-    static let actions = ["assign", "comment", "dismiss", "escalate", "close", "reopen"]
+    static let actions = ["assign", "comment", "request-information", "dismiss", "escalate", "close", "reopen"]
 
     static let spec = CommandSpec(
         name: "case",
-        abstract: "Act on a flag: assign, comment, dismiss, escalate, close or reopen its case.",
+        abstract: "Act on a flag: assign, comment, request information, dismiss, escalate, close or reopen its case.",
         options: [
             dataOption,
             .init(name: "actor", value: "ID", help: "Who acts (default: local:<operating-system user>)."),
             .init(name: "to", value: "WHO", help: "assign: the inspector; escalate: to whom."),
+            .init(name: "from", value: "WHO", help: "request-information: who is asked."),
             .init(name: "note", value: "TEXT", help: "assign: an optional note."),
-            .init(name: "text", value: "TEXT", help: "comment, dismiss, close: the text (required)."),
+            .init(name: "text", value: "TEXT", help: "comment, request-information, dismiss, close: the text (required)."),
             .init(name: "reason", value: "TEXT|CODE", help: "dismiss: the reason code ("
                 + DismissalReason.allCases.map(\.rawValue).joined(separator: ", ") + "); escalate, reopen: why."),
             .init(name: "outcome", value: "O", help: "close: substantiated, unsubstantiated or referred."),
@@ -52,6 +53,8 @@ enum CaseCommand: LedgerCommand {
             return .assign(to: try required("to", "the inspector"), note: arguments["note"])
         case "comment":
             return .comment(try required("text", "the comment"))
+        case "request-information":
+            return .requestInformation(from: try required("from", "who is asked"), text: try required("text", "what is asked"))
         case "dismiss":
             let code = try required("reason", "a reason code")
             guard let reason = DismissalReason(rawValue: code) else {

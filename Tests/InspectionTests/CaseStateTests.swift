@@ -9,6 +9,8 @@ final class CaseStateTests: XCTestCase {
         try state.apply(.comment("looks like a double entry"))
         try state.apply(.assign(to: "user:inspector1", note: nil))
         XCTAssertEqual(state.status, .assigned)
+        try state.apply(.requestInformation(from: "LA-MPWT", text: "both invoices and the bank advice"))
+        XCTAssertEqual(state.status, .assigned)
         try state.apply(.escalate(to: "DOI director", reason: "amount above 1 billion kip"))
         XCTAssertEqual(state.status, .escalated)
         try state.apply(.close(.referred, text: "sent to the State Audit Organization"))
@@ -17,7 +19,7 @@ final class CaseStateTests: XCTestCase {
         try state.apply(.reopen(reason: "new evidence"))
         XCTAssertEqual(state.status, .open)
         XCTAssertNil(state.assignee)
-        XCTAssertEqual(state.actions, 6)
+        XCTAssertEqual(state.actions, 7)
     }
 
     func testTransitionsThatMakeNoSenseAreRefused() throws {
@@ -28,7 +30,7 @@ final class CaseStateTests: XCTestCase {
         }
         XCTAssertThrowsError(try state.apply(.reopen(reason: "x")))
         try state.apply(.dismiss(.belowMateriality, text: "12 USD"))
-        for action: CaseAction in [.dismiss(.duplicateAlert, text: "x"), .assign(to: "u", note: nil), .escalate(to: "d", reason: "r"),
+        for action: CaseAction in [.requestInformation(from: "f", text: "t"), .dismiss(.duplicateAlert, text: "x"), .assign(to: "u", note: nil), .escalate(to: "d", reason: "r"),
                                    .close(.unsubstantiated, text: "x")] {
             XCTAssertThrowsError(try state.apply(action), action.verb)
         }
@@ -40,7 +42,7 @@ final class CaseStateTests: XCTestCase {
 
     func testActionsRoundTripThroughTheirEventPayloads() {
         let actions: [CaseAction] = [
-            .assign(to: "user:a", note: "urgent"), .assign(to: "user:a", note: nil), .comment("c"),
+            .assign(to: "user:a", note: "urgent"), .assign(to: "user:a", note: nil), .comment("c"), .requestInformation(from: "f", text: "t"),
             .dismiss(.ruleMisSpecified, text: "t"), .escalate(to: "d", reason: "r"), .close(.substantiated, text: "t"), .reopen(reason: "r"),
         ]
         for action in actions {

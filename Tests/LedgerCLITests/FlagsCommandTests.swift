@@ -145,6 +145,8 @@ final class CaseCommandTests: XCTestCase {
         XCTAssertTrue(assigned.stdout.contains("recorded at seq 13; the case is now assigned"), assigned.stdout)
         XCTAssertEqual(cli.run(["flags", "--data", cli.data, "--status", "assigned", "--format", "csv"]).lines.count, 2)
 
+        let asked = cli.run(["case", "request-information", id, "--from", "LA-MPWT", "--text", "both invoices"] + base)
+        XCTAssertTrue(asked.stdout.contains("the case is now assigned"), asked.stdout + asked.stderr)
         XCTAssertEqual(cli.run(["case", "dismiss", id, "--reason", "documented-legitimate-reason",
                                 "--text", "two invoices, see file 2024/17"] + base).status, 0)
         let shown = cli.run(["flags", "show", id, "--data", cli.data])
@@ -158,7 +160,7 @@ final class CaseCommandTests: XCTestCase {
 
         let log = cli.run(["log", "--data", cli.data, "--stream", "case:\(id)"])
         XCTAssertTrue(log.stdout.contains("\"stream\":\"case:\(id)\""), log.stdout)
-        XCTAssertEqual(log.lines.count, 3)
+        XCTAssertEqual(log.lines.count, 4)
         XCTAssertTrue(log.stdout.contains("\"reasonCode\":\"documented-legitimate-reason\""), log.stdout)
         XCTAssertEqual(cli.run(["case", "assign", "0000", "--to", "u"] + base).status, 2)
         XCTAssertEqual(cli.run(["verify", "--data", cli.data]).status, 0)
