@@ -17,6 +17,8 @@ enum FlagsCommand: LedgerCommand {
             .init(name: "rule", value: "R", help: "Only flags of rule R (see Schemas/rules.md)."),
             .init(name: "severity", value: "S", help: "Only flags of severity S: low, medium or high."),
             .init(name: "project", value: "ID", help: "Only flags raised on project ID."),
+            .init(name: "province", value: "P", help: "Only flags of projects with an allocation to province P (e.g. LA-SV)."),
+            .init(name: "partner", value: "O", help: "Only flags of projects of development partner O (organisation id)."),
             .init(name: "since", value: "DATE", help: "Only flags whose last evidence was recorded on or after DATE (YYYY-MM-DD, UTC)."),
             .init(name: "format", value: "table|json|csv", help: "table (default), json or csv."),
             .init(name: "digits", value: "1|2", help: "benford: the first digit (default) or the first two digits."),
@@ -78,6 +80,14 @@ enum FlagsCommand: LedgerCommand {
             out = out.filter { $0.severity == severity }
         }
         if let project = arguments["project"] { out = out.filter { $0.subject.project == project } }
+        if arguments["province"] != nil || arguments["partner"] != nil {
+            var snapshots: [String: ProjectSnapshot?] = [:]
+            for project in Set(out.map(\.subject.project)) { snapshots[project] = try store.projectSnapshot(project) }
+            if let province = arguments["province"] {
+                out = out.filter { snapshots[$0.subject.project]??.provinces.contains { $0.code == province } ?? false }
+            }
+            if let partner = arguments["partner"] { out = out.filter { snapshots[$0.subject.project]??.partner == partner } }
+        }
         if let text = arguments["since"] {
             guard CalendarDate(text) != nil, let start = Timestamp.parse(text + "T00:00:00.000000Z") else {
                 throw UsageError(command: spec.name, message: "--since must be a date YYYY-MM-DD, not \(text)")

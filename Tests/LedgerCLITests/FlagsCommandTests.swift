@@ -102,6 +102,12 @@ final class FlagsCommandTests: XCTestCase {
         XCTAssertTrue(csv.stdout.contains("exact-duplicate-payments"))
         XCTAssertEqual(cli.run(["flags", "--data", cli.data, "--project", "nope", "--format", "csv"]).lines.count, 1)
         XCTAssertEqual(cli.run(["flags", "--data", cli.data, "--since", "2999-01-01"]).lines, ["0 flag(s)"])
+        let all = cli.run(["flags", "--data", cli.data, "--format", "csv"]).lines
+        XCTAssertGreaterThan(all.count, 1)
+        XCTAssertEqual(cli.run(["flags", "--data", cli.data, "--format", "csv", "--province", "LA-SV"]).lines, all)
+        XCTAssertEqual(cli.run(["flags", "--data", cli.data, "--format", "csv", "--province", "LA-VT"]).lines.count, 1)
+        XCTAssertEqual(cli.run(["flags", "--data", cli.data, "--format", "csv", "--partner", "XM-DAC-41114"]).lines, all)
+        XCTAssertEqual(cli.run(["flags", "--data", cli.data, "--format", "csv", "--partner", "XM-DAC-46004"]).lines.count, 1)
         XCTAssertEqual(cli.run(["flags", "--data", cli.data, "--severity", "urgent"]).status, 2)
         XCTAssertEqual(cli.run(["flags", "--data", cli.data, "--rule", "no-such-rule"]).status, 2)
         let missing = cli.run(["flags", "show", "0000", "--data", cli.data])
