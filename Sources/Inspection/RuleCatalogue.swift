@@ -5,6 +5,6 @@ public enum RuleCatalogue {
         DisbursementAboveCommitment(), BudgetRevisionAfterLock(), SerialRevisions(), SpendingAboveAnnualBudget(),
         OutsideProjectWindow(), Reversals(), ExactDuplicatePayments(), RoundAmounts(), SelfApproval(),
         BackDatedEntries(), OffHoursPostings(), SplittingBelowThreshold(), NearDuplicatePayments(),
-        CounterpartShortfall(), YearEndSpike(),
+        CounterpartShortfall(), YearEndSpike(), PayeeConcentration(),
     ]
 }

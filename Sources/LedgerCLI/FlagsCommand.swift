@@ -115,7 +115,8 @@ enum FlagsCommand: LedgerCommand {
             console.print("\(flags.count) flag(s)")
             for f in flags {
                 console.print("\(f.id)  \((statuses[f.id] ?? .open).rawValue.padding(9))  \(f.severity.rawValue.padding(6))  \(String(f.score).padding(3))  \(f.ruleId)  "
-                    + "\(f.subject.key)  \(f.amount?.description ?? "-")\(f.amount != nil && !f.amountIsUSD ? " (no USD rate)" : "")")
+                    + "\(f.subject.kind == .project ? "project \(f.subject.project)" : "\(f.subject.kind.rawValue) \(f.subject.name) in \(f.subject.project)")  "
+                    + "\(f.amount?.description ?? "-")\(f.amount != nil && !f.amountIsUSD ? " (no USD rate)" : "")")
                 console.print("    \(f.explanation)")
             }
         }

@@ -240,4 +240,16 @@ final class RuleTests: XCTestCase {
         few.transaction("ExpenditureRecorded", "100", date: "2024-12-20")
         XCTAssertEqual(few.hits(YearEndSpike()), [], "too few payments to judge")
     }
+
+    func testPayeeConcentration() {
+        var b = HistoryBuilder()
+        let a = b.transaction("ExpenditureRecorded", "500", payee: "A")
+        b.transaction("ExpenditureRecorded", "300", payee: "B")
+        XCTAssertEqual(b.hits(PayeeConcentration()), [], "two payees: not judged")
+        b.transaction("ExpenditureRecorded", "200", payee: "C")   // A has exactly 50 %: not above
+        XCTAssertEqual(b.hits(PayeeConcentration()), [])
+        let a2 = b.transaction("ExpenditureRecorded", "10", payee: "A")
+        XCTAssertEqual(b.hits(PayeeConcentration()).map(\.evidence), [[a, a2]])
+        XCTAssertEqual(b.hits(PayeeConcentration()).first?.subject.name, "A")
+    }
 }
