@@ -152,7 +152,13 @@ final class RuleTests: XCTestCase {
         let saturday = b.transaction("ExpenditureRecorded", "4")
         b.recordedAt = Timestamp.parse("2024-05-19T03:00:00.000000Z")! // Sunday 10:00
         let sunday = b.transaction("ExpenditureRecorded", "5")
-        XCTAssertEqual(b.hits(OffHoursPostings()).map(\.evidence), [[evening, saturday, sunday]])
+        b.recordedAt = Timestamp.parse("2024-04-16T03:00:00.000000Z")! // Tuesday 10:00, Pi Mai
+        let piMai = b.transaction("ExpenditureRecorded", "6")
+        b.recordedAt = Timestamp.parse("2024-12-02T16:59:00.000000Z")! // 23:59 UTC+7 is still 2 December
+        let nationalDay = b.transaction("ExpenditureRecorded", "7")
+        b.recordedAt = Timestamp.parse("2024-12-03T01:00:00.000000Z")! // Tuesday 3 December 08:00
+        b.transaction("ExpenditureRecorded", "8")
+        XCTAssertEqual(b.hits(OffHoursPostings()).map(\.evidence), [[evening, saturday, sunday, piMai, nationalDay]])
     }
 
     func testFlagsMergeRepeatedHitsAndHaveStableIds() {

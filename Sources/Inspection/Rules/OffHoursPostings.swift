@@ -1,8 +1,8 @@
 import EventLog
 import ODA
 
-/// Postings made at night or at weekends (judged in Asia/Vientiane, UTC+7, which has no daylight
-/// saving) escape supervision; a user who posts money then is worth a look.
+/// Postings made at night, at weekends or on public holidays (judged in Asia/Vientiane, UTC+7,
+/// which has no daylight saving) escape supervision; a user who posts money then is worth a look.
 public struct OffHoursPostings: Rule {
     public let id = "off-hours-postings"
     public let version = 1
@@ -27,16 +27,18 @@ public struct OffHoursPostings: Rule {
                            amount: history.total(entries.map(\.amount), asOf: history.lastSeq),
                            score: min(100, 20 + 10 * entries.count),
                            explanation: "\(user) recorded \(entries.count) transaction(s) outside working hours "
-                               + "(\(start):00–\(end):00 Monday to Friday, Vientiane time).")
+                               + "(\(start):00–\(end):00 Monday to Friday except public holidays, Vientiane time).")
         }
     }
 
-    /// Whether `time` falls Monday–Friday within [start, end) hours in Vientiane.
+    /// Whether `time` falls Monday–Friday, not on a fixed public holiday, within [start, end)
+    /// hours in Vientiane.
     static func isWorkingTime(_ time: Timestamp, start: Int64, end: Int64) -> Bool {
         let local = time.microsecondsSinceEpoch / 1_000_000 + offsetSeconds
         let day = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
         let hour = (local - day * 86_400) / 3600
         let weekday = ((day % 7) + 7 + 3) % 7 // 0 = Monday; 1970-01-01 was a Thursday
-        return weekday < 5 && hour >= start && hour < end
+        let date = CivilDate.fromDaysSinceEpoch(day)
+        return weekday < 5 && hour >= start && hour < end && !LaoPublicHolidays.contains(month: Int(date.month), day: Int(date.day))
     }
 }
