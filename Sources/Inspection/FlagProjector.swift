@@ -7,7 +7,11 @@ import SQLite
 /// replaced. Because a project's flags depend only on its events up to that point and on the
 /// rates recorded before its evidence, the table equals a full evaluation whatever the batching.
 ///
-/// Cost: a project's stream is re-read on each append to it, linear in its length.
+/// Cost: a project's stream is re-read and re-judged on each append to it, so the work per append
+/// grows with the project's length and a project's history costs quadratic time in total. Measured
+/// in a debug build: 2,000 single-event appends over 20 projects took 15.8 s with this projector
+/// against 0.5 s without, far above the 25 % the issue allows; per-project rule state kept between
+/// appends is what would bring it down.
 public struct FlagProjector: Projector {
     public let name = "inspection-flags"
     public let tableNames = [FlagTable.name]
