@@ -1,4 +1,5 @@
 import EventLog
+import Inspection
 import ODA
 import Transparency
 
@@ -9,7 +10,9 @@ extension CommandContext {
     /// lags behind or gets lost when the process ends.
     ///
     /// The ODA projection (`ProjectStateProjector`) is registered, so every append updates it in
-    /// its own transaction (and first catches it up with anything appended without it).
+    /// its own transaction (and first catches it up with anything appended without it), and so
+    /// are the inspection projections (`FlagProjector`, `CaseProjector`), so subject rules judge
+    /// each append and case statuses follow case events.
     ///
     /// When automatic checkpoints are on, the signing key must be readable (mode 0600): an
     /// append that cannot sign fails rather than silently leaving the ledger unsigned.
@@ -17,6 +20,8 @@ extension CommandContext {
         let directory = dataDirectory(arguments)
         let store = try openStore(arguments, access: .readWrite)
         try store.register(ProjectStateProjector())
+        try store.register(FlagProjector())
+        try store.register(CaseProjector())
         let config = try LedgerConfig.load(directory)
         guard config.signsCheckpointsAutomatically else { return store }
         let signer: NoteSignerKey

@@ -66,6 +66,7 @@ public enum LedgerTool {
         CommandEntry(UserCommand.self),
         CommandEntry(ServeCommand.self),
         CommandEntry(ImportCommand.self),
+        CommandEntry(FlagsCommand.self), CommandEntry(CaseCommand.self),
     ]
 
     static var overview: String {

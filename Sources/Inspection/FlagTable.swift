@@ -1,0 +1,53 @@
+import EventLog
+import ODA
+import SQLite
+
+/// The flag table: one row per flag, the projection a queue is read from.
+public enum FlagTable {
+    public static let name = "insp_flags"
+
+    static func create(prefix: String) -> String {
+        """
+        CREATE TABLE IF NOT EXISTS \(prefix)\(name) (
+          id TEXT PRIMARY KEY, rule TEXT NOT NULL, version INTEGER NOT NULL, severity TEXT NOT NULL,
+          parameters TEXT NOT NULL, subject_kind TEXT NOT NULL, subject TEXT NOT NULL, project TEXT NOT NULL,
+          amount TEXT, currency TEXT, amount_is_usd INTEGER NOT NULL, score INTEGER NOT NULL,
+          evidence TEXT NOT NULL, explanation TEXT NOT NULL, last_seq INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        """
+    }
+
+    static func replace(project: String, with flags: [Flag], in database: ProjectionDatabase, prefix: String) throws {
+        try database.execute("DELETE FROM \(prefix)\(name) WHERE project = ?1", [.text(project)])
+        for flag in flags {
+            try database.execute(
+                "INSERT INTO \(prefix)\(name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                [.text(flag.id), .text(flag.ruleId), .integer(Int64(flag.ruleVersion)), .text(flag.severity.rawValue),
+                 .text(flag.parametersText), .text(flag.subject.kind.rawValue), .text(flag.subject.name), .text(project),
+                 flag.amount.map { .text($0.canonicalText) } ?? .null, flag.amount.map { .text($0.currency.code) } ?? .null,
+                 .integer(flag.amountIsUSD ? 1 : 0), .integer(Int64(flag.score)),
+                 .text(flag.evidence.map(String.init).joined(separator: ",")), .text(flag.explanation),
+                 .integer(flag.evidence.last ?? 0)])
+        }
+    }
+
+    /// Every stored flag, sorted by id.
+    public static func all(in database: ProjectionDatabase, prefix: String = "") throws -> [Flag] {
+        var flags: [Flag] = []
+        try database.query("SELECT * FROM \(prefix)\(name) ORDER BY id") { row in
+            let parameters = Dictionary(uniqueKeysWithValues: row.text(at: 4).split(separator: ",").compactMap { pair -> (String, Int64)? in
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                guard parts.count == 2, let value = Int64(parts[1]) else { return nil }
+                return (String(parts[0]), value)
+            })
+            let amount = row.optionalText(at: 8).flatMap { text in row.optionalText(at: 9).flatMap { try? Amount(text, currency: $0) } }
+            flags.append(Flag(
+                id: row.text(at: 0), ruleId: row.text(at: 1), ruleVersion: Int(row.int64(at: 2)),
+                severity: Severity(rawValue: row.text(at: 3)) ?? .low, parameters: parameters,
+                subject: Subject(kind: Subject.Kind(rawValue: row.text(at: 5)) ?? .project, name: row.text(at: 6), project: row.text(at: 7)),
+                amount: amount, amountIsUSD: row.int64(at: 10) == 1, score: Int(row.int64(at: 11)),
+                evidence: row.text(at: 12).split(separator: ",").compactMap { Int64($0) }, explanation: row.text(at: 13)))
+        }
+        return flags
+    }
+}

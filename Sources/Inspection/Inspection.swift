@@ -1,1 +1,0 @@
-// The Inspection module: red-flag rules, flags and cases (issue 4).

@@ -1,0 +1,35 @@
+import CanonicalJSON
+import EventLog
+
+/// Rule parameters as configured in the ledger: `RuleConfigured` events in stream `rules`, each
+/// setting some parameters of one rule (`{"ruleId", "parameters": {name: integer}, "reason"}`).
+/// A project's flags use the parameters in force at the project's last event, so a later
+/// change never rewrites an old flag: it stays explained by the parameters that produced it.
+public struct RuleSettings: Sendable {
+    public static let stream = "rules"
+    public static let eventType = "RuleConfigured"
+
+    private var changes: [(seq: Int64, ruleId: String, parameters: [String: Int64])] = []
+
+    public init() {}
+
+    /// Adds the settings a `RuleConfigured` event carries; other events are ignored.
+    public mutating func record(_ envelope: EventEnvelope) {
+        guard envelope.type == Self.eventType, envelope.stream == Self.stream,
+              let ruleId = envelope.payload["ruleId"]?.stringValue,
+              case let .object(values)? = envelope.payload["parameters"] else { return }
+        var parameters: [String: Int64] = [:]
+        for name in values.keys { if case let .integer(v)? = values[name] { parameters[name] = v } }
+        changes.append((envelope.seq, ruleId, parameters))
+    }
+
+    /// `rule`'s defaults overridden by every setting recorded at or before `seq`, in order;
+    /// names the rule does not have are ignored.
+    public func parameters(for rule: any Rule, asOf seq: Int64) -> [String: Int64] {
+        var result = rule.defaultParameters
+        for change in changes where change.seq <= seq && change.ruleId == rule.id {
+            for (name, value) in change.parameters where result[name] != nil { result[name] = value }
+        }
+        return result
+    }
+}

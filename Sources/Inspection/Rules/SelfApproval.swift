@@ -1,0 +1,22 @@
+import ODA
+
+/// The ledger lets a deployment allow a proposer to approve their own project, and marks it
+/// `selfApproved`; the four-eyes principle was then not applied.
+public struct SelfApproval: Rule {
+    public let id = "self-approval"
+    public let version = 1
+    public let name = "Self-approval"
+    public let rationale = "An approval by the person who proposed the project skips the four-eyes check."
+    public let severity = Severity.high
+    public let parameters: [RuleParameter] = []
+
+    public init() {}
+
+    public func evaluate(_ history: ProjectHistory, parameters: [String: Int64]) -> [RuleHit] {
+        history.events.filter { $0.type == "ProjectApproved" && $0.payload["selfApproved"] == .bool(true) }.map { e in
+            RuleHit(subject: Subject(kind: .user, name: e.actor.id, project: history.project), evidence: [e.seq],
+                    amount: nil, score: 80,
+                    explanation: "\(e.actor.id) approved project \(history.project), which they had proposed.")
+        }
+    }
+}
