@@ -24,6 +24,8 @@ echo "== the portfolio by development partner, plan against actual (from the pro
 "$bin" portfolio --data "$data" --by partner
 echo "== one project's state and its audit trail"
 "$bin" project show ADB-36339-022 --data "$data"
+echo "== red flags raised by the inspection rules (leads for the Department of Inspection, not findings)"
+"$bin" flags --data "$data"
 echo "== a signed checkpoint, as an auditor keeps it ($data/checkpoint.note)"
 "$bin" checkpoint --data "$data" --out "$data/checkpoint.note"
 cat "$data/checkpoint.note"
