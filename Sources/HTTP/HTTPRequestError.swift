@@ -41,7 +41,7 @@ public struct HTTPRequestError: Error, Sendable, Hashable, CustomStringConvertib
         case .targetTooLong: .uriTooLong
         case .unsupportedVersion: .httpVersionNotSupported
         case .headerSectionTooLarge, .tooManyHeaderFields: .requestHeaderFieldsTooLarge
-        case .transferEncodingNotImplemented: .notImplemented
+        case .transferEncodingNotImplemented: .unsupportedFeature
         case .contentTooLarge: .contentTooLarge
         case .unsupportedExpectation: .expectationFailed
         case .requestTimeout: .requestTimeout
