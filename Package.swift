@@ -36,7 +36,7 @@ let package = Package(
         .executableTarget(name: "oda-ledger", dependencies: ["LedgerCLI"]),
         .executableTarget(
             name: "oda-bench",
-            dependencies: ["EventLog", "SQLite", "Crypto", "CanonicalJSON", "Transparency"]
+            dependencies: ["EventLog", "ODA", "SQLite", "Crypto", "CanonicalJSON", "Transparency"]
         ),
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite"]),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),

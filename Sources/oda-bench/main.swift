@@ -2,6 +2,7 @@ import CanonicalJSON
 import Crypto
 import EventLog
 import Foundation
+import ODA
 import SQLite
 import Transparency
 
@@ -23,18 +24,20 @@ struct Arguments {
     var batch = 1_000
     var singles = 2_000
     var verifyEvents = 1_000_000
+    var projectionEvents = 50_000
 
     init() {
         var args = CommandLine.arguments.dropFirst()
         while let flag = args.popFirst() {
             guard let value = args.popFirst().flatMap(Int.init), value > 0 else {
-                FileHandle.standardError.write(Data("usage: oda-bench [--runs N] [--events N] [--verify-events N]\n".utf8))
+                FileHandle.standardError.write(Data("usage: oda-bench [--runs N] [--events N] [--verify-events N] [--projection-events N]\n".utf8))
                 exit(2)
             }
             switch flag {
             case "--runs": runs = value
             case "--events": events = value
             case "--verify-events": verifyEvents = value
+            case "--projection-events": projectionEvents = value
             default:
                 FileHandle.standardError.write(Data("oda-bench: unknown option \(flag)\n".utf8))
                 exit(2)
@@ -108,6 +111,26 @@ func ledgerAppend(_ store: EventStore, count: Int, batch: Int, offset: Int = 0) 
     return clock.measure {
         for b in batches { _ = try! store.append(b, actor: actor) }
     }
+}
+
+/// A realistic ODA stream for the projection figures: each project proposed, then disbursed
+/// against, in catalogue form (the projector reads these payloads).
+func odaEvent(_ i: Int) -> ProposedEvent {
+    let project = "LA-MPI-2026-\(String(format: "%04d", i / 100))"
+    if i % 100 == 0 {
+        let payload: JSONObject = [
+            "projectId": .string(project), "title": "Rural water supply", "developmentPartner": "XM-DAC-41114",
+            "implementingAgency": "LA-MPWT", "plannedStartDate": "2026-01-01", "plannedEndDate": "2028-12-31",
+            "estimatedCost": ["amount": "1250000.00", "currency": "USD"], "sectorWorkingGroup": "infrastructure",
+        ]
+        return try! ProposedEvent(stream: "project:" + project, type: "ProjectProposed", payload: payload)
+    }
+    let payload: JSONObject = [
+        "transactionId": .string("D-\(i)"), "date": "2026-06-01",
+        "amount": ["amount": .string("\(1000 + i % 997).50"), "currency": "USD"], "provider": "XM-DAC-41114",
+        "reference": .string("DISB-\(i)"),
+    ]
+    return try! ProposedEvent(stream: "project:" + project, type: "DisbursementRecorded", payload: payload)
 }
 
 /// Rows of the same size with no hashing, no JSON and one integer index: SQLite's own limit.
@@ -192,6 +215,22 @@ for _ in 0..<arguments.runs {
     sink &+= persisted
     samples.add("tree_work_share_of_append_percent",
                 100 * seconds(treeWork) / (Double(arguments.events) / samples.values["batched_append_events_per_s"]!.last!))
+
+    // Projections kept inside the append path, and a full rebuild into shadow tables.
+    let odaBatches = stride(from: 0, to: arguments.projectionEvents, by: arguments.batch).map { start in
+        (start..<min(start + arguments.batch, arguments.projectionEvents)).map(odaEvent)
+    }
+    var odaTimes: [Duration] = []
+    for withProjection in [false, true] {
+        let odaStore = try EventStore.create(at: dir.appendingPathComponent("oda-\(withProjection).sqlite").path)
+        if withProjection { try odaStore.register(ProjectStateProjector()) }
+        odaTimes.append(clock.measure { for b in odaBatches { _ = try! odaStore.append(b, actor: actor) } })
+        if withProjection {
+            let rebuild = clock.measure { _ = try! odaStore.rebuild(ProjectStateProjector(), swap: true) { _, _ in () } }
+            samples.add("projection_rebuild_events_per_s", rate(arguments.projectionEvents, rebuild))
+        }
+    }
+    samples.add("projection_append_overhead_percent", 100 * (seconds(odaTimes[1]) / seconds(odaTimes[0]) - 1))
 
     // Durable single-event appends, one transaction (and one fsync) each.
     let singles = try EventStore.create(at: dir.appendingPathComponent("singles.sqlite").path)
@@ -278,6 +317,8 @@ for key in samples.values.keys.sorted() where key.hasSuffix("_per_s") {
     result[key] = fmt(samples.median(key))
 }
 result["tree_work_share_of_append_percent"] = .string(String(format: "%.1f", samples.median("tree_work_share_of_append_percent")))
+result["projection_append_overhead_percent"] = .string(String(format: "%.1f", samples.median("projection_append_overhead_percent")))
+result["projection_events"] = .integer(Int64(arguments.projectionEvents))
 var sampleLists = JSONObject()
 for key in samples.values.keys where key.hasSuffix("_per_s") {
     sampleLists[key] = .array(samples.values[key]!.map { fmt($0) })
