@@ -23,6 +23,8 @@ final class Writer {
     let connection: Connection
     let path: String
     let hasher: SHA256Hasher
+    /// The source of `recordedAt` (see `EventStore.Options.clock`).
+    let clock: @Sendable () -> Timestamp
     /// Stream names to their integer ids. Only ids from committed transactions are kept.
     private var streamIDs: [String: Int64] = [:]
     /// The Merkle tree's right edge as of the last commit; rebuilt when another process appended.
@@ -35,9 +37,10 @@ final class Writer {
     /// Read models updated inside each append transaction (see `Projector`).
     var projectors: [any Projector] = []
 
-    init(connection: Connection, path: String) throws(StoreError) {
+    init(connection: Connection, path: String, clock: @escaping @Sendable () -> Timestamp) throws(StoreError) {
         self.connection = connection
         self.path = path
+        self.clock = clock
         do {
             hasher = try SHA256Hasher()
         } catch {
@@ -123,7 +126,7 @@ final class Writer {
             let head = try LedgerHead.read(from: connection, path: path)
             tree = try currentFrontier(size: head.seq)
             if head.seq != cachedAtSeq { streamVersions.removeAll() }
-            let now = Timestamp.now()
+            let now = clock()
             let recordedAt = head.recordedAt.map { max($0, now) } ?? now
             let recordedAtText = recordedAt.rfc3339
             var seq = head.seq

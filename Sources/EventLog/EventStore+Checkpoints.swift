@@ -26,7 +26,7 @@ extension EventStore {
                 return try writer.connection.transaction(.immediate) { () throws(any Error) -> StoredCheckpoint in
                     let head = try LedgerHead.read(from: writer.connection, path: path)
                     let tree = try writer.currentFrontier(size: head.seq)
-                    return try writer.writeCheckpoint(tree: tree, signer: signer, at: max(Timestamp.now(), head.recordedAt ?? Timestamp.now()))
+                    return try writer.writeCheckpoint(tree: tree, signer: signer, at: max(writer.clock(), head.recordedAt ?? writer.clock()))
                 }
             } catch let error as TransactionError<any Error> {
                 switch error {

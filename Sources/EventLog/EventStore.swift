@@ -24,6 +24,11 @@ public final class EventStore: Sendable {
         /// A size limit in database pages (4 KiB each); appends beyond it fail as a full disk would.
         public var maximumPageCount: Int64?
         public var readerCount = 2
+        /// Where `recordedAt` comes from. The system clock in every real deployment; a simulated
+        /// clock only for building synthetic ledgers (the demo, benchmarks, tests) whose events
+        /// must carry the times a scenario prescribes. `recordedAt` stays non-decreasing whatever
+        /// the clock says: an earlier reading is raised to the head's time.
+        public var clock: @Sendable () -> Timestamp = { Timestamp.now() }
 
         public init() {}
     }
@@ -81,7 +86,7 @@ public final class EventStore: Sendable {
                 let connection = try Connection(path: path, mode: .readWrite)
                 try Self.configure(connection, options: options, writable: true)
                 try Self.checkSchema(connection, path: path)
-                writer = Guarded(try Writer(connection: connection, path: path))
+                writer = Guarded(try Writer(connection: connection, path: path, clock: options.clock))
             } else {
                 writer = nil
             }
