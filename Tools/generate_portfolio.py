@@ -1,0 +1,792 @@
+#!/usr/bin/env python3
+"""Generate a realistic synthetic Lao ODA portfolio with labelled, injected anomalies.
+
+Writes, into OUT (a directory):
+
+  portfolio.jsonl  one event per line, in the order and at the times they are to be recorded:
+                   {"stream", "type", "payload", "idempotencyKey", "actor", "recordedAt"}
+                   plus, on a TransactionReversed line, "reversesKey": the idempotency key of the
+                   event it reverses (its seq is only known once recorded: the loader fills
+                   payload.reversedSeq). "actor" is who records the event and "recordedAt" the
+                   simulated clock reading (RFC 3339, UTC, never decreasing), so a loader appends
+                   each line with that actor through the validated path with an injected clock.
+                   Without "actor"/"recordedAt"/"reversesKey" a line is the form `oda-ledger append` reads.
+  labels.json      the anomalies injected: for each, its kind, the rule that must catch it, the flag
+                   subjects expected (rule id, subject kind/name/project) and the idempotency keys of
+                   the events that make it (a flag's evidence must include one of their seqs).
+
+Every payload is valid against the ODA catalogue (Schemas/events). Background activity is built so
+that no per-project rule (Schemas/rules.md) fires on it: payments to one payee at least 35 days apart,
+amounts never a single digit followed by zeros, December kept below a fifth of a year's spending,
+payees kept balanced, spending under the annual budget, disbursements under the commitment, entries
+recorded within days of their date during Vientiane working hours. Each anomaly breaks exactly one of
+these on purpose; where it must also trip a second rule (three revisions of a line are also revisions
+after approval), the label lists that expectation too.
+
+Deterministic: the same --seed and --projects give byte-identical files. Standard library only.
+
+    python3 Tools/generate_portfolio.py --seed 7 --projects 24 --out Tests/Fixtures/synthetic
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+from datetime import date, datetime, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal
+
+VIENTIANE = timezone(timedelta(hours=7))
+TIMELINE_START = date(2020, 7, 1)
+TIMELINE_END = date(2026, 9, 30)
+
+# Development partners: IATI organisation identifiers (XM-DAC-{DAC code} for multilaterals and for
+# bilateral donors' DAC codes), IATI organisation type, and the currency they account in.
+PARTNERS = [
+    ("XM-DAC-46004", "Asian Development Bank", "40", "USD"),
+    ("XM-DAC-44000", "World Bank (IDA)", "40", "USD"),
+    ("XM-DAC-41114", "United Nations Development Programme", "40", "USD"),
+    ("XM-DAC-41122", "United Nations Children's Fund", "40", "USD"),
+    ("XM-DAC-701", "Japan (JICA)", "10", "JPY"),
+    ("XM-DAC-918", "European Union institutions", "40", "EUR"),
+    ("XM-DAC-5", "Germany (BMZ / GIZ, KfW)", "10", "EUR"),
+    ("XM-DAC-801", "Australia (DFAT)", "10", "USD"),
+    ("XM-DAC-742", "Korea (KOICA)", "10", "USD"),
+    ("XM-DAC-730", "China", "10", "USD"),
+]
+
+# Implementing agencies (ministries), with an organisation type of 10 (government).
+AGENCIES = [
+    ("LA-MOH", "Ministry of Health"), ("LA-MOES", "Ministry of Education and Sports"),
+    ("LA-MPWT", "Ministry of Public Works and Transport"), ("LA-MAF", "Ministry of Agriculture and Forestry"),
+    ("LA-MONRE", "Ministry of Natural Resources and Environment"), ("LA-MOF", "Ministry of Finance"),
+    ("LA-MOIC", "Ministry of Industry and Commerce"), ("LA-NRA", "National Regulatory Authority for UXO/Mine Action"),
+    ("LA-MPI", "Ministry of Planning and Investment"),
+]
+
+# Sector working group -> (implementing agency, DAC 5-digit purpose codes, title stems, budget lines).
+SECTORS = {
+    "health": ("LA-MOH", ["12220", "12261", "12240"], ["Maternal and child health services", "District hospital strengthening",
+               "Primary health care in remote villages"], ["Medical equipment", "Health worker training"]),
+    "education": ("LA-MOES", ["11220", "11110", "11320"], ["Basic education quality", "Teacher development",
+                  "Secondary school construction"], ["School construction", "Teaching materials"]),
+    "infrastructure": ("LA-MPWT", ["21020", "14030", "23210"], ["Rural roads connectivity", "Small towns water supply",
+                       "Provincial road maintenance"], ["Civil works", "Supervision consultants"]),
+    "agriculture-rural-development": ("LA-MAF", ["31120", "43040", "31320"], ["Smallholder agriculture value chains",
+                                      "Irrigation rehabilitation", "Rural livelihoods"], ["Irrigation works", "Extension services"]),
+    "natural-resources-environment": ("LA-MONRE", ["41010", "41030", "31220"], ["Climate resilient watersheds",
+                                      "Forest landscape management"], ["Field surveys", "Community forestry grants"]),
+    "governance": ("LA-MPI", ["15110", "15111", "15114"], ["Public financial management reform",
+                   "Provincial planning capacity"], ["Technical assistance", "Training and workshops"]),
+    "macroeconomics": ("LA-MOF", ["15111", "15114", "24010"], ["Revenue administration modernisation",
+                       "Debt management capacity"], ["IT systems", "Technical assistance"]),
+    "trade-private-sector": ("LA-MOIC", ["33110", "25010", "33120"], ["Trade facilitation", "SME competitiveness"],
+                             ["Business services", "Border facilities"]),
+    "mine-action-uxo": ("LA-NRA", ["15250"], ["UXO clearance for agricultural land", "Survey and clearance of cluster munitions"],
+                        ["Clearance teams", "Equipment"]),
+}
+
+PROVINCES = {
+    "LA-AT": "Attapeu", "LA-BK": "Bokeo", "LA-BL": "Bolikhamxai", "LA-CH": "Champasak", "LA-HO": "Houaphan",
+    "LA-KH": "Khammouan", "LA-LM": "Luang Namtha", "LA-LP": "Luang Prabang", "LA-OU": "Oudomxai",
+    "LA-PH": "Phongsaly", "LA-SL": "Salavan", "LA-SV": "Savannakhet", "LA-VI": "Vientiane Province",
+    "LA-VT": "Vientiane Capital", "LA-XA": "Xaignabouli", "LA-XE": "Xekong", "LA-XI": "Xiangkhouang", "LA-XS": "Xaisomboun",
+}
+
+RECORDERS = ["user:somphone", "user:khamla", "user:bounmy", "user:vilayvanh", "user:phonesavanh", "user:keo",
+             "user:sengdao", "user:outhai", "user:manivone", "user:souksavanh"]
+APPROVERS = ["user:thongsavanh", "user:bounthanh", "user:chanthaly"]
+DIRECTORS = ["user:phetsamone", "user:vanxay", "user:sisouk", "user:kongkeo", "user:latsamy"]
+
+PAYEE_STEMS = ["Construction Co., Ltd.", "Engineering Sole Co.", "Trading Import-Export", "Consulting Group",
+               "Medical Supplies", "Printing State Enterprise", "Transport Service", "Computer Solutions",
+               "Road and Bridge Co.", "Agri-Inputs Supply", "Hotel and Conference", "Survey and Design"]
+PAYEE_NAMES = ["Phoudoy", "Saysana", "Vientiane Nakhon", "Mekong", "Champa", "Xaysettha", "Phonxay", "Lane Xang",
+               "Sisavath", "Oudomsouk", "Nam Ngum", "Dok Champa", "Thakhek", "Pakse", "Keomany", "Sokxay",
+               "Vilaysouk", "Siengkham", "Bolaven", "Phousi"]
+
+# Fixed-date Lao public holidays (Schemas/rules.md): no background entry is recorded on them.
+HOLIDAYS = {(1, 1), (3, 8), (4, 14), (4, 15), (4, 16), (5, 1), (12, 2)}
+
+# Anchors of the USD rates (units of quote currency per USD), interpolated month by month.
+RATE_ANCHORS = {
+    "LAK": [(date(2020, 7, 1), 9050), (date(2021, 1, 1), 9300), (date(2022, 1, 1), 11300), (date(2022, 7, 1), 15000), (date(2023, 1, 1), 17300),
+            (date(2023, 10, 1), 20000), (date(2024, 6, 1), 21700), (date(2025, 6, 1), 21600), (date(2026, 9, 30), 21800)],
+    "EUR": [(date(2020, 7, 1), Decimal("0.89")), (date(2021, 1, 1), Decimal("0.82")), (date(2022, 9, 1), Decimal("1.00")), (date(2023, 7, 1), Decimal("0.91")),
+            (date(2024, 10, 1), Decimal("0.92")), (date(2025, 6, 1), Decimal("0.87")), (date(2026, 9, 30), Decimal("0.86"))],
+    "JPY": [(date(2020, 7, 1), 107), (date(2021, 1, 1), 104), (date(2022, 10, 1), 147), (date(2023, 6, 1), 140), (date(2024, 6, 1), 158),
+            (date(2025, 4, 1), 143), (date(2026, 9, 30), 147)],
+}
+
+# Kinds never put in one project: a spike or overspend paid to other payees would dilute a dominant one.
+INCOMPATIBLE = {"payee-concentration": {"year-end-spike", "spending-above-annual-budget"},
+                "year-end-spike": {"payee-concentration"}, "spending-above-annual-budget": {"payee-concentration"}}
+
+SPLIT_THRESHOLD_KIP = 500_000_000
+SMALL_THRESHOLD_KIP = 5_000_000
+
+# Anomaly kinds -> the rule (Schemas/rules.md) that must catch each.
+KINDS = {
+    "revision-after-lock": "budget-revision-after-approval-or-lock",
+    "serial-revisions": "serial-budget-revisions",
+    "year-end-spike": "year-end-spike",
+    "disbursement-above-commitment": "disbursement-above-commitment",
+    "spending-above-annual-budget": "spending-above-annual-budget",
+    "outside-project-window": "outside-project-window",
+    "reversal": "reversals",
+    "counterpart-shortfall": "counterpart-shortfall",
+    "exact-duplicate": "exact-duplicate-payments",
+    "near-duplicate": "near-duplicate-payments",
+    "splitting": "splitting-below-procurement-threshold",
+    "round-amount": "round-amounts",
+    "off-hours": "off-hours-postings",
+    "back-dated": "back-dated-entries",
+    "self-approval": "self-approval",
+    "payee-concentration": "payee-concentration",
+}
+
+
+def money(value: Decimal, currency: str) -> dict:
+    """An exact money object: JPY and LAK in whole units, USD and EUR in cents."""
+    places = Decimal("1") if currency in ("JPY", "LAK") else Decimal("0.01")
+    text = str(value.quantize(places, rounding=ROUND_HALF_UP))
+    return {"amount": text, "currency": currency}
+
+
+def is_round(amount_text: str) -> bool:
+    """The round-amounts rule's test with its default: one significant digit then at least 4 zeros."""
+    if "." in amount_text:
+        whole, fraction = amount_text.split(".")
+        if fraction.strip("0"):
+            return False
+    else:
+        whole = amount_text
+    whole = whole.lstrip("-")
+    stripped = whole.rstrip("0")
+    return len(stripped) == 1 and stripped != "0" and len(whole) - len(stripped) >= 4
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000000Z")
+
+
+def is_working_day(day: date) -> bool:
+    return day.weekday() < 5 and (day.month, day.day) not in HOLIDAYS
+
+
+def next_working_day(day: date) -> date:
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year = day.year + month // 12
+    month = month % 12 + 1
+    last = [31, 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+    return date(year, month, min(day.day, last))
+
+
+class Portfolio:
+    """Builds the events and labels; every random choice comes from one seeded generator."""
+
+    def __init__(self, seed: int, projects: int):
+        self.rng = random.Random(seed)
+        self.seed = seed
+        self.project_count = projects
+        self.lines: list[tuple[datetime, int, dict]] = []
+        self.counter = 0
+        self.labels: list[dict] = []
+        self.rate_table: dict[str, list[tuple[date, Decimal]]] = {}
+        self.disbursed: dict[str, Decimal] = {}
+
+    # ---- recording -------------------------------------------------------------------------
+    def work_time(self, day: date, earliest: datetime | None = None) -> datetime:
+        """A moment during Vientiane working hours (08:00-16:59) on `day` or the next working day,
+        and not before `earliest`."""
+        day = next_working_day(day)
+        moment = datetime(day.year, day.month, day.day, 8, 0, tzinfo=VIENTIANE) + timedelta(
+            minutes=self.rng.randrange(0, 9 * 60))
+        if earliest is not None and moment <= earliest:
+            moment = earliest + timedelta(minutes=self.rng.randrange(3, 40))
+            local = moment.astimezone(VIENTIANE)
+            if local.hour >= 17 or local.hour < 8 or not is_working_day(local.date()):
+                following = next_working_day(local.date() + timedelta(days=1))
+                moment = datetime(following.year, following.month, following.day, 8, 5, tzinfo=VIENTIANE) + timedelta(
+                    minutes=self.rng.randrange(0, 120))
+        return moment
+
+    def emit(self, at: datetime, actor: str, stream: str, kind: str, payload: dict, key: str, **extra) -> str:
+        line = {"stream": stream, "type": kind, "payload": payload, "idempotencyKey": key, "actor": actor,
+                "recordedAt": rfc3339(at)}
+        line.update(extra)
+        self.lines.append((at, self.counter, line))
+        self.counter += 1
+        return key
+
+    # ---- exchange rates --------------------------------------------------------------------
+    def rate_on(self, currency: str, day: date) -> Decimal:
+        anchors = RATE_ANCHORS[currency]
+        for (d0, r0), (d1, r1) in zip(anchors, anchors[1:]):
+            if d0 <= day <= d1:
+                share = Decimal((day - d0).days) / Decimal((d1 - d0).days)
+                return Decimal(r0) + (Decimal(r1) - Decimal(r0)) * share
+        return Decimal(anchors[-1][1])
+
+    def record_rates(self) -> None:
+        """A rate for each currency on the first working day of every month, from the Bank of the Lao PDR
+        (LAK) and the ECB reference rates crossed through USD (EUR, JPY)."""
+        month = date(TIMELINE_START.year, TIMELINE_START.month, 1)
+        while month <= TIMELINE_END:
+            day = next_working_day(month if month >= TIMELINE_START else TIMELINE_START)
+            at = datetime(day.year, day.month, day.day, 8, 0, tzinfo=VIENTIANE) + timedelta(minutes=self.rng.randrange(0, 50))
+            for currency in ("LAK", "EUR", "JPY"):
+                value = self.rate_on(currency, day) * (Decimal(1) + Decimal(self.rng.randrange(-80, 81)) / Decimal(10000))
+                value = value.quantize(Decimal("0.01") if currency != "EUR" else Decimal("0.0001"))
+                self.rate_table.setdefault(currency, []).append((day, value))
+                source = "Bank of the Lao PDR reference rate" if currency == "LAK" else "ECB reference rate, crossed through USD"
+                self.emit(at, "user:fx-desk", f"fx:{currency}", "ExchangeRateRecorded",
+                          {"baseCurrency": "USD", "quoteCurrency": currency, "rate": str(value),
+                           "effectiveDate": day.isoformat(), "source": source},
+                          f"syn-fx-{currency}-{day.isoformat()}")
+                at += timedelta(seconds=20)
+            month = add_months(month, 1)
+
+    def kip_per_unit(self, currency: str, day: date) -> Decimal:
+        """Kip per unit of `currency` by the latest recorded monthly rate (what the rules will use)."""
+        if currency == "LAK":
+            return Decimal(1)
+        lak = self.latest_rate("LAK", day)
+        if currency == "USD":
+            return lak
+        return lak / self.latest_rate(currency, day)
+
+    def latest_rate(self, currency: str, day: date) -> Decimal:
+        rows = [r for d, r in self.rate_table[currency] if d <= day]
+        return rows[-1] if rows else self.rate_table[currency][0][1]
+
+    # ---- amounts ---------------------------------------------------------------------------
+    def amount(self, value: Decimal, currency: str) -> dict:
+        """`value` made irregular (never a round figure) in `currency`."""
+        while True:
+            jitter = Decimal(self.rng.randrange(9700, 10300)) / Decimal(10000)
+            result = money(value * jitter, currency)
+            if currency in ("USD", "EUR"):
+                cents = self.rng.randrange(1, 100)
+                whole = result["amount"].split(".")[0]
+                result = {"amount": f"{whole}.{cents:02d}", "currency": currency}
+            elif currency == "LAK":
+                # Kip amounts end in hundreds, as invoices in kip do, but never in a single digit and zeros.
+                whole = int(Decimal(result["amount"])) // 100 * 100 + self.rng.randrange(1, 10) * 100
+                result = {"amount": str(whole), "currency": currency}
+            if Decimal(result["amount"]) > 0 and not is_round(result["amount"]):
+                return result
+
+    def usd_value(self, usd: float, currency: str, day: date) -> Decimal:
+        """A USD figure expressed in `currency` at the rate of `day`."""
+        if currency == "USD":
+            return Decimal(str(usd))
+        if currency == "LAK":
+            return Decimal(str(usd)) * self.rate_on("LAK", day)
+        return Decimal(str(usd)) * self.rate_on(currency, day)
+
+    # ---- projects --------------------------------------------------------------------------
+    def build(self) -> None:
+        self.record_rates()
+        registered_at = datetime(2020, 7, 1, 9, 0, tzinfo=VIENTIANE)
+        for org_id, name, org_type, _ in PARTNERS:
+            self.emit(registered_at, "user:admin.dic", f"org:{org_id}", "OrganisationRegistered",
+                      {"organisationId": org_id, "name": name, "organisationType": org_type, "iatiIdentifier": org_id},
+                      f"syn-org-{org_id}")
+            registered_at += timedelta(minutes=2)
+        for org_id, name in AGENCIES:
+            self.emit(registered_at, "user:admin.dic", f"org:{org_id}", "OrganisationRegistered",
+                      {"organisationId": org_id, "name": name, "organisationType": "10"}, f"syn-org-{org_id}")
+            registered_at += timedelta(minutes=2)
+
+        plans = [self.plan_project(i) for i in range(self.project_count)]
+        self.assign_anomalies(plans)
+        for plan in plans:
+            self.generate_project(plan)
+
+    def plan_project(self, index: int) -> dict:
+        rng = self.rng
+        partner = PARTNERS[index % len(PARTNERS)] if index < len(PARTNERS) else rng.choice(PARTNERS)
+        swg = list(SECTORS)[(index * 7 + rng.randrange(0, 3)) % len(SECTORS)]
+        agency, codes, titles, lines = SECTORS[swg]
+        currency = partner[3]
+        if currency == "USD" and rng.random() < 0.3:
+            currency = "LAK"  # government-executed, accounted in kip
+        start = add_months(date(2021, 3, 1), rng.randrange(0, 36))
+        end = add_months(start, rng.randrange(24, 49)) - timedelta(days=1)
+        provinces = rng.sample(sorted(PROVINCES), rng.choice([1, 1, 2, 3]))
+        annual_usd = rng.choice([250_000, 400_000, 650_000, 900_000, 1_300_000, 2_000_000])
+        recorder = RECORDERS[index % len(RECORDERS)]
+        return {
+            "index": index, "id": f"LA-SYN-{start.year}-{index + 1:03d}", "partner": partner, "swg": swg,
+            "agency": agency, "codes": codes, "title": f"{rng.choice(titles)} ({', '.join(PROVINCES[p] for p in provinces)})",
+            "lines": lines, "currency": currency, "start": start, "end": end, "provinces": provinces,
+            "annual_usd": annual_usd, "recorder": recorder,
+            "approver": APPROVERS[index % len(APPROVERS)], "director": DIRECTORS[index % len(DIRECTORS)],
+            "anomalies": [],
+        }
+
+    def assign_anomalies(self, plans: list[dict]) -> None:
+        """Each kind goes to `per_kind` distinct projects, rotating so kinds spread across projects."""
+        per_kind = max(2, len(plans) // 8)
+        kinds = list(KINDS)
+        for k, kind in enumerate(kinds):
+            eligible = [p for p in plans if self.eligible(kind, p)]
+            self.rng.shuffle(eligible)
+            eligible.sort(key=lambda p: len(p["anomalies"]))
+            taken = 0
+            for plan in eligible:
+                if taken == per_kind:
+                    break
+                if kind in INCOMPATIBLE and INCOMPATIBLE[kind] & set(plan["anomalies"]):
+                    continue
+                plan["anomalies"].append(kind)
+                taken += 1
+
+    @staticmethod
+    def years(plan: dict) -> list[int]:
+        last = min(plan["end"], TIMELINE_END - timedelta(days=20))
+        return list(range(plan["start"].year, last.year + 1))
+
+    def eligible(self, kind: str, plan: dict) -> bool:
+        complete_years = [y for y in self.years(plan) if date(y, 12, 31) <= min(plan["end"], TIMELINE_END - timedelta(days=40))
+                          and date(y, 1, 1) >= plan["start"].replace(day=1, month=1)]
+        if kind in ("year-end-spike", "revision-after-lock", "counterpart-shortfall", "spending-above-annual-budget"):
+            return any(date(y, 3, 1) >= plan["start"] for y in complete_years)
+        if kind == "outside-project-window":
+            return plan["end"] < TIMELINE_END - timedelta(days=150)
+        return len(self.years(plan)) >= 2
+
+    def generate_project(self, plan: dict) -> None:
+        rng = self.rng
+        pid, stream, currency = plan["id"], f"project:{plan['id']}", plan["currency"]
+        recorder, approver, director = plan["recorder"], plan["approver"], plan["director"]
+        partner_id = plan["partner"][0]
+        anomalies = set(plan["anomalies"])
+        key_prefix = f"syn-{pid.lower()}"
+        start, end = plan["start"], plan["end"]
+        last_day = min(end, TIMELINE_END - timedelta(days=20))
+        years = self.years(plan)
+        project_subject = {"kind": "project", "name": pid, "project": pid}
+
+        def label(kind: str, keys: list[str], subject: dict, description: str, also: list[dict] | None = None) -> None:
+            expect = [{"rule": KINDS[kind], "subject": subject}] + (also or [])
+            self.labels.append({"kind": kind, "rule": KINDS[kind], "project": pid, "expect": expect,
+                                "idempotencyKeys": keys, "description": description})
+
+        # Proposal, allocations, approval, agreement, commitment.
+        proposed_on = start - timedelta(days=rng.randrange(60, 150))
+        t = self.work_time(proposed_on)
+        months = (end.year - start.year) * 12 + end.month - start.month + 1
+        total_usd = plan["annual_usd"] * months / 12
+        estimated = self.amount(self.usd_value(total_usd * 1.12, currency, start), currency)
+        self.emit(t, recorder, stream, "ProjectProposed", {
+            "projectId": pid, "title": plan["title"], "developmentPartner": partner_id,
+            "implementingAgency": plan["agency"], "plannedStartDate": start.isoformat(), "plannedEndDate": end.isoformat(),
+            "estimatedCost": estimated, "sectorWorkingGroup": plan["swg"]}, f"{key_prefix}-proposed")
+        t = self.work_time(proposed_on, t)
+        codes = rng.sample(plan["codes"], min(len(plan["codes"]), rng.choice([1, 2])))
+        self.emit(t, recorder, stream, "SectorAllocationRevised",
+                  {"allocations": split_percentages("sector", codes)}, f"{key_prefix}-sectors")
+        t = self.work_time(proposed_on, t)
+        self.emit(t, recorder, stream, "LocationAllocationRevised",
+                  {"allocations": split_percentages("province", plan["provinces"])}, f"{key_prefix}-provinces")
+        approved_on = start - timedelta(days=rng.randrange(10, 40))
+        t = self.work_time(approved_on, t)
+        self_approval = "self-approval" in anomalies
+        key = self.emit(t, recorder if self_approval else approver, stream, "ProjectApproved", {
+            "approvingAuthority": rng.choice(["Government", "MPI", "MoFA"]),
+            "approvalReference": f"MPI/DIC/{approved_on.year}/{plan['index'] + 101:03d}",
+            "approvalDate": approved_on.isoformat()}, f"{key_prefix}-approved")
+        if self_approval:
+            label("self-approval", [key], {"kind": "user", "name": recorder, "project": pid},
+                  "The proposer recorded the approval of their own project.")
+        instrument = "loan" if partner_id in ("XM-DAC-46004", "XM-DAC-44000") else "grant"
+        agreement = f"FA-{pid}"
+        signed = approved_on + timedelta(days=3)
+        t = self.work_time(signed, t)
+        self.emit(t, recorder, stream, "FinancingAgreementSigned", {
+            "agreementId": agreement, "developmentPartner": partner_id, "signedDate": signed.isoformat(),
+            "amount": estimated, "instrument": instrument}, f"{key_prefix}-agreement")
+        commitment = Decimal(estimated["amount"])
+        t = self.work_time(signed, t)
+        self.emit(t, recorder, stream, "CommitmentRecorded", {
+            "transactionId": f"{pid}-C1", "date": signed.isoformat(), "amount": estimated,
+            "provider": partner_id, "agreementId": agreement}, f"{key_prefix}-commitment")
+        t = self.work_time(start, t)
+        activated = t
+        self.emit(t, recorder, stream, "ProjectStatusChanged", {
+            "from": "approved", "to": "active", "effectiveDate": start.isoformat(), "reason": "Financing agreement effective"},
+            f"{key_prefix}-active")
+
+        # Which year carries which anomaly: year-bound kinds need a complete calendar year inside the
+        # project; payment kinds go to years with at least eight months of activity, least loaded first.
+        complete = [y for y in years if date(y, 12, 31) <= min(end, TIMELINE_END - timedelta(days=40)) and date(y, 3, 1) >= start]
+        busy = [y for y in years if (min(date(y, 12, 31), last_day) - max(date(y, 1, 1), start)).days >= 240] or years
+        load = {y: 0 for y in years}
+        year_for: dict[str, int] = {}
+        for kind in sorted(anomalies, key=lambda k: k not in ("year-end-spike", "revision-after-lock",
+                                                               "counterpart-shortfall", "spending-above-annual-budget")):
+            pool = complete if kind in ("year-end-spike", "revision-after-lock", "counterpart-shortfall",
+                                        "spending-above-annual-budget") else busy
+            if kind == "serial-revisions":
+                pool = [y for y in busy if y > start.year] or busy
+            if kind == "back-dated":
+                pool = [y for y in busy if date(y, 11, 25) + timedelta(days=300) <= TIMELINE_END] or pool
+            year_for[kind] = min(pool, key=lambda y: (load[y], rng.random()))
+            load[year_for[kind]] += 1
+
+        payees = [f"{n} {s}" for n, s in zip(rng.sample(PAYEE_NAMES, 6), rng.sample(PAYEE_STEMS, 6))]
+        payee_state = {p: {"last": None} for p in payees}
+        dominant = None
+        if "payee-concentration" in anomalies:
+            dominant = f"{rng.choice(PAYEE_NAMES)} Prime Contractor Co., Ltd."
+            payee_state[dominant] = {"last": None}
+        invoice_counter = [0]
+        counter = [0]
+        expenditures: list[tuple[str, date, datetime]] = []
+
+        def next_key(kind: str) -> str:
+            counter[0] += 1
+            return f"{key_prefix}-{kind}-{counter[0]:04d}"
+
+        def pick_payee(day: date) -> str:
+            """The least recently paid payee not paid within 35 days of `day` (either side)."""
+            free = [p for p in payees if payee_state[p]["last"] is None or abs((day - payee_state[p]["last"]).days) >= 35]
+            if not free:
+                name = f"{PAYEE_NAMES[len(payees) % len(PAYEE_NAMES)]} {PAYEE_STEMS[len(payees) % len(PAYEE_STEMS)]} {len(payees) + 1}"
+                payees.append(name)
+                payee_state[name] = {"last": None}
+                free = [name]
+            return min(free, key=lambda p: (payee_state[p]["last"] or date(1900, 1, 1), p))
+
+        def pay(day: date, amount: dict, payee: str, key: str, *, invoice: str | None = None,
+                recorded: datetime | None = None) -> str:
+            invoice_counter[0] += 1
+            at = recorded or self.work_time(day + timedelta(days=rng.randrange(0, 8)), activated)
+            self.emit(at, recorder, stream, "ExpenditureRecorded", {
+                "transactionId": f"{pid}-E{invoice_counter[0]:04d}", "date": day.isoformat(), "amount": amount,
+                "payee": payee, "invoiceNumber": invoice or f"INV-{pid}-{invoice_counter[0]:04d}", "approvedBy": director,
+                "description": rng.choice(["Works certificate", "Goods delivered", "Consulting services",
+                                           "Training workshop", "Monitoring mission"])}, key)
+            state = payee_state.setdefault(payee, {"last": None})
+            state["last"] = day if state["last"] is None else max(state["last"], day)
+            expenditures.append((key, day, at))
+            return key
+
+        def big(day: date) -> dict:
+            """A payment above the top procurement threshold, so the splitting rule never adds it up."""
+            return self.amount(Decimal(SPLIT_THRESHOLD_KIP) * Decimal("1.3") / self.kip_per_unit(currency, day), currency)
+
+        def fresh_payee(tag: str) -> str:
+            name = f"{rng.choice(PAYEE_NAMES)} {tag} Co., Ltd."
+            payee_state[name] = {"last": None}
+            return name
+
+        def day_in(year: int, lo: int, hi: int) -> date:
+            """A day `lo`..`hi` days into the project's part of `year`, kept before 25 November."""
+            first = max(date(year, 1, 1), start + timedelta(days=15))
+            latest = min(date(year, 11, 25), last_day)
+            return min(first + timedelta(days=rng.randrange(lo, hi)), latest)
+
+        def inject(year: int) -> Decimal:
+            """The year's payment anomalies; returns what they add to its expenditure."""
+            added = Decimal(0)
+            kinds = [k for k, y in year_for.items() if y == year]
+            if "exact-duplicate" in kinds:
+                day = day_in(year, 30, 90)
+                payee, amount = pick_payee(day), big(day)
+                k1 = pay(day, amount, payee, next_key("exp"), invoice=f"INV-{pid}-DUP")
+                k2 = pay(day, amount, payee, next_key("exp"), invoice=f"INV-{pid}-DUP")
+                added += 2 * Decimal(amount["amount"])
+                label("exact-duplicate", [k1, k2], {"kind": "payee", "name": payee, "project": pid},
+                      f"One invoice of {payee} paid twice on {day}.")
+            if "near-duplicate" in kinds:
+                day = day_in(year, 100, 150)
+                payee, amount = pick_payee(day), big(day)
+                k1 = pay(day, amount, payee, next_key("exp"))
+                places = Decimal("1") if currency in ("JPY", "LAK") else Decimal("0.01")
+                second = {"amount": str((Decimal(amount["amount"]) * Decimal("1.004")).quantize(places) + places * 3),
+                          "currency": currency}
+                k2 = pay(day + timedelta(days=rng.randrange(2, 6)), second, payee, next_key("exp"))
+                added += Decimal(amount["amount"]) + Decimal(second["amount"])
+                label("near-duplicate", [k1, k2], {"kind": "payee", "name": payee, "project": pid},
+                      f"{payee} paid twice within a week, amounts 0.4 % apart.")
+            if "splitting" in kinds:
+                day = min(day_in(year, 160, 200), date(year, 11, 12))
+                payee = fresh_payee("Supplies")
+                threshold = SMALL_THRESHOLD_KIP if rng.random() < 0.5 else SPLIT_THRESHOLD_KIP
+                keys = []
+                for n, fraction in enumerate(["0.45", "0.38", "0.31"]):
+                    pay_day = day + timedelta(days=6 * n)
+                    amount = self.amount(Decimal(threshold) * Decimal(fraction) / self.kip_per_unit(currency, pay_day), currency)
+                    keys.append(pay(pay_day, amount, payee, next_key("exp")))
+                    added += Decimal(amount["amount"])
+                label("splitting", keys, {"kind": "payee", "name": payee, "project": pid},
+                      f"Three payments to {payee} within 12 days, each under the {threshold:,} kip threshold, together over it.")
+            if "round-amount" in kinds:
+                day = day_in(year, 210, 240)
+                figure = {"USD": "40000", "EUR": "30000", "JPY": "5000000", "LAK": "400000000"}[currency]
+                amount = {"amount": figure if currency in ("JPY", "LAK") else figure + ".00", "currency": currency}
+                key = pay(day, amount, pick_payee(day), next_key("exp"))
+                added += Decimal(figure)
+                label("round-amount", [key], project_subject, f"A payment of exactly {figure} {currency}.")
+            if "back-dated" in kinds:
+                day = day_in(year, 60, 100)
+                recorded_day = day + timedelta(days=rng.randrange(150, 300))
+                amount = big(day)
+                key = pay(day, amount, fresh_payee("Late Invoice"), next_key("exp"), recorded=self.work_time(recorded_day))
+                added += Decimal(amount["amount"])
+                label("back-dated", [key], {"kind": "user", "name": recorder, "project": pid},
+                      f"A payment dated {day} recorded on {recorded_day}.")
+            if "off-hours" in kinds:
+                day = day_in(year, 120, 200)
+                recorded = day + timedelta(days=1)
+                while recorded.weekday() != 5:
+                    recorded += timedelta(days=1)
+                at = datetime(recorded.year, recorded.month, recorded.day, 22, rng.randrange(0, 59), tzinfo=VIENTIANE)
+                amount = big(day)
+                key = pay(day, amount, pick_payee(day), next_key("exp"), recorded=at)
+                added += Decimal(amount["amount"])
+                label("off-hours", [key], {"kind": "user", "name": recorder, "project": pid},
+                      f"A payment recorded on Saturday {recorded} at 22:xx Vientiane time.")
+            return added
+
+        for year in years:
+            period_start = max(date(year, 1, 1), start)
+            period_end = min(date(year, 12, 31), end)
+            share = (period_end.month - period_start.month + 1) / 12
+            budget_total = self.usd_value(plan["annual_usd"] * share, currency, period_start)
+            lines = []
+            t = self.work_time(max(period_start - timedelta(days=20), approved_on + timedelta(days=5)), t)
+            for n, (name, part) in enumerate(zip(plan["lines"], [Decimal("0.6"), Decimal("0.4")])):
+                amount = self.amount(budget_total * part, currency)
+                lines.append({"id": f"BL-{n + 1}", "amount": amount})
+                self.emit(t, recorder, stream, "AnnualBudgetPlanned", {
+                    "budgetLineId": f"BL-{n + 1}", "periodStart": period_start.isoformat(), "periodEnd": period_end.isoformat(),
+                    "amount": amount, "description": name}, f"{key_prefix}-budget-{year}-bl{n + 1}")
+                t += timedelta(minutes=rng.randrange(2, 15))
+            budget = sum(Decimal(l["amount"]["amount"]) for l in lines)
+
+            counterpart_plan = self.amount(self.usd_value(plan["annual_usd"] * share * 0.08, "LAK", period_start), "LAK")
+            plan_day = period_start + timedelta(days=5)
+            t = self.work_time(plan_day, t)
+            self.emit(t, recorder, stream, "CounterpartContributionRecorded", {
+                "transactionId": f"{pid}-CP-{year}-P", "kind": "planned", "fiscalYear": year, "date": plan_day.isoformat(),
+                "amount": counterpart_plan, "inKind": False,
+                "description": "Government counterpart budget (salaries, office, taxes)"}, f"{key_prefix}-cp-{year}-planned")
+
+            if year_for.get("serial-revisions") == year:
+                line, keys, at_day = lines[1], [], period_start + timedelta(days=30)
+                for step in range(3):
+                    new = self.amount(Decimal(line["amount"]["amount"]) * Decimal("1.04"), currency)
+                    at_day += timedelta(days=rng.randrange(10, 25))
+                    t = self.work_time(at_day, t)
+                    keys.append(self.emit(t, recorder, stream, "AnnualBudgetRevised", {
+                        "budgetLineId": line["id"], "periodStart": period_start.isoformat(), "newAmount": new,
+                        "previousAmount": line["amount"], "decisionReference": f"PSC-{pid}-{year}-R{step + 1}",
+                        "reason": "Reallocation after steering committee review"}, next_key("revision")))
+                    line["amount"] = new
+                subject = {"kind": "budget-line", "name": line["id"], "project": pid}
+                label("serial-revisions", keys, subject, f"{line['id']} {year} revised three times in a few months.",
+                      also=[{"rule": KINDS["revision-after-lock"], "subject": subject}])
+
+            injected = inject(year)
+            spike = year_for.get("year-end-spike") == year
+            over = year_for.get("spending-above-annual-budget") == year
+            target = budget * Decimal(rng.randrange(55, 68)) / Decimal(100)
+            if spike:
+                target = budget * Decimal("0.30")
+            regular = max(target - injected, budget * Decimal("0.05"))
+
+            # Regular spending, month by month; December small; the dominant payee (payee-concentration)
+            # takes every other month at 2.2 times the weight.
+            month_days, day = [], period_start
+            while day <= min(period_end, last_day):
+                month_days.append(day)
+                day = add_months(day.replace(day=1), 1)
+
+            def month_weight(d: date) -> Decimal:
+                if spike and d.month == 12:
+                    return Decimal(0)
+                weight = Decimal(3 if d.month == 12 else 10)
+                if dominant and ((d.year - start.year) * 12 + d.month - start.month) % 2 == 0:
+                    weight *= Decimal("2.2")
+                return weight
+
+            total_weight = sum(month_weight(d) for d in month_days) or Decimal(1)
+            dominant_keys = []
+            for d in month_days:
+                weight = month_weight(d)
+                if weight == 0:
+                    continue
+                monthly = regular * weight / total_weight
+                if dominant and ((d.year - start.year) * 12 + d.month - start.month) % 2 == 0:
+                    pay_day = d.replace(day=rng.randrange(3, 20))
+                    if start <= pay_day <= last_day:
+                        dominant_keys.append(pay(pay_day, self.amount(monthly, currency), dominant, next_key("exp")))
+                    continue
+                count = 1 if monthly < self.usd_value(20_000, currency, d) else 2
+                for _ in range(count):
+                    pay_day = d.replace(day=rng.randrange(3, 26))
+                    if start <= pay_day <= last_day:
+                        pay(pay_day, self.amount(monthly / count, currency), pick_payee(pay_day), next_key("exp"))
+            if dominant_keys:
+                plan.setdefault("dominant_keys", []).extend(dominant_keys)
+            if spike:
+                keys = []
+                for k in range(3):
+                    pay_day = date(year, 12, 4 + 6 * k)
+                    keys.append(pay(pay_day, self.amount(budget * Decimal("0.12"), currency), pick_payee(pay_day), next_key("exp")))
+                label("year-end-spike", keys, project_subject, f"About 55 % of the {year} expenditure is dated in December.")
+            if over:
+                keys = []
+                for month in (3, 5, 7, 9):
+                    pay_day = date(year, month, 20)
+                    keys.append(pay(pay_day, self.amount(budget * Decimal("0.18"), currency), pick_payee(pay_day), next_key("exp")))
+                label("spending-above-annual-budget", keys, project_subject,
+                      f"Four extra payments push {year} expenditure above its budget.")
+
+            # Disbursements: one per quarter, 70 % of the year's budget in all, under the commitment.
+            quarters = [m for m in month_days if m.month in (1, 4, 7, 10) or m == month_days[0]]
+            for q in quarters:
+                room = commitment * Decimal("0.93") - self.disbursed.get(pid, Decimal(0))
+                value = min(budget * Decimal("0.7") / len(quarters), room)
+                q_day = q.replace(day=rng.randrange(5, 20))
+                if value <= 0 or q_day > last_day:
+                    continue
+                amount = self.amount(value * Decimal("0.98"), currency)
+                self.disbursed[pid] = self.disbursed.get(pid, Decimal(0)) + Decimal(amount["amount"])
+                self.emit(self.work_time(q_day + timedelta(days=rng.randrange(0, 5)), activated), recorder, stream, "DisbursementRecorded", {
+                    "transactionId": f"{pid}-D-{q_day.isoformat()}", "date": q_day.isoformat(), "amount": amount,
+                    "provider": partner_id, "receiver": plan["agency"], "reference": f"Withdrawal application {q_day:%Y-%m}"},
+                    next_key("disb"))
+
+            # Counterpart actual, in December (or at the end of the project).
+            actual_day = min(date(year, 12, 10), end)
+            if actual_day <= last_day:
+                shortfall = year_for.get("counterpart-shortfall") == year
+                ratio = Decimal(rng.randrange(35, 60) if shortfall else rng.randrange(88, 103)) / Decimal(100)
+                actual = self.amount(Decimal(counterpart_plan["amount"]) * ratio, "LAK")
+                key = self.emit(self.work_time(actual_day + timedelta(days=2), activated), recorder, stream, "CounterpartContributionRecorded", {
+                    "transactionId": f"{pid}-CP-{year}-A", "kind": "actual", "fiscalYear": year, "date": actual_day.isoformat(),
+                    "amount": actual, "inKind": False, "description": "Counterpart contribution paid"}, f"{key_prefix}-cp-{year}-actual")
+                if shortfall:
+                    label("counterpart-shortfall", [key, f"{key_prefix}-cp-{year}-planned"], project_subject,
+                          f"The government paid about {int(ratio * 100)} % of its planned {year} counterpart.")
+
+            # Reversal of one of the year's payments (an entry against the wrong line), 12 days later.
+            if year_for.get("reversal") == year:
+                flagged = {k for l in self.labels for k in l["idempotencyKeys"]} | set(plan.get("dominant_keys", []))
+                regular = sorted((e for e in expenditures if e[1].year == year and e[0] not in flagged), key=lambda e: e[1])
+                target_key, day, recorded = regular[len(regular) // 2]
+                at = self.work_time(max(day + timedelta(days=12), recorded.astimezone(VIENTIANE).date() + timedelta(days=1)))
+                key = self.emit(at, recorder, stream, "TransactionReversed", {
+                    "reversedSeq": 1, "reason": "Entered against the wrong budget line",
+                    "decisionReference": f"DIC/{pid}/CORR-{year}"}, next_key("reversal"), reversesKey=target_key)
+                label("reversal", [key, target_key], project_subject, "An expenditure was reversed.")
+
+            # Lock the year in January; the revision-after-lock scenario reopens the period and raises it.
+            if date(year, 12, 31) < last_day and period_end == date(year, 12, 31):
+                lock_day = date(year + 1, 1, 20)
+                t_lock = self.work_time(lock_day)
+                for line in lines:
+                    self.emit(t_lock, recorder, stream, "BudgetPeriodLocked", {
+                        "budgetLineId": line["id"], "periodStart": period_start.isoformat(), "reason": "Year-end closing"},
+                        f"{key_prefix}-lock-{year}-{line['id'].lower()}")
+                    t_lock += timedelta(minutes=3)
+                if year_for.get("revision-after-lock") == year:
+                    line = lines[0]
+                    decision = f"MOF/{year + 1}/{plan['index'] + 300}"
+                    t_re = self.work_time(lock_day + timedelta(days=rng.randrange(20, 40)), t_lock)
+                    reopen = self.emit(t_re, approver, stream, "BudgetReopenApproved", {
+                        "budgetLineId": line["id"], "periodStart": period_start.isoformat(),
+                        "decisionReference": decision, "reason": "Audit adjustment"}, f"{key_prefix}-reopen-{year}")
+                    new = self.amount(Decimal(line["amount"]["amount"]) * Decimal("1.2"), currency)
+                    t_re = self.work_time(lock_day + timedelta(days=45), t_re)
+                    key = self.emit(t_re, recorder, stream, "AnnualBudgetRevised", {
+                        "budgetLineId": line["id"], "periodStart": period_start.isoformat(), "newAmount": new,
+                        "previousAmount": line["amount"], "decisionReference": decision,
+                        "reason": "Raised after the year was closed"}, next_key("revision"))
+                    line["amount"] = new
+                    label("revision-after-lock", [key, reopen], {"kind": "budget-line", "name": line["id"], "project": pid},
+                          f"{line['id']} {year} was raised 20 % after the period was locked, then reopened.")
+
+        if dominant:
+            label("payee-concentration", plan.get("dominant_keys", []), {"kind": "payee", "name": dominant, "project": pid},
+                  f"{dominant} received about two thirds of the project's expenditure.")
+        if "disbursement-above-commitment" in anomalies:
+            day = min(start + timedelta(days=rng.randrange(200, 400)), last_day)
+            amount = self.amount(commitment * Decimal("1.25") - self.disbursed.get(pid, Decimal(0)), currency)
+            key = self.emit(self.work_time(day + timedelta(days=2)), recorder, stream, "DisbursementRecorded", {
+                "transactionId": f"{pid}-D-EXTRA", "date": day.isoformat(), "amount": amount, "provider": partner_id,
+                "receiver": plan["agency"], "reference": "Additional withdrawal application"}, next_key("disb"))
+            label("disbursement-above-commitment", [key], project_subject, "Disbursements reach about 125 % of the commitment.")
+        if "outside-project-window" in anomalies:
+            day = end + timedelta(days=rng.randrange(40, 120))
+            amount = self.amount(self.usd_value(plan["annual_usd"] * 0.02, currency, day), currency)
+            key = pay(day, amount, fresh_payee("Retention"), next_key("exp"), recorded=self.work_time(day + timedelta(days=3)))
+            label("outside-project-window", [key], project_subject, f"A payment dated {day}, after the project ended on {end}.")
+        if end <= TIMELINE_END - timedelta(days=30):
+            self.emit(self.work_time(end + timedelta(days=rng.randrange(5, 25))), recorder, stream, "ProjectStatusChanged", {
+                "from": "active", "to": "completed", "effectiveDate": end.isoformat(), "reason": "Project completion report"},
+                f"{key_prefix}-completed")
+
+
+    # ---- output ----------------------------------------------------------------------------
+    def write(self, out: str) -> tuple[str, str]:
+        os.makedirs(out, exist_ok=True)
+        ordered = sorted(self.lines, key=lambda item: (item[0], item[1]))
+        events_path = os.path.join(out, "portfolio.jsonl")
+        with open(events_path, "w", encoding="utf-8") as handle:
+            for _, _, line in ordered:
+                handle.write(json.dumps(line, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n")
+        labels_path = os.path.join(out, "labels.json")
+        document = {
+            "generator": "Tools/generate_portfolio.py", "seed": self.seed, "projects": self.project_count,
+            "events": len(ordered), "rules": sorted(set(KINDS.values())),
+            "matching": "A flag is a true positive when its ruleId and subject (kind, name, project) equal one of a "
+                        "label's expectations and its evidence includes the seq of one of the label's idempotencyKeys.",
+            "anomalies": [dict(label, id=f"A{n + 1:03d}") for n, label in enumerate(self.labels)],
+        }
+        with open(labels_path, "w", encoding="utf-8") as handle:
+            json.dump(document, handle, ensure_ascii=False, indent=1, sort_keys=True)
+            handle.write("\n")
+        return events_path, labels_path
+
+
+def split_percentages(member: str, codes: list[str]) -> list[dict]:
+    """Shares summing to exactly 100 with at most 4 fraction digits (thirds: 33.3334 + 33.3333 + 33.3333)."""
+    n = len(codes)
+    base = (Decimal(100) / n).quantize(Decimal("0.0001"), rounding="ROUND_DOWN")
+    shares = [base] * n
+    shares[0] += Decimal(100) - base * n
+    return [{member: code, "percentage": format(share.normalize(), "f")} for code, share in zip(codes, shares)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    parser.add_argument("--projects", type=int, default=24, help="number of projects (default 24, at least 4)")
+    parser.add_argument("--out", required=True, help="directory to write portfolio.jsonl and labels.json into")
+    args = parser.parse_args(argv)
+    if args.projects < 4:
+        parser.error("--projects must be at least 4, so every anomaly kind finds a project")
+    portfolio = Portfolio(args.seed, args.projects)
+    portfolio.build()
+    events, labels = portfolio.write(args.out)
+    print(json.dumps({"events": events, "labels": labels, "eventCount": len(portfolio.lines),
+                      "anomalies": len(portfolio.labels)}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
