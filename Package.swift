@@ -36,7 +36,7 @@ let package = Package(
         .executableTarget(name: "oda-ledger", dependencies: ["LedgerCLI"]),
         .executableTarget(
             name: "oda-bench",
-            dependencies: ["EventLog", "ODA", "SQLite", "Crypto", "CanonicalJSON", "Transparency"]
+            dependencies: ["EventLog", "ODA", "SQLite", "Crypto", "CanonicalJSON", "Transparency", "Inspection", "LedgerCLI"]
         ),
         .testTarget(name: "SQLiteTests", dependencies: ["SQLite"]),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),

@@ -67,6 +67,7 @@ public enum LedgerTool {
         CommandEntry(ServeCommand.self),
         CommandEntry(ImportCommand.self),
         CommandEntry(FlagsCommand.self), CommandEntry(CaseCommand.self),
+        CommandEntry(DemoCommand.self),
     ]
 
     static var overview: String {

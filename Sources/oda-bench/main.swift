@@ -46,6 +46,11 @@ struct Arguments {
     }
 }
 
+// `--detection`: precision and recall of the red-flag rules on a labelled synthetic portfolio.
+if CommandLine.arguments.dropFirst().first == "--detection" {
+    exit(DetectionBenchmark.main(Array(CommandLine.arguments.dropFirst(2))))
+}
+
 let arguments = Arguments()
 let actor = try Actor(id: "user:bench", role: "recorder", unit: "LA-VT")
 let provinces = ["LA-VT", "LA-SV", "LA-CH", "LA-LP", "LA-XA", "LA-BK", "LA-OU", "LA-PH"]
