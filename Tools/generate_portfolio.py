@@ -433,8 +433,8 @@ class Portfolio:
         busy = [y for y in years if (min(date(y, 12, 31), last_day) - max(date(y, 1, 1), start)).days >= 240] or years
         load = {y: 0 for y in years}
         year_for: dict[str, int] = {}
-        for kind in sorted(anomalies, key=lambda k: k not in ("year-end-spike", "revision-after-lock",
-                                                               "counterpart-shortfall", "spending-above-annual-budget")):
+        for kind in sorted(anomalies, key=lambda k: (k not in ("year-end-spike", "revision-after-lock",
+                                                                "counterpart-shortfall", "spending-above-annual-budget"), k)):
             pool = complete if kind in ("year-end-spike", "revision-after-lock", "counterpart-shortfall",
                                         "spending-above-annual-budget") else busy
             if kind == "serial-revisions":
@@ -445,11 +445,11 @@ class Portfolio:
             load[year_for[kind]] += 1
 
         payees = [f"{n} {s}" for n, s in zip(rng.sample(PAYEE_NAMES, 6), rng.sample(PAYEE_STEMS, 6))]
-        payee_state = {p: {"last": None} for p in payees}
+        payee_state = {p: {"days": []} for p in payees}
         dominant = None
         if "payee-concentration" in anomalies:
             dominant = f"{rng.choice(PAYEE_NAMES)} Prime Contractor Co., Ltd."
-            payee_state[dominant] = {"last": None}
+            payee_state[dominant] = {"days": []}
         invoice_counter = [0]
         counter = [0]
         expenditures: list[tuple[str, date, datetime]] = []
@@ -459,14 +459,14 @@ class Portfolio:
             return f"{key_prefix}-{kind}-{counter[0]:04d}"
 
         def pick_payee(day: date) -> str:
-            """The least recently paid payee not paid within 35 days of `day` (either side)."""
-            free = [p for p in payees if payee_state[p]["last"] is None or abs((day - payee_state[p]["last"]).days) >= 35]
+            """The least recently paid payee with no payment within 35 days of `day` (either side)."""
+            free = [p for p in payees if all(abs((day - d).days) >= 35 for d in payee_state[p]["days"])]
             if not free:
                 name = f"{PAYEE_NAMES[len(payees) % len(PAYEE_NAMES)]} {PAYEE_STEMS[len(payees) % len(PAYEE_STEMS)]} {len(payees) + 1}"
                 payees.append(name)
-                payee_state[name] = {"last": None}
+                payee_state[name] = {"days": []}
                 free = [name]
-            return min(free, key=lambda p: (payee_state[p]["last"] or date(1900, 1, 1), p))
+            return min(free, key=lambda p: (max(payee_state[p]["days"], default=date(1900, 1, 1)), p))
 
         def pay(day: date, amount: dict, payee: str, key: str, *, invoice: str | None = None,
                 recorded: datetime | None = None) -> str:
@@ -477,8 +477,7 @@ class Portfolio:
                 "payee": payee, "invoiceNumber": invoice or f"INV-{pid}-{invoice_counter[0]:04d}", "approvedBy": director,
                 "description": rng.choice(["Works certificate", "Goods delivered", "Consulting services",
                                            "Training workshop", "Monitoring mission"])}, key)
-            state = payee_state.setdefault(payee, {"last": None})
-            state["last"] = day if state["last"] is None else max(state["last"], day)
+            payee_state.setdefault(payee, {"days": []})["days"].append(day)
             expenditures.append((key, day, at))
             return key
 
@@ -488,7 +487,7 @@ class Portfolio:
 
         def fresh_payee(tag: str) -> str:
             name = f"{rng.choice(PAYEE_NAMES)} {tag} Co., Ltd."
-            payee_state[name] = {"last": None}
+            payee_state[name] = {"days": []}
             return name
 
         def day_in(year: int, lo: int, hi: int) -> date:
