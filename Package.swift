@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "ODA", "EventLog", "CanonicalJSON"]),
         .testTarget(name: "ImportTests", dependencies: ["Import", "ODA", "EventLog", "CanonicalJSON"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
-        .testTarget(name: "LedgerCLITests", dependencies: ["LedgerCLI", "EventLog", "CanonicalJSON"]),
+        .testTarget(name: "LedgerCLITests", dependencies: ["LedgerCLI", "EventLog", "CanonicalJSON", "Inspection"]),
         .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTP", "EventLog", "ODA", "CanonicalJSON", "Crypto", "Transparency", "SQLite"]),
     ],
     swiftLanguageModes: [.v6]

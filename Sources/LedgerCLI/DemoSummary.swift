@@ -20,6 +20,8 @@ struct DemoSummary {
         try portfolio(.province, title: "Portfolio by province (USD; split by each project's location allocation)") { key in
             Province(rawValue: key).map { "\($0.name) (\(key))" } ?? key
         }
+        console.print("  (The real ADB and UNDP records carry commitments and disbursements but few annual budgets, so their")
+        console.print("  disbursement rates exceed 100 %; the synthetic projects are planned year by year.)")
         flagsSection()
     }
 
@@ -44,7 +46,7 @@ struct DemoSummary {
             return
         }
         let rows = result.rows.sorted { ($0.planned.tenThousandths, $0.key) > ($1.planned.tenThousandths, $1.key) }
-        let width = min(46, max(24, rows.map { label($0.key).count }.max() ?? 24))
+        let width = min(60, max(24, rows.map { label($0.key).count }.max() ?? 24))
         console.print("  " + pad("", width) + leftPad("planned", 15) + leftPad("disbursed", 15) + leftPad("spent", 15)
             + leftPad("disb %", 8) + leftPad("spent %", 8))
         for row in rows + result.totals {
