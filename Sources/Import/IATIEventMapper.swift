@@ -8,6 +8,8 @@ import ODA
 /// - Organisations named with `@ref` and `@type` that the ledger does not know are registered.
 /// - Each activity is its own project stream `project:{iati-identifier}`; an output (hierarchy 2)
 ///   is never folded into its parent, so no money is counted twice.
+/// - A newer file's planned dates become `ProjectDatesRevised`; its other changes to the proposal
+///   (title, description, estimated cost, organisations) are reported as skipped: no event revises them.
 /// - Only `ProjectProposed` is recorded: publication in IATI is not the Government's approval under
 ///   the 2019 ODA decree, so the importer does not invent a `ProjectApproved`.
 /// - Budgets: per period, the original (type 1) becomes `AnnualBudgetPlanned` and a revised
@@ -126,6 +128,9 @@ struct IATIEventMapper {
             if let estimate { proposed["estimatedCost"] = estimate.jsonValue }
             proposed["sectorWorkingGroup"] = .string(SectorWorkingGroupMapping.group(forDAC: a.sectors.first?.code))
             try add(stream, "ProjectProposed", proposed, key: key("proposed"), state: state, line: a.line, element: el)
+            let revision = reviseProposal(proposed, state: state, key: key, line: a.line, element: el)
+            out.events += revision.events
+            out.skipped += revision.unrecorded
 
             // Sectors (DAC 5-digit, vocabulary 1).
             if !a.sectors.isEmpty {
@@ -265,6 +270,44 @@ struct IATIEventMapper {
         }
         guard problems.isEmpty else { throw ImportError(problems) }
         return out
+    }
+
+    /// A newer file's view of an activity already proposed: new planned dates become a
+    /// `ProjectDatesRevised` (keyed by this file's hash, so the same file again adds nothing and a
+    /// later return to earlier dates is recorded too); a changed title, description, estimated cost,
+    /// partner or implementing organisation has no revision event in the catalogue, so it is reported
+    /// as skipped, naming the recorded and the published value.
+    func reviseProposal(_ published: JSONObject, state: RecordedStreamState, key: (String) -> String, line: Int,
+                        element: String) -> (events: [ImportedEvent], unrecorded: [ImportProblem]) {
+        var events: [ImportedEvent] = [], unrecorded: [ImportProblem] = []
+        guard let recorded = state.proposal, let window = state.window,
+              let start = published["plannedStartDate"]?.stringValue, let end = published["plannedEndDate"]?.stringValue else { return ([], []) }
+        if (start, end) != window {
+            var payload = JSONObject()
+            payload["startDate"] = .string(start)
+            payload["endDate"] = .string(end)
+            payload["reason"] = .string("planned dates \(window.start) to \(window.end) published as \(start) to \(end) in IATI file \(fileName)")
+            if let event = try? ProposedEvent(stream: "project:" + (published["projectId"]?.stringValue ?? ""), type: "ProjectDatesRevised",
+                                              payload: payload, idempotencyKey: key("dates:\(sha256.prefix(16)):\(start):\(end)"),
+                                              correlationId: "import:" + sha256) {
+                if !state.keys.contains(event.idempotencyKey ?? "") {
+                    events.append(ImportedEvent(event: event, line: line, element: element + "/activity-date"))
+                }
+            }
+        }
+        for member in ["title", "description", "estimatedCost", "developmentPartner", "implementingAgency"]
+        where published[member] != recorded[member] {
+            let was = recorded[member].map(Self.text) ?? "nothing", now = published[member].map(Self.text) ?? "nothing"
+            unrecorded.append(ImportProblem(file: file, line: line, element: element + "/" + member,
+                                            rule: "changed from \(was) to \(now); the catalogue has no event to revise it, so the ledger keeps what was first recorded"))
+        }
+        return (events, unrecorded)
+    }
+
+    static func text(_ value: JSONValue) -> String {
+        if case let .string(s) = value { return "\"" + String(s.prefix(80)) + "\"" }
+        if case let .object(o) = value, let amount = o["amount"]?.stringValue, let currency = o["currency"]?.stringValue { return amount + " " + currency }
+        return value.canonicalString
     }
 
     static func money(_ amount: String, _ currency: String) -> JSONValue {

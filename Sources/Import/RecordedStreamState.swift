@@ -14,6 +14,10 @@ struct RecordedStreamState {
     /// and nothing has reversed: the ones a newer file may withdraw.
     var transactions: [String: Int64] = [:]
     var exists = false
+    /// The project's current planned window: the latest `ProjectDatesRevised`, else `ProjectProposed`.
+    var window: (start: String, end: String)?
+    /// The `ProjectProposed` payload, for what a newer file changes but no event can revise.
+    var proposal: JSONObject?
 
     init(stream: String, store: EventStore) throws {
         var reversed: Set<Int64> = []
@@ -24,6 +28,11 @@ struct RecordedStreamState {
             if let key = envelope.idempotencyKey { keys.insert(key); payloads[key] = envelope.payload }
             let p = envelope.payload
             switch envelope.type {
+            case "ProjectProposed":
+                proposal = p
+                if let start = p["plannedStartDate"]?.stringValue, let end = p["plannedEndDate"]?.stringValue { window = (start, end) }
+            case "ProjectDatesRevised":
+                if let start = p["startDate"]?.stringValue, let end = p["endDate"]?.stringValue { window = (start, end) }
             case "AnnualBudgetPlanned":
                 budgets[Self.budgetKey(p["budgetLineId"]?.stringValue, p["periodStart"]?.stringValue)] = p["amount"]
             case "AnnualBudgetRevised":
