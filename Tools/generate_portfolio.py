@@ -120,6 +120,22 @@ RATE_ANCHORS = {
             (date(2025, 4, 1), 143), (date(2026, 9, 30), 147)],
 }
 
+# Near misses: background that comes close to a rule's threshold without crossing it, so a rule that
+# fires on them is measured as imprecise. Decoy kind -> (the rule it must not trip, the anomaly kind it mimics).
+DECOYS = {
+    "near-miss-disbursement": ("disbursement-above-commitment", "disbursement-above-commitment"),
+    "near-miss-back-dated": ("back-dated-entries", "back-dated"),
+    "near-miss-off-hours": ("off-hours-postings", "off-hours"),
+    "near-miss-round": ("round-amounts", "round-amount"),
+    "near-miss-counterpart": ("counterpart-shortfall", "counterpart-shortfall"),
+    "near-miss-splitting": ("splitting-below-procurement-threshold", "splitting"),
+    "near-miss-near-duplicate": ("near-duplicate-payments", "near-duplicate"),
+    "near-miss-exact-duplicate": ("exact-duplicate-payments", "exact-duplicate"),
+    "near-miss-window": ("outside-project-window", "outside-project-window"),
+    "near-miss-budget": ("spending-above-annual-budget", "spending-above-annual-budget"),
+}
+DECOY_EXCLUDES = {"near-miss-budget": {"spending-above-annual-budget", "year-end-spike", "outside-project-window"}}
+
 # Kinds never put in one project: a spike or overspend paid to other payees would dilute a dominant one.
 INCOMPATIBLE = {"payee-concentration": {"year-end-spike", "spending-above-annual-budget"},
                 "year-end-spike": {"payee-concentration"}, "spending-above-annual-budget": {"payee-concentration"}}
@@ -202,6 +218,7 @@ class Portfolio:
         self.labels: list[dict] = []
         self.rate_table: dict[str, list[tuple[date, Decimal]]] = {}
         self.disbursed: dict[str, Decimal] = {}
+        self.decoys: list[dict] = []
 
     # ---- recording -------------------------------------------------------------------------
     def work_time(self, day: date, earliest: datetime | None = None) -> datetime:
@@ -331,7 +348,7 @@ class Portfolio:
             "lines": lines, "currency": currency, "start": start, "end": end, "provinces": provinces,
             "annual_usd": annual_usd, "recorder": recorder,
             "approver": APPROVERS[index % len(APPROVERS)], "director": DIRECTORS[index % len(DIRECTORS)],
-            "anomalies": [],
+            "anomalies": [], "decoys": [],
         }
 
     def assign_anomalies(self, plans: list[dict]) -> None:
@@ -350,6 +367,13 @@ class Portfolio:
                     continue
                 plan["anomalies"].append(kind)
                 taken += 1
+        for kind, (rule, mimics) in DECOYS.items():
+            eligible = [p for p in plans if mimics not in p["anomalies"] and not DECOY_EXCLUDES.get(kind, set()) & set(p["anomalies"])
+                        and len(self.years(p)) >= 2 and self.eligible(mimics, p)]
+            self.rng.shuffle(eligible)
+            eligible.sort(key=lambda p: len(p["decoys"]))
+            for plan in eligible[:max(1, per_kind // 2)]:
+                plan["decoys"].append(kind)
 
     @staticmethod
     def years(plan: dict) -> list[int]:
@@ -381,6 +405,10 @@ class Portfolio:
             expect = [{"rule": KINDS[kind], "subject": subject}] + (also or [])
             self.labels.append({"kind": kind, "rule": KINDS[kind], "project": pid, "expect": expect,
                                 "idempotencyKeys": keys, "description": description})
+
+        def decoy(kind: str, keys: list[str], description: str) -> None:
+            self.decoys.append({"kind": kind, "rule": DECOYS[kind][0], "project": pid, "idempotencyKeys": keys,
+                                "description": description})
 
         # Proposal, allocations, approval, agreement, commitment.
         proposed_on = start - timedelta(days=rng.randrange(60, 150))
@@ -433,13 +461,15 @@ class Portfolio:
         busy = [y for y in years if (min(date(y, 12, 31), last_day) - max(date(y, 1, 1), start)).days >= 240] or years
         load = {y: 0 for y in years}
         year_for: dict[str, int] = {}
+        decoys = sorted(plan["decoys"])
         for kind in sorted(anomalies, key=lambda k: (k not in ("year-end-spike", "revision-after-lock",
-                                                                "counterpart-shortfall", "spending-above-annual-budget"), k)):
-            pool = complete if kind in ("year-end-spike", "revision-after-lock", "counterpart-shortfall",
-                                        "spending-above-annual-budget") else busy
+                                                                "counterpart-shortfall", "spending-above-annual-budget"), k)) + decoys:
+            yearly = ("year-end-spike", "revision-after-lock", "counterpart-shortfall", "spending-above-annual-budget",
+                      "near-miss-counterpart", "near-miss-budget")
+            pool = [y for y in complete if y not in year_for.values()] or complete if kind in yearly else busy
             if kind == "serial-revisions":
                 pool = [y for y in busy if y > start.year] or busy
-            if kind == "back-dated":
+            if kind in ("back-dated", "near-miss-back-dated"):
                 pool = [y for y in busy if date(y, 11, 25) + timedelta(days=300) <= TIMELINE_END] or pool
             year_for[kind] = min(pool, key=lambda y: (load[y], rng.random()))
             load[year_for[kind]] += 1
@@ -453,6 +483,7 @@ class Portfolio:
         invoice_counter = [0]
         counter = [0]
         expenditures: list[tuple[str, date, datetime]] = []
+        spent: dict[int, Decimal] = {}
 
         def next_key(kind: str) -> str:
             counter[0] += 1
@@ -478,6 +509,7 @@ class Portfolio:
                 "description": rng.choice(["Works certificate", "Goods delivered", "Consulting services",
                                            "Training workshop", "Monitoring mission"])}, key)
             payee_state.setdefault(payee, {"days": []})["days"].append(day)
+            spent[day.year] = spent.get(day.year, Decimal(0)) + Decimal(amount["amount"])
             expenditures.append((key, day, at))
             return key
 
@@ -557,6 +589,56 @@ class Portfolio:
                 added += Decimal(amount["amount"])
                 label("off-hours", [key], {"kind": "user", "name": recorder, "project": pid},
                       f"A payment recorded on Saturday {recorded} at 22:xx Vientiane time.")
+            if "near-miss-back-dated" in kinds:
+                day = day_in(year, 40, 80)
+                recorded_day = day + timedelta(days=rng.randrange(60, 80))
+                amount = big(day)
+                key = pay(day, amount, fresh_payee("Late Delivery"), next_key("exp"), recorded=self.work_time(recorded_day))
+                added += Decimal(amount["amount"])
+                decoy("near-miss-back-dated", [key], f"A payment dated {day} recorded {(recorded_day - day).days} days later, under 90.")
+            if "near-miss-off-hours" in kinds:
+                day = day_in(year, 100, 140)
+                recorded = next_working_day(day + timedelta(days=1))
+                hour, minute = rng.choice([(17, rng.randrange(30, 59)), (7, rng.randrange(5, 50))])
+                at = datetime(recorded.year, recorded.month, recorded.day, hour, minute, tzinfo=VIENTIANE)
+                amount = big(day)
+                key = pay(day, amount, pick_payee(day), next_key("exp"), recorded=at)
+                added += Decimal(amount["amount"])
+                decoy("near-miss-off-hours", [key], f"A payment recorded on a working day at {hour:02d}:{minute:02d}, inside 07:00-18:00.")
+            if "near-miss-round" in kinds:
+                day = day_in(year, 150, 190)
+                figure = {"USD": "45000", "EUR": "35000", "JPY": "4500000", "LAK": "450000000"}[currency]
+                amount = {"amount": figure if currency in ("JPY", "LAK") else figure + ".00", "currency": currency}
+                key = pay(day, amount, pick_payee(day), next_key("exp"))
+                added += Decimal(figure)
+                decoy("near-miss-round", [key], f"A payment of {figure} {currency}: two significant digits, not one.")
+            if "near-miss-splitting" in kinds:
+                day = min(day_in(year, 190, 230), date(year, 11, 10))
+                payee = fresh_payee("Stationery")
+                threshold = SMALL_THRESHOLD_KIP if rng.random() < 0.5 else SPLIT_THRESHOLD_KIP
+                keys = []
+                for n in range(2):
+                    pay_day = day + timedelta(days=9 * n)
+                    amount = self.amount(Decimal(threshold) * Decimal("0.45") / self.kip_per_unit(currency, pay_day), currency)
+                    keys.append(pay(pay_day, amount, payee, next_key("exp")))
+                    added += Decimal(amount["amount"])
+                decoy("near-miss-splitting", keys, f"Two payments to {payee} 9 days apart, together about 90 % of the {threshold:,} kip threshold.")
+            if "near-miss-near-duplicate" in kinds:
+                day = day_in(year, 230, 260)
+                payee, amount = pick_payee(day), big(day)
+                k1 = pay(day, amount, payee, next_key("exp"))
+                places = Decimal("1") if currency in ("JPY", "LAK") else Decimal("0.01")
+                second = {"amount": str((Decimal(amount["amount"]) * Decimal("1.025")).quantize(places) + places * 7), "currency": currency}
+                k2 = pay(day + timedelta(days=3), second, payee, next_key("exp"))
+                added += Decimal(amount["amount"]) + Decimal(second["amount"])
+                decoy("near-miss-near-duplicate", [k1, k2], f"{payee} paid twice 3 days apart, amounts 2.5 % apart (over 1 %).")
+            if "near-miss-exact-duplicate" in kinds:
+                day = day_in(year, 20, 60)
+                payee, amount = fresh_payee("Rental"), big(day)
+                k1 = pay(day, amount, payee, next_key("exp"))
+                k2 = pay(day + timedelta(days=42), amount, payee, next_key("exp"))
+                added += 2 * Decimal(amount["amount"])
+                decoy("near-miss-exact-duplicate", [k1, k2], f"Two equal instalments to {payee} 42 days apart.")
             return added
 
         for year in years:
@@ -654,6 +736,14 @@ class Portfolio:
                 label("spending-above-annual-budget", keys, project_subject,
                       f"Four extra payments push {year} expenditure above its budget.")
 
+            if year_for.get("near-miss-budget") == year:
+                budget_now = sum(Decimal(l["amount"]["amount"]) for l in lines)
+                gap = budget_now * Decimal("0.975") - spent.get(year, Decimal(0))
+                pay_day = date(year, 11, 14)
+                if gap > 0 and start <= pay_day <= last_day:
+                    key = pay(pay_day, self.amount(gap, currency), pick_payee(pay_day), next_key("exp"))
+                    decoy("near-miss-budget", [key], f"Expenditure dated {year} reaches about 97 % of its budget.")
+
             # Disbursements: one per quarter, 70 % of the year's budget in all, under the commitment.
             quarters = [m for m in month_days if m.month in (1, 4, 7, 10) or m == month_days[0]]
             for q in quarters:
@@ -674,10 +764,15 @@ class Portfolio:
             if actual_day <= last_day:
                 shortfall = year_for.get("counterpart-shortfall") == year
                 ratio = Decimal(rng.randrange(35, 60) if shortfall else rng.randrange(88, 103)) / Decimal(100)
+                near_miss = year_for.get("near-miss-counterpart") == year
+                if near_miss:
+                    ratio = Decimal(rng.randrange(83, 86)) / Decimal(100)
                 actual = self.amount(Decimal(counterpart_plan["amount"]) * ratio, "LAK")
                 key = self.emit(self.work_time(actual_day + timedelta(days=2), activated), recorder, stream, "CounterpartContributionRecorded", {
                     "transactionId": f"{pid}-CP-{year}-A", "kind": "actual", "fiscalYear": year, "date": actual_day.isoformat(),
                     "amount": actual, "inKind": False, "description": "Counterpart contribution paid"}, f"{key_prefix}-cp-{year}-actual")
+                if near_miss:
+                    decoy("near-miss-counterpart", [key], f"The government paid {int(ratio * 100)} % of its planned {year} counterpart, inside the 20 % tolerance.")
                 if shortfall:
                     label("counterpart-shortfall", [key, f"{key_prefix}-cp-{year}-planned"], project_subject,
                           f"The government paid about {int(ratio * 100)} % of its planned {year} counterpart.")
@@ -729,6 +824,18 @@ class Portfolio:
                 "transactionId": f"{pid}-D-EXTRA", "date": day.isoformat(), "amount": amount, "provider": partner_id,
                 "receiver": plan["agency"], "reference": "Additional withdrawal application"}, next_key("disb"))
             label("disbursement-above-commitment", [key], project_subject, "Disbursements reach about 125 % of the commitment.")
+        if "near-miss-disbursement" in plan["decoys"]:
+            day = min(start + timedelta(days=rng.randrange(200, 400)), last_day)
+            amount = self.amount(commitment * Decimal("1.04") - self.disbursed.get(pid, Decimal(0)), currency)
+            if Decimal(amount["amount"]) > 0:
+                key = self.emit(self.work_time(day + timedelta(days=2)), recorder, stream, "DisbursementRecorded", {
+                    "transactionId": f"{pid}-D-FX", "date": day.isoformat(), "amount": amount, "provider": partner_id,
+                    "receiver": plan["agency"], "reference": "Withdrawal at the agreement's exchange rate"}, next_key("disb"))
+                decoy("near-miss-disbursement", [key], "Disbursements reach about 104 % of the commitment, inside the 6 % tolerance.")
+        if "near-miss-window" in plan["decoys"] and end <= last_day - timedelta(days=5):
+            amount = self.amount(self.usd_value(plan["annual_usd"] * 0.02, currency, end), currency)
+            key = pay(end, amount, fresh_payee("Final Audit"), next_key("exp"))
+            decoy("near-miss-window", [key], f"A final payment dated on the project's last day, {end}.")
         if "outside-project-window" in anomalies:
             day = end + timedelta(days=rng.randrange(40, 120))
             amount = self.amount(self.usd_value(plan["annual_usd"] * 0.02, currency, day), currency)
@@ -755,6 +862,7 @@ class Portfolio:
             "matching": "A flag is a true positive when its ruleId and subject (kind, name, project) equal one of a "
                         "label's expectations and its evidence includes the seq of one of the label's idempotencyKeys.",
             "anomalies": [dict(label, id=f"A{n + 1:03d}") for n, label in enumerate(self.labels)],
+            "decoys": [dict(item, id=f"D{n + 1:03d}") for n, item in enumerate(self.decoys)],
         }
         with open(labels_path, "w", encoding="utf-8") as handle:
             json.dump(document, handle, ensure_ascii=False, indent=1, sort_keys=True)

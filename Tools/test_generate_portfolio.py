@@ -185,8 +185,8 @@ class GeneratedPortfolioTests(unittest.TestCase):
                                  line["payload"]["amount"])
 
     def test_background_payments_to_one_payee_are_at_least_35_days_apart(self):
-        dense = {"exact-duplicate", "near-duplicate", "splitting"}
-        exempt = {k for l in self.labels["anomalies"] if l["kind"] in dense for k in l["idempotencyKeys"]}
+        dense = {"exact-duplicate", "near-duplicate", "splitting", "near-miss-near-duplicate", "near-miss-splitting"}
+        exempt = {k for l in self.labels["anomalies"] + self.labels["decoys"] if l["kind"] in dense for k in l["idempotencyKeys"]}
         payments = {}
         for line in self.lines:
             if line["type"] == "ExpenditureRecorded" and line["idempotencyKey"] not in exempt:
@@ -195,6 +195,21 @@ class GeneratedPortfolioTests(unittest.TestCase):
             days.sort()
             for a, b in zip(days, days[1:]):
                 self.assertGreaterEqual((b - a).days, 35, key)
+
+    def test_near_misses_stay_just_inside_their_rule(self):
+        decoys = {d["kind"]: d for d in self.labels["decoys"]}
+        self.assertGreaterEqual(len(decoys), 8, sorted(decoys))
+        for item in self.labels["decoys"]:
+            self.assertEqual(gp.DECOYS[item["kind"]][0], item["rule"])
+            lines = [self.keys[k] for k in item["idempotencyKeys"]]
+            self.assertTrue(all(line["stream"] == "project:" + item["project"] for line in lines))
+            if item["kind"] == "near-miss-back-dated":
+                at = datetime.strptime(lines[0]["recordedAt"], "%Y-%m-%dT%H:%M:%S.%fZ").date()
+                self.assertTrue(45 <= (at - date.fromisoformat(lines[0]["payload"]["date"])).days <= 90)
+            if item["kind"] == "near-miss-near-duplicate":
+                a, b = (float(line["payload"]["amount"]["amount"]) for line in lines)
+                self.assertGreater(abs(a - b) / max(a, b), 0.01)
+                self.assertEqual(lines[0]["payload"]["payee"], lines[1]["payload"]["payee"])
 
     def test_is_round_follows_the_rule(self):
         self.assertTrue(gp.is_round("50000"))
