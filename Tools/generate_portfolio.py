@@ -832,7 +832,7 @@ class Portfolio:
                     "transactionId": f"{pid}-D-FX", "date": day.isoformat(), "amount": amount, "provider": partner_id,
                     "receiver": plan["agency"], "reference": "Withdrawal at the agreement's exchange rate"}, next_key("disb"))
                 decoy("near-miss-disbursement", [key], "Disbursements reach about 104 % of the commitment, inside the 6 % tolerance.")
-        if "near-miss-window" in plan["decoys"] and end <= last_day - timedelta(days=5):
+        if "near-miss-window" in plan["decoys"] and end <= TIMELINE_END - timedelta(days=25):
             amount = self.amount(self.usd_value(plan["annual_usd"] * 0.02, currency, end), currency)
             key = pay(end, amount, fresh_payee("Final Audit"), next_key("exp"))
             decoy("near-miss-window", [key], f"A final payment dated on the project's last day, {end}.")
