@@ -137,8 +137,10 @@ DECOYS = {
 DECOY_EXCLUDES = {"near-miss-budget": {"spending-above-annual-budget", "year-end-spike", "outside-project-window"}}
 
 # Kinds never put in one project: a spike or overspend paid to other payees would dilute a dominant one.
+# A spike and an overspend in one project could share its only complete year and hide each other.
 INCOMPATIBLE = {"payee-concentration": {"year-end-spike", "spending-above-annual-budget"},
-                "year-end-spike": {"payee-concentration"}, "spending-above-annual-budget": {"payee-concentration"}}
+                "year-end-spike": {"payee-concentration", "spending-above-annual-budget"},
+                "spending-above-annual-budget": {"payee-concentration", "year-end-spike"}}
 
 SPLIT_THRESHOLD_KIP = 500_000_000
 SMALL_THRESHOLD_KIP = 5_000_000
@@ -367,6 +369,9 @@ class Portfolio:
                     continue
                 plan["anomalies"].append(kind)
                 taken += 1
+                if kind == "payee-concentration":
+                    # Large enough that the other anomalies' payments cannot dilute the dominant payee.
+                    plan["annual_usd"] = max(plan["annual_usd"], 1_300_000)
         for kind, (rule, mimics) in DECOYS.items():
             eligible = [p for p in plans if mimics not in p["anomalies"] and not DECOY_EXCLUDES.get(kind, set()) & set(p["anomalies"])
                         and len(self.years(p)) >= 2 and self.eligible(mimics, p)]
@@ -689,7 +694,7 @@ class Portfolio:
             regular = max(target - injected, budget * Decimal("0.05"))
 
             # Regular spending, month by month; December small; the dominant payee (payee-concentration)
-            # takes every other month at 2.2 times the weight.
+            # takes every other month at 3 times the weight.
             month_days, day = [], period_start
             while day <= min(period_end, last_day):
                 month_days.append(day)
@@ -700,7 +705,7 @@ class Portfolio:
                     return Decimal(0)
                 weight = Decimal(3 if d.month == 12 else 10)
                 if dominant and ((d.year - start.year) * 12 + d.month - start.month) % 2 == 0:
-                    weight *= Decimal("2.2")
+                    weight *= Decimal("3")
                 return weight
 
             total_weight = sum(month_weight(d) for d in month_days) or Decimal(1)
@@ -882,7 +887,9 @@ def split_percentages(member: str, codes: list[str]) -> list[dict]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
-    parser.add_argument("--projects", type=int, default=24, help="number of projects (default 24, at least 4)")
+    parser.add_argument("--projects", type=int, default=24,
+                        help="number of projects (default 24, at least 4; below 8 some kinds may find fewer than two projects, "
+                             "as kinds that would hide each other never share one)")
     parser.add_argument("--out", required=True, help="directory to write portfolio.jsonl and labels.json into")
     args = parser.parse_args(argv)
     if args.projects < 4:
