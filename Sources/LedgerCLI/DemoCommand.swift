@@ -67,7 +67,7 @@ enum DemoCommand: LedgerCommand {
         try synthetic.append(into: store, clock: clock, validator: validator)
         console.print("  recorded the synthetic portfolio: \(synthetic.lines.count) events, \(last.recordedAt.rfc3339.prefix(10)) last "
             + "(injected anomalies: \(fixtures.path)/synthetic/labels.json)")
-        let real = try recordRealRecords(fixtures, store: store, clock: clock, after: last.recordedAt, validator: validator)
+        let real = try recordRealRecords(fixtures, store: store, clock: clock, after: last.recordedAt, validator: validator, context: context)
         console.print("  recorded the real Lao records: \(real.sample) sample events, \(real.adbProjects) ADB projects "
             + "(\(real.adb) events), \(real.undp) events from the UNDP IATI excerpt")
 
@@ -159,7 +159,7 @@ enum DemoCommand: LedgerCommand {
     /// Records the real records after the synthetic portfolio: the clock moves to 09:00 Vientiane
     /// on the next working day, then one minute per batch.
     static func recordRealRecords(_ fixtures: DemoFixtures, store: EventStore, clock: ScenarioClock, after: Timestamp,
-                                  validator: EventValidator) throws -> RealCounts {
+                                  validator: EventValidator, context: CommandContext) throws -> RealCounts {
         let day = after.microsecondsSinceEpoch / 86_400_000_000 + 1
         var time = Timestamp(microsecondsSinceEpoch: (day * 86_400 + 2 * 3600) * 1_000_000) // 09:00 UTC+7
         func tick() {
@@ -169,7 +169,7 @@ enum DemoCommand: LedgerCommand {
         var counts = RealCounts()
         let recorder = try Actor(id: "user:recorder"), approver = try Actor(id: "user:approver")
         for (file, actor) in zip(fixtures.samples, [recorder, approver, recorder]) {
-            let bytes = try AppendCommand.readInput(file, CommandContext(console: Console.standard(), environment: [:]))
+            let bytes = try AppendCommand.readInput(file, context)
             let events = try AppendCommand.parseLines(bytes, source: file)
             tick()
             counts.sample += try append(events, store: store, actor: actor, validator: validator, what: file)
