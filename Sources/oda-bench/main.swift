@@ -13,6 +13,7 @@ import Transparency
 // size with the same durability; the ledger's figures are also given as a ratio to them.
 //
 //   swift run -c release oda-bench [--runs N] [--events N] [--verify-events N]
+//   swift run -c release oda-bench --detection [--projects N] [--seed S] [--portfolio DIR]   (DetectionBenchmark.swift)
 //
 // Also measured, on the large ledger: signing a checkpoint (tree edge read back from the file),
 // inclusion and consistency proofs (mean time and size), and the Merkle tree's share of the
