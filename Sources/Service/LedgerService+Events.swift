@@ -44,7 +44,10 @@ extension LedgerService {
         events = try ProvinceScope.checkAppend(events, by: user, store: store, pointerPrefix: prefix)
         let outcomes: [AppendOutcome]
         do {
-            outcomes = try store.appendValidated(events, actor: user.actor, validator: validator)
+            // Validation reads the ledger and pins the expected versions of the streams it read,
+            // so it runs here, concurrently; only the commit itself is grouped with other requests.
+            let validated = try validator.validate(events, actor: user.actor, store: store)
+            outcomes = try appendQueue.append(validated, actor: user.actor).get()
         } catch let error as ValidationError {
             throw ProblemDetails(.unprocessableContent, "validation", error.rule + "; nothing was appended",
                                  extra: [("pointer", .string(prefix(error.index) + error.pointer))])

@@ -15,6 +15,8 @@ public final class LedgerService: Sendable {
     public let users: UserDirectory
     public let validator: EventValidator
     public let metrics = Metrics()
+    /// Every append goes through it, so concurrent appends share a transaction (group commit).
+    public let appendQueue: AppendQueue
     /// Receives the cause of every 500, which the client sees only as "see the server's log", so
     /// that file paths and SQLite messages stay on the server.
     let errorLog: (@Sendable (String) -> Void)?
@@ -26,6 +28,7 @@ public final class LedgerService: Sendable {
     public init(store: EventStore, users: UserDirectory, validator: EventValidator = EventValidator(),
                 errorLog: (@Sendable (String) -> Void)? = nil) {
         self.store = store
+        appendQueue = AppendQueue(store: store)
         self.users = users
         self.validator = validator
         self.errorLog = errorLog
@@ -63,7 +66,7 @@ public final class LedgerService: Sendable {
         try Authorization.check(route, user: user)
         switch route {
         case .health: return try health()
-        case .metrics: return Self.json(metrics.json)
+        case .metrics: return Self.json(metricsJSON())
         case .appendEvents: return try appendEvents(request, user: user)
         case .listEvents: return try listEvents(request, stream: nil)
         case .projectEvents:
@@ -88,6 +91,15 @@ public final class LedgerService: Sendable {
             throw ProblemDetails(.unauthorized, "unauthenticated", "the bearer token is unknown, revoked or malformed")
         }
         return user
+    }
+
+    private func metricsJSON() -> JSONValue {
+        guard case var .object(object) = metrics.json else { return metrics.json }
+        let groups = appendQueue.statistics
+        object["appendGroups"] = .integer(groups.groups)
+        object["appendRequestsGrouped"] = .integer(groups.requests)
+        object["largestAppendGroup"] = .integer(Int64(groups.largestGroup))
+        return .object(object)
     }
 
     private func health() throws -> HTTPResponse {
