@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "Inspection", dependencies: ["ODA", "EventLog", "CanonicalJSON", "SQLite", "Crypto"]),
         .target(name: "Import", dependencies: ["ODA", "EventLog", "CanonicalJSON", "Crypto"]),
         .target(name: "HTTP", dependencies: ["COpenSSL"]),
-        .target(name: "Service", dependencies: ["HTTP", "EventLog", "ODA", "Inspection", "Crypto", "CanonicalJSON", "SQLite"]),
+        .target(name: "Service", dependencies: ["HTTP", "EventLog", "ODA", "Inspection", "Transparency", "Crypto", "CanonicalJSON", "SQLite"]),
         .target(name: "LedgerCLI", dependencies: ["EventLog", "ODA", "Crypto", "CanonicalJSON", "Transparency",
                                                   "Service", "Inspection", "Import"]),
         .executableTarget(name: "oda-ledger", dependencies: ["LedgerCLI"]),

@@ -1,6 +1,7 @@
 import CanonicalJSON
 import EventLog
 import HTTP
+import Inspection
 import ODA
 
 extension LedgerService {
@@ -39,6 +40,13 @@ extension LedgerService {
         for (index, event) in events.enumerated() where !user.role.mayAppend(type: event.type) {
             throw ProblemDetails(.forbidden, "forbidden",
                 "the \(user.role.rawValue) role may not append \(event.type) events",
+                extra: [("pointer", .string(prefix(index) + "/type"))])
+        }
+        // A case event through this route would bypass the case workflow's checks and its
+        // inspectors-only rule: they are recorded by POST /v1/flags/{id}/actions alone.
+        for (index, event) in events.enumerated() where CaseAction.eventTypes.contains(event.type) {
+            throw ProblemDetails(.forbidden, "forbidden",
+                "\(event.type) events are recorded through POST /v1/flags/{id}/actions, which checks the case workflow",
                 extra: [("pointer", .string(prefix(index) + "/type"))])
         }
         events = try ProvinceScope.checkAppend(events, by: user, store: store, pointerPrefix: prefix)

@@ -73,6 +73,16 @@ public final class LedgerService: Sendable {
             let stream = "project:" + (parameters["id"] ?? "")
             try ProvinceScope.checkRead(projectStream: stream, by: user, store: store)
             return try listEvents(request, stream: stream)
+        case .projectState, .projectHistory:
+            let id = parameters["id"] ?? ""
+            try ProvinceScope.checkRead(projectStream: "project:" + id, by: user, store: store)
+            return try project(id, request, history: route == .projectHistory)
+        case .portfolio: return try portfolio(request, user: user)
+        case .listFlags: return try listFlags(request, user: user)
+        case .flagDetail: return try flagDetail(parameters["id"] ?? "", request, user: user)
+        case .caseAction: return try caseAction(parameters["id"] ?? "", request, user: user)
+        case .listCosignatures: return try cosignatures(size: parameters["size"] ?? "", request)
+        case .submitCosignature: return try submitCosignature(size: parameters["size"] ?? "", request)
         case .latestCheckpoint: return try latestCheckpoint(request)
         case .inclusionProof: return try inclusionProof(request)
         case .consistencyProof: return try consistencyProof(request)
