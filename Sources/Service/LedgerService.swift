@@ -96,11 +96,19 @@ public final class LedgerService: Sendable {
             throw ProblemDetails(.unauthorized, "unauthenticated", "send Authorization: Bearer <token> (create one with `oda-ledger user add`)")
         }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer",
-              let user = users.authenticate(token: String(parts[1]).trimmingCharacters(in: .whitespaces)) else {
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            throw ProblemDetails(.unauthorized, "unauthenticated", "send Authorization: Bearer <token>; this header has another scheme or no token")
+        }
+        switch users.authentication(token: String(parts[1]).trimmingCharacters(in: .whitespaces)) {
+        case let .valid(user):
+            return user
+        case let .expired(user):
+            throw ProblemDetails(.unauthorized, "token-expired",
+                "the bearer token of user \(user.name) expired at \(user.expiresAt ?? "an earlier time"); an admin issues a new one with `oda-ledger user renew --name \(user.name)`",
+                extra: [("expiredAt", user.expiresAt.map(JSONValue.string) ?? .null)])
+        case .invalid:
             throw ProblemDetails(.unauthorized, "unauthenticated", "the bearer token is unknown, revoked or malformed")
         }
-        return user
     }
 
     private func metricsJSON() -> JSONValue {

@@ -24,7 +24,8 @@ final class ServiceHarness: Sendable {
     let fixtureTokens = TokenCache()
     var base: String { "http://127.0.0.1:\(server.port)" }
 
-    init(errorLog: (@Sendable (String) -> Void)? = nil) throws {
+    /// `userClock` is the users directory's clock (tests move it to expire tokens).
+    init(errorLog: (@Sendable (String) -> Void)? = nil, userClock: (@Sendable () -> Date)? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("svc-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         store = try EventStore.create(at: directory.appendingPathComponent("ledger.sqlite").path)
@@ -32,7 +33,8 @@ final class ServiceHarness: Sendable {
         try store.register(ProjectStateProjector())
         try store.register(FlagProjector())
         try store.register(CaseProjector())
-        users = try UserDirectory(dataDirectory: directory.path)
+        let path = directory.path
+        users = try UserDirectory(dataDirectory: path, clock: userClock ?? { Date() })
         service = LedgerService(store: store, users: users, errorLog: errorLog)
         server = try HTTPServer(configuration: ServerConfiguration(host: "127.0.0.1", port: 0), handler: service.handle)
         server.start()
