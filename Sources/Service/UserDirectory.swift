@@ -36,6 +36,18 @@ public final class UserDirectory: @unchecked Sendable {
     private let connection: Connection
     private let secret: [UInt8]
     private let clock: @Sendable () -> Date
+    /// Tokens already checked, so a request costs no HMAC and no lookup: emptied whenever the file
+    /// changes (`PRAGMA data_version` moves when another process, e.g. `oda-ledger user revoke`,
+    /// commits; this directory's own writes empty it themselves), so a revocation or renewal takes
+    /// effect on the next request. Expiry is checked on every hit. Guarded by `lock`.
+    private var checked: [String: CheckedToken] = [:]
+    private var checkedAtVersion: Int64 = -1
+    private static let checkedLimit = 10_000
+
+    private struct CheckedToken {
+        let user: User
+        let expiry: Date?
+    }
 
     /// Opens (and on first use creates) the directory in `dataDirectory`; the token secret is
     /// created once, 32 random bytes hex-encoded, with `KeyFile.writeNew` (0600, never overwritten).
@@ -186,20 +198,44 @@ public final class UserDirectory: @unchecked Sendable {
         case invalid
     }
 
-    /// Checks `token`: its HMAC is looked up (and compared in constant time), then revocation and expiry.
+    /// Checks `token`: its HMAC is looked up (and compared in constant time), then revocation and
+    /// expiry. A token seen before, with the file unchanged since, is answered from memory.
     public func authentication(token: String) -> Authentication {
-        guard BearerToken.isWellFormed(token), let digest = try? BearerToken.digest(token, secret: secret) else { return .invalid }
+        guard BearerToken.isWellFormed(token) else { return .invalid }
+        let now = clock()
+        let remembered: CheckedToken?? = try? withConnection { connection in
+            let statement = try connection.cached("PRAGMA data_version")
+            defer { statement.reset() }
+            let version = try statement.step() ? statement.int64(at: 0) : -1
+            if version != checkedAtVersion {
+                checked.removeAll()
+                checkedAtVersion = version
+            }
+            return checked[token]
+        }
+        if let entry = remembered ?? nil { return Self.judge(entry, now: now) }
+        guard let digest = try? BearerToken.digest(token, secret: secret) else { return .invalid }
         let found = try? withConnection { connection -> User? in
             let select = try connection.cached(
                 "SELECT name, role, province, created_at, revoked_at, expires_at, token_hash FROM users WHERE token_hash = ?1")
             try select.bind([.blob(digest)])
             defer { select.reset() }
             guard try select.step(), ConstantTime.equals(select.blob(at: 6), digest) else { return nil }
-            return try Self.user(select)
+            let user = try Self.user(select)
+            if user.revokedAt == nil {
+                if checked.count >= Self.checkedLimit { checked.removeAll() }
+                checked[token] = CheckedToken(user: user, expiry: user.expiresAt.flatMap(Self.date))
+            }
+            return user
         }
         guard let user = found ?? nil, user.revokedAt == nil else { return .invalid }
-        if let expiry = user.expiresAt, expiry <= Self.text(clock()) { return .expired(user) }
-        return .valid(user)
+        return Self.judge(CheckedToken(user: user, expiry: user.expiresAt.flatMap(Self.date)), now: now)
+    }
+
+    private static func judge(_ entry: CheckedToken, now: Date) -> Authentication {
+        if let expiry = entry.expiry, expiry <= now { return .expired(entry.user) }
+        if entry.user.expiresAt != nil, entry.expiry == nil { return .expired(entry.user) }  // unreadable expiry: fail closed
+        return .valid(entry.user)
     }
 
     /// The active user holding `token`, or nil for a malformed, unknown, revoked or expired token.
@@ -211,6 +247,8 @@ public final class UserDirectory: @unchecked Sendable {
     /// Runs `body` in an immediate write transaction: committed if it returns, rolled back if it throws.
     private func inTransaction(_ body: (Connection) throws -> Void) throws {
         try withConnection { connection in
+            // This connection's own commits do not move its data_version.
+            checked.removeAll()
             do throws(TransactionError<any Error>) {
                 try connection.transaction(.immediate) { () throws(any Error) in try body(connection) }
             } catch {
@@ -237,6 +275,12 @@ public final class UserDirectory: @unchecked Sendable {
         }
         return User(name: row.text(at: 0), role: role, province: province, createdAt: row.text(at: 3), revokedAt: row.optionalText(at: 4),
                     expiresAt: row.optionalText(at: 5))
+    }
+
+    static func date(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.date(from: text)
     }
 
     /// RFC 3339 in UTC to the second (`2026-11-29T05:40:00Z`): fixed width, so text order is time order.

@@ -76,6 +76,25 @@ final class TokenExpiryTests: XCTestCase {
         XCTAssertEqual(h.request("GET", "/v1/checkpoints/latest", token: renewed).status, 404)
     }
 
+    /// The server remembers checked tokens; a revocation or renewal by another process (the CLI)
+    /// must still take effect on the very next request.
+    func testRevocationAndRenewalByAnotherProcessTakeEffectAtOnce() throws {
+        let server = try UserDirectory(dataDirectory: directory.path)
+        let cli = try UserDirectory(dataDirectory: directory.path)
+        let token = try cli.add(name: "noy", role: .auditor, province: nil)
+        let other = try cli.add(name: "vanh", role: .recorder, province: nil)
+        for _ in 0 ..< 3 { XCTAssertNotNil(server.authenticate(token: token)) }
+        XCTAssertNotNil(server.authenticate(token: other))
+        try cli.revoke(name: "noy")
+        XCTAssertNil(server.authenticate(token: token), "revoked elsewhere: refused at once")
+        let (renewed, _) = try cli.renew(name: "vanh")
+        XCTAssertNil(server.authenticate(token: other), "renewed elsewhere: the old token is refused at once")
+        XCTAssertNotNil(server.authenticate(token: renewed))
+        // And through the same directory.
+        try server.revoke(name: "vanh")
+        XCTAssertNil(server.authenticate(token: renewed))
+    }
+
     func testTheUsersFileIsCreatedPrivateAndForcedBackTo0600() throws {
         let path = directory.appendingPathComponent(UserDirectory.fileName).path
         let old = umask(0o022)
