@@ -15,10 +15,9 @@ extension LedgerService {
             "status", "rule", "severity", "province", "partner", "project", "since", "offset", "limit"])
         let limit = try query.integer("limit", in: 1 ... Self.maximumPageSize) ?? Self.defaultPageSize
         let offset = try query.integer("offset", in: 0 ... Int64(Int32.max)) ?? 0
-        let (stored, statuses) = try store.withProjectionSnapshot { db in
-            (try FlagTable.all(in: db), try CaseTable.statuses(in: db))
-        }
-        var flags = stored
+        let contents = try flagQueue.contents(of: store)
+        let statuses = contents.statuses
+        var flags = contents.flags
         if let text = query["status"] {
             guard let status = CaseStatus(rawValue: text) else {
                 throw ProblemDetails(.badRequest, "bad-query",
@@ -59,7 +58,6 @@ extension LedgerService {
             for project in Set(flags.map(\.subject.project)) { partners[project] = try store.projectSnapshot(project)?.partner }
             flags = flags.filter { partners[$0.subject.project] ?? nil == partner }
         }
-        flags.sort { ($0.severity, $0.score, $1.id) > ($1.severity, $1.score, $0.id) }
         let page = flags.dropFirst(Int(offset)).prefix(Int(limit))
         return Self.json([
             "total": .integer(Int64(flags.count)), "offset": .integer(offset),
@@ -126,8 +124,7 @@ extension LedgerService {
     /// The stored flag `id`, or 404; a 403 when `user` is provincial staff and the flag's
     /// project is not located in their province.
     private func flag(_ id: String, user: User) throws -> Flag {
-        let flags = try store.withProjectionSnapshot { db in try FlagTable.all(in: db) }
-        guard let flag = flags.first(where: { $0.id == id }) else {
+        guard let flag = try flagQueue.contents(of: store).flags.first(where: { $0.id == id }) else {
             throw ProblemDetails(.notFound, "no-flag", "no flag \(id); list them with GET /v1/flags")
         }
         if let province = user.province?.code,

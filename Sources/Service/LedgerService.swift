@@ -17,6 +17,8 @@ public final class LedgerService: Sendable {
     public let metrics = Metrics()
     /// Every append goes through it, so concurrent appends share a transaction (group commit).
     public let appendQueue: AppendQueue
+    /// The decoded flags, re-read only when the ledger has moved.
+    let flagQueue = FlagQueue()
     /// Receives the cause of every 500, which the client sees only as "see the server's log", so
     /// that file paths and SQLite messages stay on the server.
     let errorLog: (@Sendable (String) -> Void)?
@@ -51,7 +53,7 @@ public final class LedgerService: Sendable {
 
     private func dispatch(_ request: HTTPRequest) throws -> HTTPResponse {
         let path = request.path
-        let candidates = Route.allCases.compactMap { route in route.match(path).map { (route, $0) } }
+        let candidates = Route.candidates(for: path)
         guard !candidates.isEmpty else {
             throw ProblemDetails(.notFound, "not-found", "no resource at \(path); the API's routes are listed in Schemas/openapi.json")
         }
