@@ -4,6 +4,7 @@
 # Builds oda-ledger in release mode, creates a ledger in a temporary directory, imports the UNDP
 # IATI excerpt (real Lao projects, which raise red flags), adds users, starts the server (durable:
 # synchronous=FULL, the default) and measures with 1, 16 and 64 connections:
+#   health    GET /v1/health                     (no token, one SQLite read: the server's own floor)
 #   project   GET /v1/projects/{id}              (the project state from the live projection)
 #   flags     GET /v1/flags?severity=high&limit=20
 #   append    POST /v1/events, one validated ProjectProposed per request, acknowledged when durable
@@ -64,6 +65,7 @@ median() { # JSON lines on stdin -> the line with the median rps
 run() { # scenario connections
   local scenario="$1" connections="$2" threads=$(( $2 < 2 ? 1 : 2 )) url script token
   case "$scenario" in
+    health) url="/v1/health"; script="$BENCH_DIR/report.lua"; token="$INSPECTOR" ;;
     project) url="/v1/projects/$PROJECT"; script="$BENCH_DIR/report.lua"; token="$INSPECTOR" ;;
     flags) url="/v1/flags?severity=high&limit=20"; script="$BENCH_DIR/report.lua"; token="$INSPECTOR" ;;
     append) url="/v1/events"; script="$BENCH_DIR/append.lua"; token="$ADMIN" ;;
@@ -77,7 +79,7 @@ run() { # scenario connections
 
 RESULTS="["
 first=1
-for scenario in project flags append; do
+for scenario in health project flags append; do
   for connections in 1 16 64; do
     line="$(run "$scenario" "$connections")"
     [ $first -eq 1 ] || RESULTS+=","
