@@ -16,10 +16,12 @@ import SQLite
 /// stream's events after the checkpoint are folded on top. Without usable projection tables
 /// (never registered, or written by an older version) the caller falls back to the stream.
 enum RecordedProjectState {
-    /// The state of `stream`'s project and the stream's version, or nil when the projection
+    /// The state of `stream`'s project, the stream's version and how many recorded events were
+    /// folded on top of the tables, or nil when the projection
     /// tables cannot answer. `reversed` are the seqs that reversals in the batch name: only those
     /// transactions are looked up.
-    static func read(stream: String, reversed: Set<Int64>, store: EventStore) throws -> (state: ProjectState, version: Int64)? {
+    static func read(stream: String, reversed: Set<Int64>, store: EventStore)
+        throws -> (state: ProjectState, version: Int64, folded: Int)? {
         let projectID = String(stream.dropFirst("project:".count))
         let recorded = try store.withProjectionSnapshot { db -> (ProjectState, version: Int64, position: Int64, head: Int64)? in
             guard let position = try usablePosition(db) else { return nil }
@@ -32,6 +34,7 @@ enum RecordedProjectState {
         guard let snapshot = recorded else { return nil }
         var state = snapshot.0
         var version = snapshot.version
+        var folded = 0
         if snapshot.position < snapshot.head {
             // Events recorded by a process without the projector: fold this stream's on top. Read
             // later than the tables, so this sees at least what the tables' snapshot saw; the
@@ -40,10 +43,11 @@ enum RecordedProjectState {
                 let e = event.envelope
                 state.apply(type: e.type, payload: e.payload, actorID: e.actor.id, seq: e.seq)
                 version = e.streamVersion
+                folded += 1
                 return true
             }
         }
-        return (state, version)
+        return (state, version, folded)
     }
 
     /// The checkpoint of `ProjectStateProjector` when its tables exist in the current schema.
