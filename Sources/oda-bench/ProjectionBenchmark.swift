@@ -23,7 +23,21 @@ struct ProjectionFigures {
     var validatedShort: Double
     var validatedLong: Double
 
+    /// The same three phases in this process's CPU seconds, which other load on the machine
+    /// disturbs far less than wall time (but which leave out waits for fsync).
+    var plainAppendCPU: Double
+    var projectedAppendCPU: Double
+    var rebuildCPU: Double
+
     var appendOverheadPercent: Double { 100 * (projectedAppend / plainAppend - 1) }
+    var appendOverheadCPUPercent: Double { 100 * (projectedAppendCPU / plainAppendCPU - 1) }
+}
+
+/// CPU seconds used by this process so far.
+func processCPUSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
 }
 
 enum ProjectionBenchmark {
@@ -64,15 +78,19 @@ enum ProjectionBenchmark {
         let batches = stride(from: 0, to: events, by: batch).map { start in
             (start..<min(start + batch, events)).map(odaEvent)
         }
-        var times: [Double] = []
-        var rebuildRate = 0.0, digestTime = 0.0
+        var times: [Double] = [], cpu: [Double] = []
+        var rebuildRate = 0.0, digestTime = 0.0, rebuildCPU = 0.0
         for withProjection in [false, true] {
             let store = try EventStore.create(at: dir.appendingPathComponent("oda-\(withProjection).sqlite").path)
             if withProjection { try store.register(ProjectStateProjector()) }
+            let cpuStart = processCPUSeconds()
             times.append(seconds(clock.measure { for b in batches { _ = try! store.append(b, actor: actor) } }))
+            cpu.append(processCPUSeconds() - cpuStart)
             if withProjection {
                 // The rebuild alone (shadow tables, swap, commit), then what `replay` adds: the digest.
+                let rebuildStart = processCPUSeconds()
                 let rebuild = clock.measure { _ = try! store.rebuild(ProjectStateProjector(), swap: true) { _, _ in () } }
+                rebuildCPU = processCPUSeconds() - rebuildStart
                 rebuildRate = Double(events) / seconds(rebuild)
                 digestTime = seconds(clock.measure { _ = try! store.withProjectionSnapshot { try ProjectionDigest(of: $0) } })
             }
@@ -106,7 +124,8 @@ enum ProjectionBenchmark {
         let short = timed("LA-MPI-2026-SHORT", offset: 10_000_000)
         let long = timed("LA-MPI-2026-LONG", offset: 20_000_000)
         return ProjectionFigures(plainAppend: times[0], projectedAppend: times[1], rebuildRate: rebuildRate, digestSeconds: digestTime,
-                                 validatedShort: short, validatedLong: long)
+                                 validatedShort: short, validatedLong: long, plainAppendCPU: cpu[0], projectedAppendCPU: cpu[1],
+                                 rebuildCPU: rebuildCPU)
     }
 
     /// `oda-bench projections ...`: only these figures, medians of `--runs`, as one JSON object.
@@ -147,6 +166,8 @@ enum ProjectionBenchmark {
             "append_with_projection_events_per_s": .string(String(format: "%.0f", median { Double(events) / $0.projectedAppend })),
             "projection_append_overhead_percent": .string(String(format: "%.1f", median(\.appendOverheadPercent))),
             "projection_rebuild_events_per_s": .string(String(format: "%.0f", median(\.rebuildRate))),
+            "projection_append_overhead_cpu_percent": .string(String(format: "%.1f", median(\.appendOverheadCPUPercent))),
+            "projection_rebuild_events_per_cpu_s": .string(String(format: "%.0f", median { Double(events) / $0.rebuildCPU })),
             "projection_digest_seconds": .string(String(format: "%.2f", median(\.digestSeconds))),
             "validated_append_history": .integer(Int64(history)),
             "validated_append_short_history_us": .string(String(format: "%.0f", median { $0.validatedShort * 1e6 })),
@@ -154,6 +175,8 @@ enum ProjectionBenchmark {
             "samples": [
                 "projection_append_overhead_percent": samples(\.appendOverheadPercent, "%.1f"),
                 "projection_rebuild_events_per_s": samples(\.rebuildRate, "%.0f"),
+                "projection_append_overhead_cpu_percent": samples(\.appendOverheadCPUPercent, "%.1f"),
+                "projection_rebuild_events_per_cpu_s": samples({ Double(events) / $0.rebuildCPU }, "%.0f"),
                 "validated_append_long_history_us": samples({ $0.validatedLong * 1e6 }, "%.0f"),
             ],
         ]

@@ -5,7 +5,8 @@ import SQLite
 /// Applies one batch of recorded events to the projection tables.
 ///
 /// The one-row-per-event tables (`proj_history`, `proj_transactions`) are collected and written
-/// by `flush()` in multi-row inserts of `ProjectionStatements.rowsPerInsert` rows; everything else
+/// in multi-row inserts of `ProjectionStatements.rowsPerInsert` rows (the rest by `flush()`, one
+/// row at a time); everything else
 /// is written as it comes, through statements prepared once per connection. Pending transaction
 /// rows are flushed before the only statement that reads them back (a reversal's `UPDATE`), so
 /// the result is exactly that of applying the events one by one, in `seq` order.
@@ -17,33 +18,51 @@ struct ProjectionBatch {
     /// `recordedAt` is shared by every event of an append: formatted once per run of equal values.
     private var lastRecordedAt: Timestamp?
     private var lastRecordedAtText: SQLValue = .null
+    /// Consecutive events mostly share a project: its id is cut from the stream name once per run.
+    private var lastStream = ""
+    private var lastProject: SQLValue = .null
 
     init(database: ProjectionDatabase, sql: ProjectionStatements, capacity: Int) {
         self.database = database
         self.sql = sql
-        history.reserveCapacity(min(capacity, ProjectionStatements.rowsPerInsert * 16) * ProjectionStatements.historyColumns)
-        transactions.reserveCapacity(min(capacity, ProjectionStatements.rowsPerInsert * 16) * ProjectionStatements.transactionColumns)
+        history.reserveCapacity(min(capacity, ProjectionStatements.rowsPerInsert) * ProjectionStatements.historyColumns)
+        transactions.reserveCapacity(min(capacity, ProjectionStatements.rowsPerInsert) * ProjectionStatements.transactionColumns)
     }
 
     /// Writes the pending rows.
     mutating func flush() throws {
         try Self.write(&history, columns: ProjectionStatements.historyColumns, single: sql.history, many: sql.historyRows, database)
+        try flushTransactions()
+    }
+
+    private mutating func flushTransactions() throws {
         try Self.write(&transactions, columns: ProjectionStatements.transactionColumns, single: sql.transaction,
                        many: sql.transactionRows, database)
     }
 
+    /// Writes a full multi-row chunk as soon as one has been collected, so the buffer is handed
+    /// to SQLite as it is, without copying.
+    private mutating func writeFullChunks() throws {
+        if history.count == ProjectionStatements.rowsPerInsert * ProjectionStatements.historyColumns {
+            try database.execute(sql.historyRows, history)
+            history.removeAll(keepingCapacity: true)
+        }
+        if transactions.count == ProjectionStatements.rowsPerInsert * ProjectionStatements.transactionColumns {
+            try database.execute(sql.transactionRows, transactions)
+            transactions.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// Writes what remains (fewer rows than a chunk) one row at a time.
     private static func write(_ values: inout [SQLValue], columns: Int, single: String, many: String,
                               _ database: ProjectionDatabase) throws {
         guard !values.isEmpty else { return }
-        let chunk = ProjectionStatements.rowsPerInsert * columns
-        var start = 0
-        while values.count - start >= chunk {
-            try database.execute(many, Array(values[start..<(start + chunk)]))
-            start += chunk
-        }
-        while start < values.count {
-            try database.execute(single, Array(values[start..<(start + columns)]))
-            start += columns
+        if values.count == ProjectionStatements.rowsPerInsert * columns {
+            try database.execute(many, values)
+        } else {
+            for start in stride(from: 0, to: values.count, by: columns) {
+                try database.execute(single, Array(values[start..<(start + columns)]))
+            }
         }
         values.removeAll(keepingCapacity: true)
     }
@@ -68,8 +87,15 @@ struct ProjectionBatch {
             try database.execute(sql.organisation, [text("organisationId"), text("name"), text("organisationType")])
             return
         }
-        guard e.stream.hasPrefix("project:") else { return }
-        let project = SQLValue.text(String(e.stream.dropFirst("project:".count)))
+        let project: SQLValue
+        if e.stream == lastStream {
+            project = lastProject
+        } else {
+            guard e.stream.hasPrefix("project:") else { return }
+            project = .text(String(e.stream.dropFirst("project:".count)))
+            lastStream = e.stream
+            lastProject = project
+        }
         let seq = SQLValue.integer(e.seq)
         var summary: String?
 
@@ -146,8 +172,7 @@ struct ProjectionBatch {
                                                   .integer(e.type == "BudgetPeriodLocked" ? 1 : 0)])
         case "TransactionReversed":
             if let reversed = payload["reversedSeq"]?.integerValue {
-                try Self.write(&transactions, columns: ProjectionStatements.transactionColumns, single: sql.transaction,
-                               many: sql.transactionRows, database)
+                try flushTransactions()
                 try database.execute(sql.reverse, [.integer(reversed), project, seq])
             }
         default:
@@ -166,5 +191,6 @@ struct ProjectionBatch {
         history.append(e.occurredAt.sqlValue)
         history.append(AuditEntry.decisionReference(in: payload).sqlValue)
         history.append(.text(summary ?? AuditEntry.summary(type: e.type, payload: payload)))
+        try writeFullChunks()
     }
 }
