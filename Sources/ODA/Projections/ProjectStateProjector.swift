@@ -10,7 +10,9 @@ import SQLite
 /// tables) and point-in-time reads (into an in-memory database), so all three agree by
 /// construction. A member that does not parse (an event recorded without validation) leaves the
 /// row it would have changed as it was: the projection is a function of the log and never refuses
-/// what the log holds.
+/// what the log holds. Each batch is written by a `ProjectionBatch` (statements prepared once,
+/// the one-row-per-event tables in multi-row inserts); the validator reads the same tables to
+/// check invariants (`RecordedProjectState`).
 public struct ProjectStateProjector: Projector {
     public static let name = "oda.project-state"
     public var name: String { Self.name }
