@@ -51,7 +51,7 @@ struct Arguments {
 if CommandLine.arguments.dropFirst().first == "--detection" {
     exit(DetectionBenchmark.main(Array(CommandLine.arguments.dropFirst(2))))
 }
-
+if CommandLine.arguments.dropFirst().first == "projections" { ProjectionBenchmark.runAlone(CommandLine.arguments.dropFirst(2)) }
 let arguments = Arguments()
 let actor = try Actor(id: "user:bench", role: "recorder", unit: "LA-VT")
 let provinces = ["LA-VT", "LA-SV", "LA-CH", "LA-LP", "LA-XA", "LA-BK", "LA-OU", "LA-PH"]
