@@ -105,6 +105,8 @@ enum DetectionBenchmark {
         guard let first = portfolio.lines.first else { throw CommandError("\(folder)/portfolio.jsonl holds no events") }
         let clock = ScenarioClock(first.recordedAt)
         let store = try EventStore.create(at: work + "/ledger.sqlite", options: clock.storeOptions())
+        // As in a deployment: the validator reads each project's state from this projection.
+        try store.register(ProjectStateProjector())
         let appendStart = Date()
         let seqs = try portfolio.append(into: store, clock: clock, validator: EventValidator(policy: ValidationPolicy(allowsSelfApproval: true)))
         let appendSeconds = Date().timeIntervalSince(appendStart)
