@@ -33,10 +33,7 @@ extension EventStore {
         }
         let stream = CaseTable.streamPrefix + flagId
         let history = try events(EventQuery(stream: stream))
-        var state = CaseState()
-        for event in history {
-            if let previous = CaseAction(type: event.envelope.type, payload: event.envelope.payload) { try? state.apply(previous) }
-        }
+        var state = CaseState(folding: history.map(\.envelope))
         do { try state.apply(action) } catch { throw CaseError.refused(error) }
         var payload = action.payload
         payload["flagId"] = .string(flagId)

@@ -63,16 +63,16 @@ public struct EventValidator: Sendable {
             do { try entry.schema.validate(.object(event.payload)) } catch {
                 throw refuse("/payload" + error.pointer, error.rule)
             }
-            let prefix = entry.streamKind + ":"
-            guard event.stream.hasPrefix(prefix), event.stream.count > prefix.count else {
-                throw refuse("/stream", "\(event.type) events belong on streams named \(prefix)<id>; \(event.stream) is not one")
+            guard let streamID = entry.streamID(of: event.stream) else {
+                throw refuse("/stream", "\(event.type) events belong on streams named \(entry.streamPattern); \(event.stream) is not one")
             }
-            let streamID = String(event.stream.dropFirst(prefix.count))
             let idMember: String? = switch event.type {
             case "ProjectProposed": "projectId"
             case "OrganisationRegistered", "DPDataImported": "organisationId"
             case "UserRoleGranted", "UserRoleRevoked": "userId"
             case "ExchangeRateRecorded": "quoteCurrency"
+            case "CaseAssigned", "CaseCommented", "CaseInformationRequested", "CaseDismissed", "CaseEscalated", "CaseClosed",
+                 "CaseReopened": "flagId"
             default: nil
             }
             if let idMember, let value = event.payload[idMember]?.stringValue, value != streamID {

@@ -1,0 +1,93 @@
+import CanonicalJSON
+import EventLog
+import Foundation
+import ODA
+
+/// The Inspection module's checks on events that arrive through the generic validated append
+/// (`oda-ledger append`, and any other path that takes events as JSON): a case event must name a
+/// flag that exists and make a transition the case workflow allows from the case's recorded
+/// events (and the batch's earlier ones); a `RuleConfigured` must pass `RuleConfigurationCheck`.
+/// Refusals are `ValidationError`s naming the event and the member, like the schema checks.
+///
+/// Run it after `EventValidator` (which checks the shape and pins each stream's expected
+/// version): if a case stream grows between the two reads, the append fails on that pinned
+/// version instead of recording a transition checked against another state.
+public struct InspectionEventCheck: Sendable {
+    public let rules: [RuleCatalogue.Entry]
+
+    public init(rules: [RuleCatalogue.Entry] = RuleCatalogue.entries) {
+        self.rules = rules
+    }
+
+    public func check(_ events: [ProposedEvent], store: EventStore) throws(ValidationError) {
+        var cases: [String: CaseState] = [:]
+        var knownFlags: Set<String> = []
+        for (index, event) in events.enumerated() {
+            func refuse(_ pointer: String, _ rule: String) -> ValidationError { ValidationError(index: index, pointer: pointer, rule: rule) }
+            if event.type == RuleSettings.eventType {
+                let p = event.payload
+                let version: Int64? = if case let .integer(v)? = p["ruleVersion"] { v } else { nil }
+                do {
+                    try RuleConfigurationCheck.check(ruleId: p["ruleId"]?.stringValue ?? "", ruleVersion: version,
+                                                     parameters: p["parameters"]?.objectValue ?? [:],
+                                                     reason: p["reason"]?.stringValue ?? "", rules: rules)
+                } catch { throw refuse(error.pointer, error.description) }
+                continue
+            }
+            guard CaseAction.eventTypes.contains(event.type) else { continue }
+            guard event.stream.hasPrefix(CaseTable.streamPrefix) else {
+                throw refuse("/stream", "\(event.type) events belong on streams named case:<flag id>; \(event.stream) is not one")
+            }
+            let flagId = String(event.stream.dropFirst(CaseTable.streamPrefix.count))
+            guard let action = CaseAction(type: event.type, payload: event.payload) else {
+                throw refuse("/payload", "is not a valid \(event.type) payload (see Schemas/events/\(event.type).schema.json)")
+            }
+            for (field, value) in action.payload.sorted(by: { $0.key < $1.key })
+            where value.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty == true {
+                throw refuse("/payload/" + field, "must not be blank")
+            }
+            if !knownFlags.contains(flagId) {
+                let count: Int64
+                do {
+                    count = try store.withProjectionSnapshot { db in
+                        try db.scalarInt64("SELECT count(*) FROM \(FlagTable.name) WHERE id = ?1", [.text(flagId)]) ?? 0
+                    }
+                } catch { throw refuse("/stream", "the flag table cannot be read: \(error)") }
+                guard count > 0 else { throw refuse("/payload/flagId", "no flag \(flagId); list them with `oda-ledger flags`") }
+                knownFlags.insert(flagId)
+            }
+            var state: CaseState
+            if let pending = cases[flagId] {
+                state = pending
+            } else {
+                do { state = CaseState(folding: try store.events(EventQuery(stream: event.stream)).map(\.envelope)) } catch {
+                    throw refuse("/stream", "cannot be read: \(error)")
+                }
+            }
+            do { try state.apply(action) } catch { throw refuse("/type", "\(error.description); nothing was appended") }
+            cases[flagId] = state
+        }
+    }
+}
+
+extension CaseState {
+    /// The state after a case stream's recorded events; events the workflow would have refused
+    /// (they can only come from outside the checked paths) are skipped, as `CaseProjector` does.
+    public init(folding events: [EventEnvelope]) {
+        self.init()
+        for e in events {
+            if let action = CaseAction(type: e.type, payload: e.payload) { try? apply(action) }
+        }
+    }
+}
+
+extension EventStore {
+    /// The generic validated append with the Inspection checks: `validator` (schemas, ODA rules,
+    /// pinned versions), then `InspectionEventCheck`, then one all-or-nothing append.
+    public func appendValidated(_ events: [ProposedEvent], actor: Actor, validator: EventValidator,
+                                inspection: InspectionEventCheck) throws -> [AppendOutcome] {
+        let checked = try validator.validate(events, actor: actor, store: self)
+        try inspection.check(checked, store: self)
+        return try append(checked, actor: actor)
+    }
+}
