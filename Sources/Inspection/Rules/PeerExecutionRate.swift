@@ -8,7 +8,8 @@ import ODA
 /// of its budget lines whose period starts in Y, both in USD at the rates recorded by the
 /// evaluation point, in basis points. Its distance from the peers is Iglewicz and Hoaglin's
 /// modified z-score, 0.6745 (x − median) / MAD, computed over the peers without the project
-/// itself; when the peers' MAD is zero the mean absolute deviation scaled by 1.2533 stands in.
+/// itself; when the peers' MAD is zero the mean absolute deviation scaled by 1.2533 stands in,
+/// and when every peer has the same rate any distance of at least the minimum deviation counts.
 /// All arithmetic is on integers, so the verdict is reproducible bit for bit.
 public struct PeerExecutionRate: PopulationRule {
     public let id = "peer-execution-rate"
@@ -57,15 +58,18 @@ public struct PeerExecutionRate: PopulationRule {
             let peers = group.filter { $0.project != e.project }.map(\.rateBasisPoints)
             let median = Self.median(peers)
             let deviation = e.rateBasisPoints - median
-            guard abs(deviation) >= minimumDeviation, let z = Self.modifiedZHundredths(deviation, peers: peers, median: median),
-                  abs(z) >= threshold else { continue }
+            guard abs(deviation) >= minimumDeviation else { continue }
+            // Without spread among the peers any distance is abnormal; the minimum deviation guards it.
+            let z = Self.modifiedZHundredths(deviation, peers: peers, median: median)
+            if let z, abs(z) < threshold { continue }
             let direction = deviation > 0 ? "above" : "below"
-            let score = min(100, (deviation > 0 ? 40 : 25) + Int(min(abs(z), 2000) / 50))
+            let score = min(100, (deviation > 0 ? 40 : 25) + Int(min(abs(z ?? 2000), 2000) / 50))
+            let distance = z.map { "modified z-score \(Self.hundredths($0))" } ?? "every peer is at the median"
             hits.append(RuleHit(
                 subject: .portfolio(.project, e.project), evidence: e.evidence, amount: e.disbursed, score: score,
                 explanation: "Project \(e.project) disbursed \(Self.percent(e.rateBasisPoints)) of its \(e.year) plan "
                     + "(\(e.disbursed) of \(e.planned)), \(direction) the median \(Self.percent(median)) of \(peers.count) peer projects "
-                    + "of \(label) \(groupName) (modified z-score \(Self.hundredths(z)))."))
+                    + "of \(label) \(groupName) (\(distance))."))
         }
         return hits
     }
@@ -100,7 +104,7 @@ public struct PeerExecutionRate: PopulationRule {
     }
 
     /// 100 × 0.6745 × deviation / MAD, or 100 × deviation / (1.2533 × mean absolute deviation)
-    /// when the MAD is zero; nil when every peer has the same rate as the median.
+    /// when the MAD is zero; nil when every peer has the same rate (no spread to measure against).
     static func modifiedZHundredths(_ deviation: Int128, peers: [Int128], median: Int128) -> Int128? {
         let absolute = peers.map { abs($0 - median) }
         let mad = Self.median(absolute)
