@@ -47,13 +47,11 @@ public struct InspectionEventCheck: Sendable {
                 throw refuse("/payload/" + field, "must not be blank")
             }
             if !knownFlags.contains(flagId) {
-                let count: Int64
-                do {
-                    count = try store.withProjectionSnapshot { db in
-                        try db.scalarInt64("SELECT count(*) FROM \(FlagTable.name) WHERE id = ?1", [.text(flagId)]) ?? 0
-                    }
-                } catch { throw refuse("/stream", "the flag table cannot be read: \(error)") }
-                guard count > 0 else { throw refuse("/payload/flagId", "no flag \(flagId); list them with `oda-ledger flags`") }
+                let known: Bool
+                do { known = try store.withProjectionSnapshot { try FlagQueue.contains(flagId, in: $0) } } catch {
+                    throw refuse("/stream", "the flag tables cannot be read: \(error)")
+                }
+                guard known else { throw refuse("/payload/flagId", "no flag \(flagId); list them with `oda-ledger flags`") }
                 knownFlags.insert(flagId)
             }
             var state: CaseState

@@ -10,8 +10,8 @@ import ODA
 ///
 /// An evaluation is recorded as a `PopulationRulesEvaluated` event in stream `inspection`; it
 /// judges every event recorded before it. `PopulationFlagProjector` turns the latest one into the
-/// rows of the flag table whose project is empty, so the flags are derived from the chain alone
-/// and a rebuild reproduces them.
+/// rows of `insp_population_flags`, so the flags are derived from the chain alone and a rebuild
+/// reproduces them.
 public struct PopulationEvaluation: Sendable {
     public static let eventType = "PopulationRulesEvaluated"
     public static let stream = "inspection"
@@ -58,14 +58,13 @@ public struct PopulationEvaluation: Sendable {
     }
 }
 
-/// Keeps the portfolio-wide rows of the flag table (project "") equal to the population flags of
-/// the latest `PopulationRulesEvaluated` event, inside the append that records it. When catching
-/// up over several evaluations, only the last is computed: the rows hold the latest one.
+/// Keeps `insp_population_flags` equal to the population flags of the latest
+/// `PopulationRulesEvaluated` event, inside the append that records it. When catching up over
+/// several evaluations only the latest recorded one is computed, since the table holds the latest
+/// evaluation (it is not a point-in-time view).
 public struct PopulationFlagProjector: Projector {
     public let name = "inspection-population-flags"
-    /// The rows live in the flag table, which `FlagProjector` owns and rebuilds; this projector
-    /// only replaces its portfolio-wide rows.
-    public let tableNames: [String] = []
+    public let tableNames = [PopulationFlagTable.name]
     public let evaluation: PopulationEvaluation
 
     public init(evaluation: PopulationEvaluation = PopulationEvaluation()) {
@@ -73,7 +72,7 @@ public struct PopulationFlagProjector: Projector {
     }
 
     public func createTables(in database: ProjectionDatabase, prefix: String) throws {
-        try database.executeScript(FlagTable.create(prefix: prefix))
+        try database.executeScript(PopulationFlagTable.create(prefix: prefix))
     }
 
     public func apply(_ events: [RecordedEvent], in database: ProjectionDatabase, prefix: String) throws {
@@ -86,7 +85,7 @@ public struct PopulationFlagProjector: Projector {
         try database.query("SELECT body FROM events WHERE seq < ?1 ORDER BY seq", [.integer(latest)]) { row in
             facts.add(try EventEnvelope(canonicalBytes: row.blob(at: 0)))
         }
-        try FlagTable.replace(project: "", with: evaluation.flags(for: facts), in: database, prefix: prefix)
+        try PopulationFlagTable.replace(with: evaluation.flags(for: facts), evaluationSeq: latest, in: database, prefix: prefix)
     }
 }
 

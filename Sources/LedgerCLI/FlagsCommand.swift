@@ -44,7 +44,7 @@ enum FlagsCommand: LedgerCommand {
         try store.register(FlagProjector())
         try store.register(CaseProjector())
         try store.register(PopulationFlagProjector())
-        let (stored, statuses) = try store.withProjectionSnapshot { db in (try FlagTable.all(in: db), try CaseTable.statuses(in: db)) }
+        let (stored, statuses) = try store.withProjectionSnapshot { db in (try FlagQueue.all(in: db), try CaseTable.statuses(in: db)) }
         switch arguments.positionals.first {
         case nil:
             try list(try filter(stored, statuses, arguments, store), statuses, format: format, context)
@@ -259,7 +259,7 @@ enum FlagsCommand: LedgerCommand {
     private static func evaluate(_ arguments: ParsedArguments, _ context: CommandContext) throws -> ExitCode {
         let actor = try Actor(id: arguments["actor"] ?? AppendCommand.defaultActorID())
         let store = try context.openStoreForAppending(arguments)
-        let stored = try store.withProjectionSnapshot { try FlagTable.all(in: $0) }
+        let stored = try store.withProjectionSnapshot { try FlagQueue.all(in: $0) }
         let subjectFlags = try FullEvaluation.flags(in: store)
         let latest = try store.latestPopulationEvaluation()
         let populationFlags = try latest.map { try PopulationEvaluation().flags(in: store, throughSeq: $0 - 1) } ?? []
@@ -271,7 +271,7 @@ enum FlagsCommand: LedgerCommand {
                 + (latest.map { "; a re-evaluation at seq \($0) equals the stored flags" } ?? "; the population rules were never evaluated"))
         }
         if let seq = try store.evaluatePopulationRules(trigger: .onDemand, actor: actor) {
-            let now = try store.withProjectionSnapshot { try FlagTable.all(in: $0) }.filter(\.subject.isPortfolioWide)
+            let now = try store.withProjectionSnapshot { try PopulationFlagTable.all(in: $0) }
             context.console.print("population rules evaluated at seq \(seq): \(now.count) flag(s)")
         } else {
             context.console.print("population rules already evaluated at the head (seq \(latest ?? 0)); nothing recorded")
