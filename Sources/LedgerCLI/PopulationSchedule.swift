@@ -18,19 +18,20 @@ enum PopulationSchedule {
         let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "oda-ledger.serve.population"))
         timer.schedule(deadline: .now() + interval, repeating: interval)
         timer.setEventHandler {
-            let line: String
-            do {
-                if let seq = try store.evaluatePopulationRules(trigger: .scheduled, actor: actor) {
-                    line = "serve: population rules evaluated at seq \(seq)\n"
-                } else {
-                    return
-                }
-            } catch {
-                line = "serve: error: population rule evaluation failed, retried in \(minutes) min: \(error)\n"
+            if let line = tick(store: store, actor: actor, minutes: minutes) {
+                FileDescriptorWriter.writeAll(Array((line + "\n").utf8), to: STDERR_FILENO)
             }
-            FileDescriptorWriter.writeAll(Array(line.utf8), to: STDERR_FILENO)
         }
         timer.resume()
         return timer
+    }
+
+    /// One scheduled evaluation: the line to log, or nil when nothing changed since the last one.
+    static func tick(store: EventStore, actor: Actor, minutes: Int64) -> String? {
+        do {
+            return try store.evaluatePopulationRules(trigger: .scheduled, actor: actor).map { "serve: population rules evaluated at seq \($0)" }
+        } catch {
+            return "serve: error: population rule evaluation failed, retried in \(minutes) min: \(error)"
+        }
     }
 }
