@@ -9,11 +9,12 @@ import ODA
 /// events (and the batch's earlier ones); a `RuleConfigured` must pass `RuleConfigurationCheck`.
 /// Refusals are `ValidationError`s naming the event and the member, like the schema checks.
 ///
-/// Run it after `EventValidator` (which checks the shape and pins each stream's expected
-/// version): if a case stream grows between the two reads, the append fails on that pinned
-/// version instead of recording a transition checked against another state.
-public struct InspectionEventCheck: Sendable {
+/// Give it to `EventValidator(additionalChecks:)`, which runs it after its own checks (shape,
+/// pinned stream versions): if a case stream grows between the two reads, the append fails on
+/// that pinned version instead of recording a transition checked against another state.
+public struct InspectionEventCheck: EventBatchCheck {
     public let rules: [RuleCatalogue.Entry]
+    public var handledTypes: Set<String> { CaseAction.eventTypes.union([RuleSettings.eventType]) }
 
     public init(rules: [RuleCatalogue.Entry] = RuleCatalogue.entries) {
         self.rules = rules
@@ -76,16 +77,5 @@ extension CaseState {
         for e in events {
             if let action = CaseAction(type: e.type, payload: e.payload) { try? apply(action) }
         }
-    }
-}
-
-extension EventStore {
-    /// The generic validated append with the Inspection checks: `validator` (schemas, ODA rules,
-    /// pinned versions), then `InspectionEventCheck`, then one all-or-nothing append.
-    public func appendValidated(_ events: [ProposedEvent], actor: Actor, validator: EventValidator,
-                                inspection: InspectionEventCheck) throws -> [AppendOutcome] {
-        let checked = try validator.validate(events, actor: actor, store: self)
-        try inspection.check(checked, store: self)
-        return try append(checked, actor: actor)
     }
 }

@@ -1,3 +1,5 @@
+import EventLog
+
 /// The public holidays of Lao PDR, judged on the Vientiane calendar date, for the off-hours rule.
 ///
 /// **Fixed dates** (every year): International New Year (1 January), International Women's Day
@@ -113,23 +115,11 @@ public enum LaoPublicHolidays {
 
     /// Days since 1970-01-01 of a proleptic Gregorian date.
     static func daysSinceEpoch(_ year: Int, _ month: Int, _ day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
+        Int(CivilDate.daysSinceEpoch(year: Int64(year), month: Int64(month), day: Int64(day)))
     }
 
     static func civil(_ days: Int) -> (year: Int, month: Int, day: Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+        let date = CivilDate.fromDaysSinceEpoch(Int64(days))
+        return (Int(date.year), Int(date.month), Int(date.day))
     }
 }

@@ -37,8 +37,8 @@ enum AppendCommand: LedgerCommand {
         let outcomes: [AppendOutcome]
         do {
             let policy = ValidationPolicy(allowsSelfApproval: try LedgerConfig.load(context.dataDirectory(arguments)).allowsSelfApproval)
-            outcomes = try store.appendValidated(events, actor: actor, validator: EventValidator(policy: policy),
-                                                 inspection: InspectionEventCheck())
+            outcomes = try store.appendValidated(events, actor: actor,
+                                                 validator: EventValidator(policy: policy, additionalChecks: [InspectionEventCheck()]))
         } catch let error as ValidationError {
             throw CommandFailure("\(source == "-" ? "standard input" : source) \(error); nothing was appended")
         }

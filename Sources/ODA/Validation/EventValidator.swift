@@ -31,10 +31,14 @@ import EventLog
 public struct EventValidator: Sendable {
     public let catalogue: EventCatalogue
     public let policy: ValidationPolicy
+    /// Checks of other modules, run on the batch after these pass (see `EventBatchCheck`).
+    public let additionalChecks: [any EventBatchCheck]
 
-    public init(catalogue: EventCatalogue = .standard, policy: ValidationPolicy = ValidationPolicy()) {
+    public init(catalogue: EventCatalogue = .standard, policy: ValidationPolicy = ValidationPolicy(),
+                additionalChecks: [any EventBatchCheck] = []) {
         self.catalogue = catalogue
         self.policy = policy
+        self.additionalChecks = additionalChecks
     }
 
     /// Returns the events to append: the same events, with `selfApproved` added where the policy
@@ -56,6 +60,9 @@ public struct EventValidator: Sendable {
                 // wrongly refuse it, e.g. as a second ProjectProposed.
                 result.append(event)
                 continue
+            }
+            if entry.needsDomainCheck, !additionalChecks.contains(where: { $0.handledTypes.contains(event.type) }) {
+                throw refuse("/type", "\(event.type) events are recorded only with the Inspection module's checks, which this append path does not run")
             }
             if event.payload["selfApproved"] != nil {
                 throw refuse("/payload/selfApproved", "is set by the ledger when a self-approval is allowed, never by a request")
@@ -114,6 +121,7 @@ public struct EventValidator: Sendable {
             }
             result.append(event)
         }
+        for check in additionalChecks { try check.check(result, store: store) }
         return result
     }
 
