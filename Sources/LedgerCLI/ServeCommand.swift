@@ -2,7 +2,6 @@ import Dispatch
 import EventLog
 import Foundation
 import HTTP
-import Inspection
 import ODA
 import Service
 
@@ -32,7 +31,7 @@ enum ServeCommand: LedgerCommand {
         let store = try context.openStoreForAppending(arguments)
         let users = try UserDirectory(dataDirectory: directory.path)
         let policy = ValidationPolicy(allowsSelfApproval: try LedgerConfig.load(directory).allowsSelfApproval)
-        let service = LedgerService(store: store, users: users, validator: EventValidator(policy: policy, additionalChecks: [InspectionEventCheck()]), errorLog: { line in
+        let service = LedgerService(store: store, users: users, validator: EventValidator(policy: policy), errorLog: { line in
             FileDescriptorWriter.writeAll(Array(("serve: error: " + line + "\n").utf8), to: STDERR_FILENO)
         })
 
