@@ -55,14 +55,13 @@ public struct InspectionEventCheck: EventBatchCheck {
                 guard known else { throw refuse("/payload/flagId", "no flag \(flagId); list them with `oda-ledger flags`") }
                 knownFlags.insert(flagId)
             }
-            var state: CaseState
-            if let pending = cases[flagId] {
-                state = pending
-            } else {
-                do { state = CaseState(folding: try store.events(EventQuery(stream: event.stream)).map(\.envelope)) } catch {
-                    throw refuse("/stream", "cannot be read: \(error)")
-                }
+            let recorded: [EventEnvelope]
+            do { recorded = try store.events(EventQuery(stream: event.stream)).map(\.envelope) } catch {
+                throw refuse("/stream", "cannot be read: \(error)")
             }
+            // An idempotent retry of a recorded action: the append returns the original event.
+            if let key = event.idempotencyKey, recorded.contains(where: { $0.idempotencyKey == key }) { continue }
+            var state = cases[flagId] ?? CaseState(folding: recorded)
             do { try state.apply(action) } catch { throw refuse("/type", "\(error.description); nothing was appended") }
             cases[flagId] = state
         }

@@ -47,8 +47,15 @@ final class InspectionAppendTests: XCTestCase {
         XCTAssertTrue(refused.stderr.contains("event 2: /type: cannot close a case that is dismissed"), refused.stderr)
         XCTAssertEqual(caseEvents(cli, id), before + 1, "only the assignment is recorded")
 
-        let closed = cli.run(["append", "--data", cli.data], stdin: caseLine(id, "CaseClosed", ["outcome": "substantiated", "text": "paid twice"]))
+        // Closing with an idempotency key, twice: the retry returns the original event.
+        var close = try XCTUnwrap(try JSONValue.parse(Array(caseLine(id, "CaseClosed", ["outcome": "substantiated", "text": "paid twice"]).utf8)).objectValue)
+        close["idempotencyKey"] = "close-1"
+        let closed = cli.run(["append", "--data", cli.data], stdin: JSONValue.object(close).canonicalString)
         XCTAssertEqual(closed.status, 0, closed.stderr)
+        let retried = cli.run(["append", "--data", cli.data], stdin: JSONValue.object(close).canonicalString)
+        XCTAssertEqual(retried.status, 0, retried.stderr)
+        XCTAssertTrue(retried.stdout.contains("\"alreadyRecorded\":true"), retried.stdout)
+        XCTAssertEqual(caseEvents(cli, id), before + 2)
         XCTAssertEqual(cli.run(["flags", "--data", cli.data, "--status", "closed", "--format", "csv"]).lines.count, 2)
     }
 

@@ -17,7 +17,9 @@ import EventLog
 /// or reopen of a period that does not exist; a revision of a locked period; a reopen of an
 /// unlocked one; a revision or amendment whose `previousAmount` is not the current value or whose
 /// currency differs; an amendment of an unknown agreement; a reversal of a seq that is not a
-/// transaction of this project, or that is already reversed; a second `OrganisationRegistered`.
+/// transaction of this project, or that is already reversed; a second `OrganisationRegistered`;
+/// a case event or `RuleConfigured` when no `additionalChecks` entry handles its type (what the
+/// checks themselves refuse is theirs to say).
 ///
 /// Recorded without complaint, because inspection judges them: overspending, disbursement above
 /// commitment, back-dated or late entries, transactions on suspended or closed projects.
