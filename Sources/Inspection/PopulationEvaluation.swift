@@ -81,10 +81,7 @@ public struct PopulationFlagProjector: Projector {
         let later = try database.scalarInt64("SELECT count(*) FROM events WHERE type = ?1 AND seq > ?2",
                                              [.text(PopulationEvaluation.eventType), .integer(latest)]) ?? 0
         guard later == 0 else { return }
-        var facts = PopulationFacts(throughSeq: latest - 1)
-        try database.query("SELECT body FROM events WHERE seq < ?1 ORDER BY seq", [.integer(latest)]) { row in
-            facts.add(try EventEnvelope(canonicalBytes: row.blob(at: 0)))
-        }
+        let facts = try PopulationFacts(database: database, throughSeq: latest - 1)
         try PopulationFlagTable.replace(with: evaluation.flags(for: facts), evaluationSeq: latest, in: database, prefix: prefix)
     }
 }

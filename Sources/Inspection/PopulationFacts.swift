@@ -56,10 +56,27 @@ public struct PopulationFacts: Sendable {
         for e in events { add(e) }
     }
 
-    /// Reads every event of `store` up to `throughSeq` (default: the head).
+    /// Reads the events of `store` up to `throughSeq` (default: the head), from one snapshot.
     public init(store: EventStore, throughSeq: Int64? = nil) throws {
-        self.init(throughSeq: try throughSeq ?? store.head().seq)
-        try store.read(EventQuery(toSeq: self.throughSeq)) { add($0.envelope); return true }
+        let bound = try throughSeq ?? store.head().seq
+        self = try store.withProjectionSnapshot { try PopulationFacts(database: $0, throughSeq: bound) }
+    }
+
+    /// The event types the facts are made of; the others are not even read.
+    static let types = ["ProjectProposed", "LocationAllocationRevised", "DisbursementRecorded", "ExpenditureRecorded",
+                        "AnnualBudgetPlanned", "AnnualBudgetRevised", "TransactionReversed", "ExchangeRateRecorded", "RuleConfigured"]
+
+    /// Reads the events up to `throughSeq` from the ledger's own tables, inside whatever
+    /// transaction or snapshot `database` is in (the projector's append, or a reader's snapshot).
+    init(database: ProjectionDatabase, throughSeq: Int64) throws {
+        self.init(throughSeq: throughSeq)
+        let placeholders = Self.types.indices.map { "?\($0 + 2)" }.joined(separator: ", ")
+        var facts = self
+        try database.query("SELECT body FROM events WHERE seq <= ?1 AND type IN (\(placeholders)) ORDER BY seq",
+                           [.integer(throughSeq)] + Self.types.map { .text($0) }) { row in
+            facts.add(try EventEnvelope(canonicalBytes: row.blob(at: 0)))
+        }
+        self = facts
     }
 
     /// Project ids, sorted: the order every rule iterates in, so results never depend on hashing.
