@@ -263,8 +263,13 @@ enum FlagsCommand: LedgerCommand {
         let subjectFlags = try FullEvaluation.flags(in: store)
         let latest = try store.latestPopulationEvaluation()
         let populationFlags = try latest.map { try PopulationEvaluation().flags(in: store, throughSeq: $0 - 1) } ?? []
-        let differences = compare(stored.filter { !$0.subject.isPortfolioWide }, subjectFlags, context)
-            + compare(stored.filter(\.subject.isPortfolioWide), populationFlags, context)
+        let populationDifferences = compare(stored.filter(\.subject.isPortfolioWide), populationFlags, context)
+        let differences = compare(stored.filter { !$0.subject.isPortfolioWide }, subjectFlags, context) + populationDifferences
+        if populationDifferences > 0 {
+            // The population flags are derived from the recorded evaluations: rebuild them from the events.
+            _ = try store.rebuild(PopulationFlagProjector(), swap: true) { _, _ in }
+            context.console.error("the population flags differed from a re-evaluation; rebuilt from the events")
+        }
         if differences == 0 {
             context.console.print("\(subjectFlags.count) subject flag(s); a full evaluation of every subject rule equals the stored flags")
             context.console.print("\(populationFlags.count) population flag(s)"

@@ -85,12 +85,12 @@ final class PopulationEvaluationTests: XCTestCase {
         let before = try store.withProjectionSnapshot { try PopulationFlagTable.all(in: $0) }
         XCTAssertEqual(before.count, 1)
         // Rows from an evaluation by no rules at all; a rebuild with the real rules restores them from the events.
-        try store.rebuild(PopulationFlagProjector(evaluation: PopulationEvaluation(rules: [])), swap: true) { _, _ in }
+        _ = try store.rebuild(PopulationFlagProjector(evaluation: PopulationEvaluation(rules: [])), swap: true) { _, _ in }
         XCTAssertEqual(try store.withProjectionSnapshot { try PopulationFlagTable.all(in: $0) }, [])
-        try store.rebuild(PopulationFlagProjector(), swap: true) { _, _ in }
+        _ = try store.rebuild(PopulationFlagProjector(), swap: true) { _, _ in }
         XCTAssertEqual(try store.withProjectionSnapshot { try PopulationFlagTable.all(in: $0) }, before)
         // Rebuilding the subject flags leaves the population flags alone.
-        try store.rebuild(FlagProjector(engine: RuleEngine(rules: [ExactDuplicatePayments()])), swap: true) { _, _ in }
+        _ = try store.rebuild(FlagProjector(engine: RuleEngine(rules: [ExactDuplicatePayments()])), swap: true) { _, _ in }
         XCTAssertEqual(try store.withProjectionSnapshot { try FlagQueue.all(in: $0) }.filter(\.subject.isPortfolioWide), before)
     }
 

@@ -82,4 +82,17 @@ final class PopulationFlagsCommandTests: XCTestCase {
         XCTAssertTrue(again.stdout.contains("a re-evaluation at seq 34 equals the stored flags"), again.stdout)
         XCTAssertEqual(ids(["--status", "assigned"]), [id])
     }
+
+    func testEvaluateCatchesATamperedPopulationFlag() throws {
+        let cli = try portfolio()
+        XCTAssertEqual(cli.run(["flags", "--evaluate", "--data", cli.data]).status, 0)
+        try SQLiteFile(path: cli.data + "/ledger.sqlite").execute("UPDATE insp_population_flags SET score = 1")
+        let caught = cli.run(["flags", "--evaluate", "--data", cli.data])
+        XCTAssertEqual(caught.status, 1, caught.stdout)
+        XCTAssertTrue(caught.stderr.contains(": differs"), caught.stderr)
+        XCTAssertTrue(caught.stderr.contains("rebuilt from the events"), caught.stderr)
+        // The report names the difference and the table is rebuilt from the recorded evaluation.
+        let repaired = cli.run(["flags", "--evaluate", "--data", cli.data])
+        XCTAssertEqual(repaired.status, 0, repaired.stderr)
+    }
 }
