@@ -67,3 +67,4 @@ final class LaoPublicHolidayTests: XCTestCase {
         XCTAssertEqual(LaoPublicHolidays.weekday(LaoPublicHolidays.daysSinceEpoch(2024, 5, 14)), 1, "a Tuesday")
     }
 }
+
