@@ -51,6 +51,7 @@ enum ServeCommand: LedgerCommand {
             diagnostics: { line in FileDescriptorWriter.writeAll(Array(("serve: " + line + "\n").utf8), to: STDERR_FILENO) })
         let server = try HTTPServer(configuration: configuration, handler: service.handle)
         server.start()
+        let schedule = try PopulationSchedule.start(store: store, directory: directory)
         console.error("serving \(tls == nil ? "http" : "https")://\(host.contains(":") ? "[\(host)]" : host):\(server.port)/v1 from \(directory.path)")
         console.flush()
 
@@ -71,6 +72,7 @@ enum ServeCommand: LedgerCommand {
         }
         stopped.wait()
         sources.forEach { $0.cancel() }
+        schedule?.cancel()
         console.error("serve: stopped")
         return .success
     }

@@ -194,6 +194,38 @@ final class ValidationSourceTests: XCTestCase {
         XCTAssertEqual(try reopened.withProjectionSnapshot { try ProjectionDigest(of: $0) }, live)
         XCTAssertEqual(try reopened.projectionPosition(ProjectStateProjector.name), 3)
     }
+
+    /// A project's history and transactions are read by project: those reads must use the key,
+    /// not scan every project's rows.
+    func testAProjectsRowsAreFoundByKeyNotByScanningTheTable() throws {
+        let ledger = try activeProject(projected: true)
+        let connection = try Connection(path: ledger.path, mode: .readOnly)
+        for table in ["proj_history", "proj_transactions"] {
+            var plan: [String] = []
+            let statement = try connection.prepare("EXPLAIN QUERY PLAN SELECT * FROM \(table) WHERE project_id = ?1 ORDER BY seq")
+            while try statement.step() { plan.append(statement.text(at: 3)) }
+            XCTAssertTrue(plan.contains { $0.hasPrefix("SEARCH") && $0.contains("PRIMARY KEY") }, "\(table): \(plan)")
+            XCTAssertFalse(plan.contains { $0.contains("TEMP B-TREE") }, "\(table) sorted by seq without a sort: \(plan)")
+        }
+    }
+
+    func testTablesKeyedBySeqAloneAreReplacedAndReplayedOnRegistration() throws {
+        let ledger = try activeProject(projected: true)
+        let live = try ledger.store.withProjectionSnapshot { try ProjectionDigest(of: $0) }
+        let connection = try Connection(path: ledger.path, mode: .readWrite)
+        try connection.execute("""
+            CREATE TABLE old_history AS SELECT * FROM proj_history; DROP TABLE proj_history;
+            CREATE TABLE proj_history (seq INTEGER, project_id TEXT, type TEXT, actor TEXT, actor_role TEXT, recorded_at TEXT,
+                occurred_at TEXT, decision_reference TEXT, summary TEXT, PRIMARY KEY (seq)) WITHOUT ROWID;
+            INSERT INTO proj_history SELECT * FROM old_history; DROP TABLE old_history;
+            """)
+        let reopened = try EventStore(openingAt: ledger.path)
+        var reads = ValidationReads()
+        _ = try EventValidator().validate([try disbursement(1)], actor: proposer, store: reopened, reads: &reads)
+        XCTAssertEqual(reads.projectsFromStream, 1, "old tables are not trusted")
+        try reopened.register(ProjectStateProjector())
+        XCTAssertEqual(try reopened.withProjectionSnapshot { try ProjectionDigest(of: $0) }, live)
+    }
 }
 
 /// Results written from concurrent closures.

@@ -19,7 +19,9 @@ import EventLog
 /// or reopen of a period that does not exist; a revision of a locked period; a reopen of an
 /// unlocked one; a revision or amendment whose `previousAmount` is not the current value or whose
 /// currency differs; an amendment of an unknown agreement; a reversal of a seq that is not a
-/// transaction of this project, or that is already reversed; a second `OrganisationRegistered`.
+/// transaction of this project, or that is already reversed; a second `OrganisationRegistered`;
+/// a case event or `RuleConfigured` when no `additionalChecks` entry handles its type (what the
+/// checks themselves refuse is theirs to say).
 ///
 /// Recorded without complaint, because inspection judges them: overspending, disbursement above
 /// commitment, back-dated or late entries, transactions on suspended or closed projects.
@@ -33,10 +35,14 @@ import EventLog
 public struct EventValidator: Sendable {
     public let catalogue: EventCatalogue
     public let policy: ValidationPolicy
+    /// Checks of other modules, run on the batch after these pass (see `EventBatchCheck`).
+    public let additionalChecks: [any EventBatchCheck]
 
-    public init(catalogue: EventCatalogue = .standard, policy: ValidationPolicy = ValidationPolicy()) {
+    public init(catalogue: EventCatalogue = .standard, policy: ValidationPolicy = ValidationPolicy(),
+                additionalChecks: [any EventBatchCheck] = []) {
         self.catalogue = catalogue
         self.policy = policy
+        self.additionalChecks = additionalChecks
     }
 
     /// Returns the events to append: the same events, with `selfApproved` added where the policy
@@ -71,22 +77,25 @@ public struct EventValidator: Sendable {
                 result.append(event)
                 continue
             }
+            if entry.needsDomainCheck, !additionalChecks.contains(where: { $0.handledTypes.contains(event.type) }) {
+                throw refuse("/type", "\(event.type) events are recorded only with the Inspection module's checks, which this append path does not run")
+            }
             if event.payload["selfApproved"] != nil {
                 throw refuse("/payload/selfApproved", "is set by the ledger when a self-approval is allowed, never by a request")
             }
             do { try entry.schema.validate(.object(event.payload)) } catch {
                 throw refuse("/payload" + error.pointer, error.rule)
             }
-            let prefix = entry.streamKind + ":"
-            guard event.stream.hasPrefix(prefix), event.stream.count > prefix.count else {
-                throw refuse("/stream", "\(event.type) events belong on streams named \(prefix)<id>; \(event.stream) is not one")
+            guard let streamID = entry.streamID(of: event.stream) else {
+                throw refuse("/stream", "\(event.type) events belong on streams named \(entry.streamPattern); \(event.stream) is not one")
             }
-            let streamID = String(event.stream.dropFirst(prefix.count))
             let idMember: String? = switch event.type {
             case "ProjectProposed": "projectId"
             case "OrganisationRegistered", "DPDataImported": "organisationId"
             case "UserRoleGranted", "UserRoleRevoked": "userId"
             case "ExchangeRateRecorded": "quoteCurrency"
+            case "CaseAssigned", "CaseCommented", "CaseInformationRequested", "CaseDismissed", "CaseEscalated", "CaseClosed",
+                 "CaseReopened": "flagId"
             default: nil
             }
             if let idMember, let value = event.payload[idMember]?.stringValue, value != streamID {
@@ -138,6 +147,7 @@ public struct EventValidator: Sendable {
             }
             result.append(event)
         }
+        for check in additionalChecks { try check.check(result, store: store) }
         return result
     }
 
