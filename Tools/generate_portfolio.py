@@ -107,7 +107,8 @@ PAYEE_NAMES = ["Phoudoy", "Saysana", "Vientiane Nakhon", "Mekong", "Champa", "Xa
                "Sisavath", "Oudomsouk", "Nam Ngum", "Dok Champa", "Thakhek", "Pakse", "Keomany", "Sokxay",
                "Vilaysouk", "Siengkham", "Bolaven", "Phousi"]
 
-# Fixed-date Lao public holidays (Schemas/rules.md): no background entry is recorded on them.
+# Fixed-date Lao public holidays (Schemas/rules.md); with the lunar ones and substitute days below,
+# no background entry is recorded on them.
 HOLIDAYS = {(1, 1), (3, 8), (4, 14), (4, 15), (4, 16), (5, 1), (12, 2)}
 
 # Anchors of the USD rates (units of quote currency per USD), interpolated month by month.
@@ -190,8 +191,37 @@ def rfc3339(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000000Z")
 
 
+# Boun Ok Phansa and Boun That Luang by year (the lunar holidays of Sources/Inspection/LaoPublicHolidays.swift).
+LUNAR_HOLIDAYS = {
+    2015: ((10, 27), (11, 25)), 2016: ((10, 16), (11, 14)), 2017: ((10, 5), (11, 3)), 2018: ((10, 24), (11, 22)),
+    2019: ((10, 13), (11, 11)), 2020: ((10, 2), (10, 31)), 2021: ((10, 21), (11, 19)), 2022: ((10, 10), (11, 8)),
+    2023: ((10, 29), (11, 27)), 2024: ((10, 17), (11, 15)), 2025: ((10, 7), (11, 5)), 2026: ((10, 26), (11, 24)),
+    2027: ((10, 15), (11, 14)), 2028: ((10, 3), (11, 2)), 2029: ((10, 22), (11, 21)), 2030: ((10, 11), (11, 10)),
+}
+_HOLIDAY_CACHE: dict[int, set[date]] = {}
+
+
+def holidays(year: int) -> set[date]:
+    """Lao public holidays of `year` as the off-hours rule judges them: the fixed dates, the two lunar
+    festivals, and for a fixed holiday on a weekend the next weekday that is no holiday and not yet taken."""
+    if year not in _HOLIDAY_CACHE:
+        fixed = sorted(date(year, m, d) for m, d in HOLIDAYS)
+        lunar = {date(year, *md) for md in LUNAR_HOLIDAYS.get(year, ())}
+        days = set(fixed) | lunar
+        taken: set[date] = set()
+        for holiday in fixed:
+            if holiday.weekday() < 5:
+                continue
+            candidate = holiday + timedelta(days=1)
+            while candidate.weekday() >= 5 or candidate in fixed or candidate in lunar or candidate in taken:
+                candidate += timedelta(days=1)
+            taken.add(candidate)
+        _HOLIDAY_CACHE[year] = days | taken
+    return _HOLIDAY_CACHE[year]
+
+
 def is_working_day(day: date) -> bool:
-    return day.weekday() < 5 and (day.month, day.day) not in HOLIDAYS
+    return day.weekday() < 5 and day not in holidays(day.year)
 
 
 def next_working_day(day: date) -> date:

@@ -41,7 +41,7 @@ def generate(seed: int, projects: int, out: str) -> tuple[list[dict], dict]:
 def subject_rules() -> set[str]:
     """The per-project rule ids of Schemas/rules.md's main table."""
     text = (ROOT / "Schemas" / "rules.md").read_text(encoding="utf-8")
-    table = text.split("## Population tests")[0]
+    table = re.split(r"^## Population", text, flags=re.M)[0]
     return set(re.findall(r"^\| `([a-z-]+)` \| 1 \|", table, flags=re.M))
 
 
@@ -170,7 +170,7 @@ class GeneratedPortfolioTests(unittest.TestCase):
                 continue
             at = datetime.strptime(line["recordedAt"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
             local = at.astimezone(timezone(timedelta(hours=7)))
-            working = local.weekday() < 5 and 7 <= local.hour < 18 and (local.month, local.day) not in gp.HOLIDAYS
+            working = gp.is_working_day(local.date()) and 7 <= local.hour < 18
             self.assertEqual(working, line["idempotencyKey"] not in off_hours, line["idempotencyKey"])
             if "date" in line["payload"]:
                 lag = (at.date() - date.fromisoformat(line["payload"]["date"])).days
@@ -217,6 +217,14 @@ class GeneratedPortfolioTests(unittest.TestCase):
         self.assertFalse(gp.is_round("5000"))
         self.assertFalse(gp.is_round("51000"))
         self.assertFalse(gp.is_round("50000.01"))
+
+    def test_holidays_include_the_lunar_festivals_and_substitute_days(self):
+        self.assertIn(date(2024, 11, 15), gp.holidays(2024))  # Boun That Luang
+        self.assertIn(date(2023, 10, 29), gp.holidays(2023))  # Boun Ok Phansa
+        # 1 January 2022 was a Saturday: Monday 3 January is the substitute day.
+        self.assertIn(date(2022, 1, 3), gp.holidays(2022))
+        self.assertFalse(gp.is_working_day(date(2022, 1, 3)))
+        self.assertTrue(gp.is_working_day(date(2022, 1, 4)))
 
     def test_percentages_sum_to_exactly_100(self):
         from decimal import Decimal
