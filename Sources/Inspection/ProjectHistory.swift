@@ -2,8 +2,9 @@ import CanonicalJSON
 import EventLog
 import ODA
 
-/// One project's events, read into the facts the rules need. Built fresh from the events every
-/// time, so nothing in it depends on how the events were batched.
+/// One project's events, folded into the facts the rules need. A pure fold: the history after a
+/// sequence of events is the same whether they arrived one by one, in batches, or were read back
+/// from the stored facts (`FactTable`), so incremental and full evaluation see the same input.
 public struct ProjectHistory: Sendable {
     /// A commitment, disbursement, expenditure or counterpart contribution.
     public struct Transaction: Sendable, Hashable {
@@ -15,11 +16,16 @@ public struct ProjectHistory: Sendable {
         public let payee: String?
         public let actor: String
         public let recordedAt: Timestamp
-        /// Whether a later `TransactionReversed` cancelled it.
+        /// An expenditure's invoice number.
+        public let invoice: String?
+        /// A counterpart contribution's kind (`planned` or `actual`) and fiscal year.
+        public let contributionKind: String?
+        public let fiscalYear: Int64?
+        /// Whether a `TransactionReversed` cancelled it.
         public var reversed: Bool
     }
 
-    /// An `AnnualBudgetPlanned` or `AnnualBudgetRevised`.
+    /// An `AnnualBudgetPlanned` or `AnnualBudgetRevised` with its line, period and amount.
     public struct BudgetChange: Sendable, Hashable {
         public let seq: Int64
         public let line: String
@@ -30,64 +36,88 @@ public struct ProjectHistory: Sendable {
     }
 
     public let project: String
-    public let rates: RateBook
-    public let settings: RuleSettings
-    /// Every event of the project's stream, in seq order.
-    public let events: [EventEnvelope]
+    /// The ledger's rates; a rule converts only as of seqs of this project, so rates recorded
+    /// after its last event never change its flags.
+    public var rates: RateBook
+    public var settings: RuleSettings
     public private(set) var transactions: [Transaction] = []
     public private(set) var budgetChanges: [BudgetChange] = []
+    /// Budget plans, revisions, locks and reopenings, in seq order, as recorded (fields may be missing).
+    public private(set) var budgetEvents: [ProjectFact] = []
     /// `TransactionReversed` events: (seq, reversed seq).
     public private(set) var reversals: [(seq: Int64, reversed: Int64)] = []
-    public private(set) var approvalSeq: Int64?
+    /// `ProjectApproved` events: seq, approver, whether the deployment marked it self-approved.
+    public private(set) var approvals: [(seq: Int64, actor: String, selfApproved: Bool)] = []
     public private(set) var window: (start: CalendarDate, end: CalendarDate)?
+    /// The seq of the project's last event, the point in the ledger this history describes.
+    public private(set) var lastSeq: Int64 = 0
+    /// When the project's last event was recorded.
+    public private(set) var lastRecordedAt: Timestamp?
+    private var reversedSeqs: Set<Int64> = []
+    private var transactionIndex: [Int64: Int] = [:]
 
-    public init(project: String, events: [EventEnvelope], rates: RateBook, settings: RuleSettings = RuleSettings()) {
+    public init(project: String, rates: RateBook = RateBook(), settings: RuleSettings = RuleSettings()) {
         self.project = project
-        self.events = events
         self.rates = rates
         self.settings = settings
-        for e in events { read(e) }
-        let reversedSeqs = Set(reversals.map(\.reversed))
-        for i in transactions.indices where reversedSeqs.contains(transactions[i].seq) { transactions[i].reversed = true }
     }
 
-    /// The seq of the last event, the point in the ledger this history describes.
-    public var lastSeq: Int64 { events.last?.seq ?? 0 }
+    /// The history of `events` (one project's, in seq order).
+    public init(project: String, events: [EventEnvelope], rates: RateBook, settings: RuleSettings = RuleSettings()) {
+        self.init(project: project, rates: rates, settings: settings)
+        for e in events { apply(e) }
+    }
 
-    private mutating func read(_ e: EventEnvelope) {
-        let p = e.payload
-        func text(_ key: String) -> String? { p[key]?.stringValue }
-        func date(_ key: String) -> CalendarDate? { text(key).flatMap(CalendarDate.init) }
-        func amount(_ key: String) -> Amount? { p[key].flatMap { try? Amount(json: $0) } }
-        switch e.type {
-        case "ProjectProposed":
-            if let s = date("plannedStartDate"), let t = date("plannedEndDate") { window = (s, t) }
-        case "ProjectDatesRevised":
-            if let s = date("startDate"), let t = date("endDate") { window = (s, t) }
-        case "ProjectApproved":
-            approvalSeq = approvalSeq ?? e.seq
-        case "CommitmentRecorded", "DisbursementRecorded", "ExpenditureRecorded", "CounterpartContributionRecorded":
-            guard let value = amount("amount") else { return }
-            let kind: Transaction.Kind = switch e.type {
-            case "CommitmentRecorded": .commitment
-            case "DisbursementRecorded": .disbursement
-            case "ExpenditureRecorded": .expenditure
+    public var approvalSeq: Int64? { approvals.first?.seq }
+
+    /// Folds in one event of the project.
+    public mutating func apply(_ e: EventEnvelope) {
+        if let fact = ProjectFact(e) { apply(fact) }
+        note(seq: e.seq, recordedAt: e.recordedAt)
+    }
+
+    /// Moves the project's last seq and recording time: every event does, fact or not.
+    public mutating func note(seq: Int64, recordedAt: Timestamp) {
+        guard seq > lastSeq else { return }
+        lastSeq = seq
+        lastRecordedAt = recordedAt
+    }
+
+    /// Folds in one fact (facts arrive in seq order).
+    public mutating func apply(_ fact: ProjectFact) {
+        switch fact.kind {
+        case .window:
+            if let s = fact.period.flatMap(CalendarDate.init), let t = fact.periodEnd.flatMap(CalendarDate.init) { window = (s, t) }
+        case .approval:
+            approvals.append((fact.seq, fact.actor, fact.number == 1))
+        case .commitment, .disbursement, .expenditure, .counterpart:
+            guard let amount = fact.amount else { return }
+            let kind: Transaction.Kind = switch fact.kind {
+            case .commitment: .commitment
+            case .disbursement: .disbursement
+            case .expenditure: .expenditure
             default: .counterpart
             }
+            transactionIndex[fact.seq] = transactions.count
             transactions.append(Transaction(
-                seq: e.seq, kind: kind, date: date("date"), amount: value, payee: text("payee") ?? text("receiver"),
-                actor: e.actor.id, recordedAt: e.recordedAt, reversed: false))
-        case "AnnualBudgetPlanned", "AnnualBudgetRevised":
-            let revision = e.type == "AnnualBudgetRevised"
-            guard let line = text("budgetLineId"), let start = text("periodStart"),
-                  let value = amount(revision ? "newAmount" : "amount") else { return }
-            budgetChanges.append(BudgetChange(seq: e.seq, line: line, periodStart: start, periodEnd: text("periodEnd"),
-                                              amount: value, isRevision: revision))
-        case "TransactionReversed":
-            if case let .integer(n)? = p["reversedSeq"] { reversals.append((e.seq, n)) }
-        default:
-            break
+                seq: fact.seq, kind: kind, date: fact.date.flatMap(CalendarDate.init), amount: amount, payee: fact.party,
+                actor: fact.actor, recordedAt: fact.recordedAt, invoice: kind == .expenditure ? fact.reference : nil,
+                contributionKind: kind == .counterpart ? fact.reference : nil, fiscalYear: kind == .counterpart ? fact.number : nil,
+                reversed: reversedSeqs.contains(fact.seq)))
+        case .budgetPlanned, .budgetRevised, .periodLocked, .reopenApproved:
+            budgetEvents.append(fact)
+            if fact.kind == .budgetPlanned || fact.kind == .budgetRevised, let line = fact.line, let start = fact.period,
+               let amount = fact.amount {
+                budgetChanges.append(BudgetChange(seq: fact.seq, line: line, periodStart: start, periodEnd: fact.periodEnd,
+                                                  amount: amount, isRevision: fact.kind == .budgetRevised))
+            }
+        case .reversal:
+            guard let reversed = fact.number else { return }
+            reversals.append((fact.seq, reversed))
+            reversedSeqs.insert(reversed)
+            if let i = transactionIndex[reversed] { transactions[i].reversed = true }
         }
+        note(seq: fact.seq, recordedAt: fact.recordedAt)
     }
 
     /// The transactions of `kind` still in force (not reversed).

@@ -13,6 +13,7 @@ import Transparency
 // size with the same durability; the ledger's figures are also given as a ratio to them.
 //
 //   swift run -c release oda-bench [--runs N] [--events N] [--verify-events N]
+//   swift run -c release oda-bench inspection [...]   (the red-flag rules: InspectionBenchmark.swift)
 //
 // Also measured, on the large ledger: signing a checkpoint (tree edge read back from the file),
 // inclusion and consistency proofs (mean time and size), and the Merkle tree's share of the
@@ -44,6 +45,11 @@ struct Arguments {
             }
         }
     }
+}
+
+if CommandLine.arguments.dropFirst().first == "inspection" {
+    try InspectionBenchmark.main(Array(CommandLine.arguments.dropFirst(2)))
+    exit(0)
 }
 
 let arguments = Arguments()

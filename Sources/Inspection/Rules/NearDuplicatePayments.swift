@@ -15,15 +15,12 @@ public struct NearDuplicatePayments: Rule {
 
     public func evaluate(_ history: ProjectHistory, parameters: [String: Int64]) -> [RuleHit] {
         let tolerance = Int128(parameters["toleranceBasisPoints"] ?? 100), window = parameters["windowDays"] ?? 7
-        let invoices = Dictionary(uniqueKeysWithValues: history.events.compactMap { e -> (Int64, String)? in
-            e.type == "ExpenditureRecorded" ? e.payload["invoiceNumber"]?.stringValue.map { (e.seq, $0) } : nil
-        })
         let payments = history.live(.expenditure).filter { $0.payee != nil && $0.date != nil }
         var evidence: [String: Set<Int64>] = [:]
         for (i, a) in payments.enumerated() {
             for b in payments[(i + 1)...] where a.payee == b.payee {
                 let exact = a.amount == b.amount && a.date == b.date
-                let sameInvoice = invoices[a.seq] != nil && invoices[a.seq] == invoices[b.seq]
+                let sameInvoice = a.invoice != nil && a.invoice == b.invoice
                 let close = a.amount.currency == b.amount.currency && abs(days(a.date!) - days(b.date!)) <= window
                     && abs(a.amount.tenThousandths - b.amount.tenThousandths) * 10_000 <= tolerance * max(a.amount.tenThousandths, b.amount.tenThousandths)
                 guard !exact, sameInvoice || close else { continue }
