@@ -14,9 +14,8 @@ public struct ExactDuplicatePayments: Rule {
 
     public func evaluate(_ history: ProjectHistory, parameters: [String: Int64]) -> [RuleHit] {
         let payments = history.transactions.filter { ($0.kind == .expenditure || $0.kind == .disbursement) && !$0.reversed }
-        let groups = Dictionary(grouping: payments) { t in
-            "\(t.payee ?? "")|\(t.amount.canonicalText)|\(t.amount.currency.code)|\(t.date.map(String.init(describing:)) ?? "")"
-        }
+        struct Key: Hashable { let payee: String?; let units: Int128; let currency: CurrencyCode; let date: CalendarDate? }
+        let groups = Dictionary(grouping: payments) { Key(payee: $0.payee, units: $0.amount.tenThousandths, currency: $0.amount.currency, date: $0.date) }
         return groups.values.compactMap { group -> RuleHit? in
             guard group.count > 1, let first = group.first, let payee = first.payee, let date = first.date else { return nil }
             return RuleHit(subject: Subject(kind: .payee, name: payee, project: history.project),
