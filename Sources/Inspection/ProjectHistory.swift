@@ -6,23 +6,65 @@ import ODA
 /// sequence of events is the same whether they arrived one by one, in batches, or were read back
 /// from the stored facts (`FactTable`), so incremental and full evaluation see the same input.
 public struct ProjectHistory: Sendable {
-    /// A commitment, disbursement, expenditure or counterpart contribution.
+    /// A commitment, disbursement, expenditure or counterpart contribution. Its recorded fields
+    /// sit in one shared immutable box, so the rules' filters and groupings copy a reference and
+    /// a flag rather than every field.
     public struct Transaction: Sendable, Hashable {
         public enum Kind: String, Sendable { case commitment, disbursement, expenditure, counterpart }
-        public let seq: Int64
-        public let kind: Kind
-        public let date: CalendarDate?
-        public let amount: Amount
-        public let payee: String?
-        public let actor: String
-        public let recordedAt: Timestamp
-        /// An expenditure's invoice number.
-        public let invoice: String?
-        /// A counterpart contribution's kind (`planned` or `actual`) and fiscal year.
-        public let contributionKind: String?
-        public let fiscalYear: Int64?
+
+        final class Fields: Sendable {
+            let seq: Int64, kind: Kind, date: CalendarDate?, amount: Amount, payee: String?, actor: String
+            let recordedAt: Timestamp, invoice: String?, contributionKind: String?, fiscalYear: Int64?
+
+            init(seq: Int64, kind: Kind, date: CalendarDate?, amount: Amount, payee: String?, actor: String, recordedAt: Timestamp,
+                 invoice: String?, contributionKind: String?, fiscalYear: Int64?) {
+                self.seq = seq
+                self.kind = kind
+                self.date = date
+                self.amount = amount
+                self.payee = payee
+                self.actor = actor
+                self.recordedAt = recordedAt
+                self.invoice = invoice
+                self.contributionKind = contributionKind
+                self.fiscalYear = fiscalYear
+            }
+        }
+
+        private let fields: Fields
         /// Whether a `TransactionReversed` cancelled it.
         public var reversed: Bool
+
+        init(_ fields: Fields, reversed: Bool) {
+            self.fields = fields
+            self.reversed = reversed
+        }
+
+        public var seq: Int64 { fields.seq }
+        public var kind: Kind { fields.kind }
+        public var date: CalendarDate? { fields.date }
+        public var amount: Amount { fields.amount }
+        public var payee: String? { fields.payee }
+        public var actor: String { fields.actor }
+        public var recordedAt: Timestamp { fields.recordedAt }
+        /// An expenditure's invoice number.
+        public var invoice: String? { fields.invoice }
+        /// A counterpart contribution's kind (`planned` or `actual`) and fiscal year.
+        public var contributionKind: String? { fields.contributionKind }
+        public var fiscalYear: Int64? { fields.fiscalYear }
+
+        public static func == (a: Transaction, b: Transaction) -> Bool {
+            guard a.reversed == b.reversed else { return false }
+            if a.fields === b.fields { return true }
+            return a.seq == b.seq && a.kind == b.kind && a.date == b.date && a.amount == b.amount && a.payee == b.payee
+                && a.actor == b.actor && a.recordedAt == b.recordedAt && a.invoice == b.invoice
+                && a.contributionKind == b.contributionKind && a.fiscalYear == b.fiscalYear
+        }
+
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(seq)
+            hasher.combine(reversed)
+        }
     }
 
     /// An `AnnualBudgetPlanned` or `AnnualBudgetRevised` with its line, period and amount.
@@ -99,10 +141,10 @@ public struct ProjectHistory: Sendable {
             default: .counterpart
             }
             transactionIndex[fact.seq] = transactions.count
-            transactions.append(Transaction(
+            transactions.append(Transaction(Transaction.Fields(
                 seq: fact.seq, kind: kind, date: fact.date.flatMap(CalendarDate.init), amount: amount, payee: fact.party,
                 actor: fact.actor, recordedAt: fact.recordedAt, invoice: kind == .expenditure ? fact.reference : nil,
-                contributionKind: kind == .counterpart ? fact.reference : nil, fiscalYear: kind == .counterpart ? fact.number : nil,
+                contributionKind: kind == .counterpart ? fact.reference : nil, fiscalYear: kind == .counterpart ? fact.number : nil),
                 reversed: reversedSeqs.contains(fact.seq)))
         case .budgetPlanned, .budgetRevised, .periodLocked, .reopenApproved:
             budgetEvents.append(fact)
