@@ -67,6 +67,18 @@ enum InspectionBenchmark {
             try store.read(EventQuery()) { envelopes.append($0.envelope); return true }
             let inMemory = clock.measure { flags = FullEvaluation.flags(of: envelopes) }
             samples["full_evaluation_decoded_events_per_s", default: []].append(Double(events.count) / seconds(inMemory))
+            // Where the rules' time goes: each rule over every project's history, in microseconds per project.
+            var histories: [String: [EventEnvelope]] = [:]
+            var book = RateBook()
+            for e in envelopes {
+                if e.stream.hasPrefix("project:") { histories[e.stream, default: []].append(e) } else { book.record(e) }
+            }
+            let built = histories.map { ProjectHistory(project: $0.key, events: $0.value, rates: book) }
+            for rule in RuleCatalogue.subjectRules {
+                var hits = 0
+                let d = clock.measure { for h in built { hits &+= rule.evaluate(h, parameters: rule.defaultParameters).count } }
+                samples["rule_us_per_project_\(rule.id)", default: []].append(seconds(d) * 1e6 / Double(built.count))
+            }
             facts["portfolio_events"] = .integer(Int64(events.count))
             facts["portfolio_projects"] = .integer(Int64(portfolio.projects))
             facts["portfolio_flags"] = .integer(Int64(flags.count))
@@ -123,7 +135,7 @@ enum InspectionBenchmark {
         var lists = JSONObject()
         for key in samples.keys.sorted() {
             let values = samples[key]!
-            let format = key.hasSuffix("_per_s") ? "%.0f" : key.hasPrefix("append_ms") ? "%.3f" : "%.1f"
+            let format = key.hasSuffix("_per_s") || key.hasPrefix("rule_us") ? "%.0f" : key.hasPrefix("append_ms") ? "%.3f" : "%.1f"
             result[key] = .string(String(format: format, median(values)))
             lists[key] = .array(values.map { .string(String(format: format, $0)) })
         }
