@@ -13,16 +13,17 @@ public struct ProjectHistory: Sendable {
         public enum Kind: String, Sendable { case commitment, disbursement, expenditure, counterpart }
 
         final class Fields: Sendable {
-            let seq: Int64, kind: Kind, date: CalendarDate?, amount: Amount, payee: String?, actor: String
+            let seq: Int64, kind: Kind, date: CalendarDate?, amount: Amount, payee: String?, payeeKey: Int, actor: String
             let recordedAt: Timestamp, invoice: String?, contributionKind: String?, fiscalYear: Int64?
 
-            init(seq: Int64, kind: Kind, date: CalendarDate?, amount: Amount, payee: String?, actor: String, recordedAt: Timestamp,
-                 invoice: String?, contributionKind: String?, fiscalYear: Int64?) {
+            init(seq: Int64, kind: Kind, date: CalendarDate?, amount: Amount, payee: String?, payeeKey: Int, actor: String,
+                 recordedAt: Timestamp, invoice: String?, contributionKind: String?, fiscalYear: Int64?) {
                 self.seq = seq
                 self.kind = kind
                 self.date = date
                 self.amount = amount
                 self.payee = payee
+                self.payeeKey = payeeKey
                 self.actor = actor
                 self.recordedAt = recordedAt
                 self.invoice = invoice
@@ -45,6 +46,9 @@ public struct ProjectHistory: Sendable {
         public var date: CalendarDate? { fields.date }
         public var amount: Amount { fields.amount }
         public var payee: String? { fields.payee }
+        /// A small integer standing for the payee within this history (equal payees, equal keys;
+        /// -1 without a payee): rules group payments by it without hashing names every time.
+        public var payeeKey: Int { fields.payeeKey }
         public var actor: String { fields.actor }
         public var recordedAt: Timestamp { fields.recordedAt }
         /// An expenditure's invoice number.
@@ -96,6 +100,7 @@ public struct ProjectHistory: Sendable {
     /// When the project's last event was recorded.
     public private(set) var lastRecordedAt: Timestamp?
     private var reversedSeqs: Set<Int64> = []
+    private var payeeKeys: [String: Int] = [:]
     private var transactionIndex: [Int64: Int] = [:]
 
     public init(project: String, rates: RateBook = RateBook(), settings: RuleSettings = RuleSettings()) {
@@ -143,6 +148,7 @@ public struct ProjectHistory: Sendable {
             transactionIndex[fact.seq] = transactions.count
             transactions.append(Transaction(Transaction.Fields(
                 seq: fact.seq, kind: kind, date: fact.date.flatMap(CalendarDate.init), amount: amount, payee: fact.party,
+                payeeKey: fact.party.map { name in payeeKeys[name] ?? { payeeKeys[name] = payeeKeys.count; return payeeKeys.count - 1 }() } ?? -1,
                 actor: fact.actor, recordedAt: fact.recordedAt, invoice: kind == .expenditure ? fact.reference : nil,
                 contributionKind: kind == .counterpart ? fact.reference : nil, fiscalYear: kind == .counterpart ? fact.number : nil),
                 reversed: reversedSeqs.contains(fact.seq)))

@@ -19,7 +19,8 @@ public struct NearDuplicatePayments: Rule {
         // Only payments to one payee are compared, so pairs are formed within each payee's own
         // payments (in seq order, as the evidence is a set per payee).
         var evidence: [String: Set<Int64>] = [:]
-        for (payee, own) in Dictionary(grouping: payments, by: { $0.payee! }) {
+        for own in Dictionary(grouping: payments, by: \.payeeKey).values {
+            let payee = own[0].payee!
             let day = own.map { days($0.date!) }
             for i in own.indices {
                 let a = own[i]

@@ -16,11 +16,11 @@ public struct PayeeConcentration: Rule {
     public func evaluate(_ history: ProjectHistory, parameters: [String: Int64]) -> [RuleHit] {
         let share = Int128(parameters["shareBasisPoints"] ?? 5000), minimum = Int(parameters["minimumPayees"] ?? 3)
         let payments = history.live(.expenditure).filter { $0.payee != nil }
-        let byPayee = Dictionary(grouping: payments) { $0.payee! }
+        let byPayee = Dictionary(grouping: payments, by: \.payeeKey)
         guard byPayee.count >= minimum, let total = history.total(payments.map(\.amount), asOf: history.lastSeq),
               total.tenThousandths > 0 else { return [] }
-        return byPayee.keys.sorted().compactMap { payee in
-            let own = byPayee[payee]!
+        return byPayee.values.compactMap { own in
+            let payee = own[0].payee!
             guard let sum = history.total(own.map(\.amount), asOf: history.lastSeq), sum.currency == total.currency,
                   sum.tenThousandths * 10_000 > share * total.tenThousandths else { return nil }
             let percent = Int(sum.tenThousandths * 100 / total.tenThousandths)
