@@ -18,8 +18,8 @@ public struct RuleEngine: Sendable {
             let parameters = history.settings.parameters(for: rule, asOf: history.lastSeq)
             // Hits in a fixed order, so which of two equal-scored hits on one subject gives the
             // flag its amount and sentence never depends on the order a rule happened to list them.
-            let hits = rule.evaluate(history, parameters: parameters).sorted(by: Self.precedes)
-            for hit in hits {
+            let hits = rule.evaluate(history, parameters: parameters).map { (key: $0.subject.key, hit: $0) }.sorted(by: Self.precedes)
+            for (_, hit) in hits {
                 let id = Flag.id(rule: rule.id, subject: hit.subject)
                 let merged = flags[id].map { merge($0, hit) } ?? (hit.evidence, hit.amount, hit.score, hit.explanation)
                 let evidence = merged.0
@@ -35,8 +35,9 @@ public struct RuleEngine: Sendable {
     }
 
     /// Subject, then evidence (lexicographically), then score and sentence.
-    private static func precedes(_ a: RuleHit, _ b: RuleHit) -> Bool {
-        if a.subject.key != b.subject.key { return a.subject.key < b.subject.key }
+    private static func precedes(_ x: (key: String, hit: RuleHit), _ y: (key: String, hit: RuleHit)) -> Bool {
+        let a = x.hit, b = y.hit
+        if x.key != y.key { return x.key < y.key }
         if a.evidence != b.evidence { return a.evidence.lexicographicallyPrecedes(b.evidence) }
         if a.score != b.score { return a.score > b.score }
         return a.explanation < b.explanation
