@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "Inspection", dependencies: ["ODA", "EventLog", "CanonicalJSON", "SQLite", "Crypto"]),
         .target(name: "Import", dependencies: ["ODA", "EventLog", "CanonicalJSON", "Crypto"]),
         .target(name: "HTTP", dependencies: ["COpenSSL"]),
-        .target(name: "Service", dependencies: ["HTTP", "EventLog", "ODA", "Crypto", "CanonicalJSON", "SQLite"]),
+        .target(name: "Service", dependencies: ["HTTP", "EventLog", "ODA", "Inspection", "Transparency", "Crypto", "CanonicalJSON", "SQLite"]),
         .target(name: "LedgerCLI", dependencies: ["EventLog", "ODA", "Crypto", "CanonicalJSON", "Transparency",
                                                   "Service", "Inspection", "Import"]),
         .executableTarget(name: "oda-ledger", dependencies: ["LedgerCLI"]),
@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "ImportTests", dependencies: ["Import", "ODA", "EventLog", "CanonicalJSON"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "LedgerCLITests", dependencies: ["LedgerCLI", "EventLog", "CanonicalJSON"]),
-        .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTP", "EventLog", "ODA", "CanonicalJSON", "Crypto", "Transparency", "SQLite"]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTP", "EventLog", "ODA", "Inspection", "CanonicalJSON", "Crypto", "Transparency", "SQLite"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -26,12 +26,12 @@ final class Writer {
     /// The source of `recordedAt` (see `EventStore.Options.clock`).
     let clock: @Sendable () -> Timestamp
     /// Stream names to their integer ids. Only ids from committed transactions are kept.
-    private var streamIDs: [String: Int64] = [:]
+    var streamIDs: [String: Int64] = [:]
     /// The Merkle tree's right edge as of the last commit; rebuilt when another process appended.
-    private var frontier: MerkleFrontier?
+    var frontier: MerkleFrontier?
     /// Stream versions as of `cachedAtSeq`, valid only while nobody else has appended since.
-    private var streamVersions: [Int64: Int64] = [:]
-    private var cachedAtSeq: Int64 = -1
+    var streamVersions: [Int64: Int64] = [:]
+    var cachedAtSeq: Int64 = -1
     private static let streamVersionCacheLimit = 100_000
     var checkpointPolicy: CheckpointPolicy?
     /// Read models updated inside each append transaction (see `Projector`).
@@ -118,7 +118,7 @@ final class Writer {
         return false
     }
 
-    private func appendInTransaction(
+    func appendInTransaction(
         _ events: [ProposedEvent], actor: Actor, newStreamIDs: inout [String: Int64], tree: inout MerkleFrontier,
         versions: inout [Int64: Int64]
     ) throws(AppendError) -> [AppendOutcome] {

@@ -67,14 +67,42 @@ public struct BenfordTest: Sendable {
         return nil
     }
 
+    /// `value` as an integer when it is a whole number that fits.
+    static func wholeNumber(_ value: Decimal) -> Int? {
+        let whole = NSDecimalNumber(decimal: value).intValue
+        return Decimal(whole) == value ? whole : nil
+    }
+
+    /// Whether the decimal text is a number whose absolute value is at least `minimum`. Plain
+    /// decimal texts (`-?digits(.digits)?`) against a whole minimum are compared on their integer
+    /// part without parsing (the common case, and `Decimal(string:)` is slow); anything else is parsed.
+    static func isAtLeast(_ text: Substring, _ minimum: Decimal, whole: Int?) -> Bool {
+        if let whole {
+            var integer = 0, digits = 0, sawPoint = false, plain = !text.isEmpty
+            for (i, c) in text.utf8.enumerated() {
+                if c == UInt8(ascii: "-") && i == 0 { continue }
+                if c == UInt8(ascii: ".") && !sawPoint && digits > 0 { sawPoint = true; continue }
+                guard c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") else { plain = false; break }
+                if !sawPoint {
+                    digits += 1
+                    if digits <= 18 { integer = integer * 10 + Int(c - UInt8(ascii: "0")) }
+                }
+            }
+            if plain && digits > 0 { return digits > 18 || integer >= whole }
+        }
+        guard let value = Decimal(string: String(text)) else { return false }
+        return abs(value) >= minimum
+    }
+
     /// Tests the amounts given as decimal texts.
     public func test<S: Sequence>(_ amounts: S) -> Result where S.Element: StringProtocol {
         let range = kind.range
         var observed = [Int](repeating: 0, count: range.count)
         var count = 0
+        let wholeMinimum = Self.wholeNumber(minimumAmount)
         for text in amounts {
             let trimmed = Substring(text).drop { $0 == " " || $0 == "\"" }
-            guard let value = Decimal(string: String(trimmed)), abs(value) >= minimumAmount,
+            guard Self.isAtLeast(trimmed, minimumAmount, whole: wholeMinimum),
                   let digits = Self.leadingDigits(trimmed, width: kind.width) else { continue }
             observed[digits - range.lowerBound] += 1
             count += 1

@@ -24,19 +24,13 @@ extension EventStore {
     /// the check on the same state: the second append fails and can be retried.
     @discardableResult
     public func recordCaseAction(_ action: CaseAction, flagId: String, actor: Actor) throws -> (seq: Int64, status: CaseStatus) {
-        let known = try withProjectionSnapshot { db in
-            try db.scalarInt64("SELECT count(*) FROM \(FlagTable.name) WHERE id = ?1", [.text(flagId)]) ?? 0
-        }
-        guard known > 0 else { throw CaseError.unknownFlag(flagId) }
+        guard try withProjectionSnapshot({ try FlagQueue.contains(flagId, in: $0) }) else { throw CaseError.unknownFlag(flagId) }
         for (field, text) in action.payload where text.stringValue?.trimmingCharacters(in: .whitespaces).isEmpty == true {
             throw CaseError.emptyText(field)
         }
         let stream = CaseTable.streamPrefix + flagId
         let history = try events(EventQuery(stream: stream))
-        var state = CaseState()
-        for event in history {
-            if let previous = CaseAction(type: event.envelope.type, payload: event.envelope.payload) { try? state.apply(previous) }
-        }
+        var state = CaseState(folding: history.map(\.envelope))
         do { try state.apply(action) } catch { throw CaseError.refused(error) }
         var payload = action.payload
         payload["flagId"] = .string(flagId)

@@ -1,6 +1,7 @@
 import CanonicalJSON
 import EventLog
 import Foundation
+import Inspection
 import ODA
 
 /// `oda-ledger append`: JSON Lines in, one batch appended, one result line per event out.
@@ -17,6 +18,8 @@ enum AppendCommand: LedgerCommand {
             Each line: {"stream", "type", "payload", "expectedVersion"?, "idempotencyKey"?, "occurredAt"?,
             "schemaVersion"?, "correlationId"?, "causationId"?}. Amounts are decimal strings; numbers must be integers.
             Every event is checked against its type's schema in Schemas/events and the ODA rules; unknown types are refused.
+            Case events (CaseAssigned ... CaseReopened) must name an existing flag and a transition the case workflow
+            allows; RuleConfigured must name a rule at its current version and known parameters within bounds.
             Prints one JSON line per event with seq, hash, stream and streamVersion. If any line is invalid,
             or an expected version or idempotency key does not match, nothing is appended.
             """)
@@ -34,7 +37,8 @@ enum AppendCommand: LedgerCommand {
         let outcomes: [AppendOutcome]
         do {
             let policy = ValidationPolicy(allowsSelfApproval: try LedgerConfig.load(context.dataDirectory(arguments)).allowsSelfApproval)
-            outcomes = try store.appendValidated(events, actor: actor, validator: EventValidator(policy: policy))
+            outcomes = try store.appendValidated(events, actor: actor,
+                                                 validator: EventValidator(policy: policy, additionalChecks: [InspectionEventCheck()]))
         } catch let error as ValidationError {
             throw CommandFailure("\(source == "-" ? "standard input" : source) \(error); nothing was appended")
         }

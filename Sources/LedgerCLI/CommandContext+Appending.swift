@@ -11,8 +11,9 @@ extension CommandContext {
     ///
     /// The ODA projection (`ProjectStateProjector`) is registered, so every append updates it in
     /// its own transaction (and first catches it up with anything appended without it), and so
-    /// are the inspection projections (`FlagProjector`, `CaseProjector`), so subject rules judge
-    /// each append and case statuses follow case events.
+    /// are the inspection projections (`FlagProjector`, `CaseProjector`, `PopulationFlagProjector`),
+    /// so subject rules judge each append, case statuses follow case events, and a recorded
+    /// population evaluation replaces the portfolio-wide flags.
     ///
     /// When automatic checkpoints are on, the signing key must be readable (mode 0600): an
     /// append that cannot sign fails rather than silently leaving the ledger unsigned.
@@ -22,6 +23,7 @@ extension CommandContext {
         try store.register(ProjectStateProjector())
         try store.register(FlagProjector())
         try store.register(CaseProjector())
+        try store.register(PopulationFlagProjector())
         let config = try LedgerConfig.load(directory)
         guard config.signsCheckpointsAutomatically else { return store }
         let signer: NoteSignerKey

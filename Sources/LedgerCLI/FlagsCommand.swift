@@ -6,7 +6,7 @@ import ODA
 
 /// `oda-ledger flags`: the Department of Inspection's queue of red flags, `flags show ID` for one
 /// flag with its evidence, and `flags --evaluate` to prove the stored flags equal a full
-/// re-evaluation of the rules.
+/// re-evaluation of the rules and to re-evaluate the population rules.
 enum FlagsCommand: LedgerCommand {
     static let spec = CommandSpec(
         name: "flags",
@@ -24,8 +24,9 @@ enum FlagsCommand: LedgerCommand {
             .init(name: "digits", value: "1|2", help: "benford: the first digit (default) or the first two digits."),
             .init(name: "set", value: "NAME=VALUE,...", help: "configure: the rule parameters to set (integers, see Schemas/rules.md)."),
             .init(name: "reason", value: "TEXT", help: "configure: why the parameters change (required)."),
-            .init(name: "actor", value: "ID", help: "configure: who changes them (default: local:<operating-system user>)."),
-            .init(name: "evaluate", value: nil, help: "Evaluate every rule from scratch and compare with the stored flags (exit 1 on a difference)."),
+            .init(name: "actor", value: "ID", help: "configure, --evaluate: who records the event (default: local:<operating-system user>)."),
+            .init(name: "evaluate", value: nil, help: "Evaluate every rule from scratch and compare with the stored flags (exit 1 on a difference), "
+                + "then re-evaluate the population rules over the whole portfolio (recorded as PopulationRulesEvaluated)."),
         ],
         positionals: [
             .init(name: "show", help: "`show ID` shows one flag, its evidence events and whether their hashes verify; "
@@ -38,13 +39,13 @@ enum FlagsCommand: LedgerCommand {
         let format = try arguments.choice("format", command: spec.name, among: ["table", "json", "csv"], default: "table")
         if arguments.positionals.first == "configure" { return try configure(arguments, context) }
         if arguments.positionals.first == "benford" { return try benford(arguments, format: format, context) }
+        if arguments.positionals.isEmpty && arguments.flag("evaluate") { return try evaluate(arguments, context) }
         let store = try context.openStore(arguments, access: .readWrite)
         try store.register(FlagProjector())
         try store.register(CaseProjector())
-        let (stored, statuses) = try store.withProjectionSnapshot { db in (try FlagTable.all(in: db), try CaseTable.statuses(in: db)) }
+        try store.register(PopulationFlagProjector())
+        let (stored, statuses) = try store.withProjectionSnapshot { db in (try FlagQueue.all(in: db), try CaseTable.statuses(in: db)) }
         switch arguments.positionals.first {
-        case nil where arguments.flag("evaluate"):
-            return try evaluate(stored, store, context)
         case nil:
             try list(try filter(stored, statuses, arguments, store), statuses, format: format, context)
             return .success
@@ -67,9 +68,8 @@ enum FlagsCommand: LedgerCommand {
             out = out.filter { (statuses[$0.id] ?? .open) == status }
         }
         if let rule = arguments["rule"] {
-            guard RuleCatalogue.subjectRules.contains(where: { $0.id == rule }) else {
-                throw UsageError(command: spec.name, message: "unknown rule \(rule); rules: "
-                    + RuleCatalogue.subjectRules.map(\.id).joined(separator: ", "))
+            guard RuleCatalogue.ids.contains(rule) else {
+                throw UsageError(command: spec.name, message: "unknown rule \(rule); rules: " + RuleCatalogue.ids.joined(separator: ", "))
             }
             out = out.filter { $0.ruleId == rule }
         }
@@ -79,14 +79,19 @@ enum FlagsCommand: LedgerCommand {
             }
             out = out.filter { $0.severity == severity }
         }
-        if let project = arguments["project"] { out = out.filter { $0.subject.project == project } }
-        if arguments["province"] != nil || arguments["partner"] != nil {
+        if arguments["project"] != nil || arguments["province"] != nil || arguments["partner"] != nil {
+            // A subject rule's flag concerns its project; a population rule's flag the projects of its evidence.
+            var projectsOf: [String: Set<String>] = [:]
+            for flag in out { projectsOf[flag.id] = try projects(of: flag, store) }
+            if let project = arguments["project"] { out = out.filter { projectsOf[$0.id]!.contains(project) } }
             var snapshots: [String: ProjectSnapshot?] = [:]
-            for project in Set(out.map(\.subject.project)) { snapshots[project] = try store.projectSnapshot(project) }
+            for project in Set(out.flatMap { projectsOf[$0.id]! }) { snapshots[project] = try store.projectSnapshot(project) }
             if let province = arguments["province"] {
-                out = out.filter { snapshots[$0.subject.project]??.provinces.contains { $0.code == province } ?? false }
+                out = out.filter { projectsOf[$0.id]!.contains { snapshots[$0]??.provinces.contains { $0.code == province } ?? false } }
             }
-            if let partner = arguments["partner"] { out = out.filter { snapshots[$0.subject.project]??.partner == partner } }
+            if let partner = arguments["partner"] {
+                out = out.filter { projectsOf[$0.id]!.contains { snapshots[$0]??.partner == partner } }
+            }
         }
         if let text = arguments["since"] {
             guard CalendarDate(text) != nil, let start = Timestamp.parse(text + "T00:00:00.000000Z") else {
@@ -96,6 +101,25 @@ enum FlagsCommand: LedgerCommand {
             out = out.filter { ($0.evidence.last ?? 0) > before }
         }
         return out.sorted { ($0.severity, $0.score, $1.id) > ($1.severity, $1.score, $0.id) }
+    }
+
+    /// The projects a flag concerns: its own, or for a portfolio-wide flag the projects whose
+    /// events are its evidence.
+    private static func projects(of flag: Flag, _ store: EventStore) throws -> Set<String> {
+        guard flag.subject.isPortfolioWide else { return [flag.subject.project] }
+        var out: Set<String> = flag.subject.kind == .project ? [flag.subject.name] : []
+        for seq in flag.evidence {
+            if let stream = try store.event(at: seq)?.envelope.stream, stream.hasPrefix("project:") {
+                out.insert(String(stream.dropFirst("project:".count)))
+            }
+        }
+        return out
+    }
+
+    /// How a subject reads in the table: "project P1", "payee X in P1", "payee X (portfolio)".
+    private static func subjectText(_ subject: Subject) -> String {
+        if subject.isPortfolioWide { return "\(subject.kind.rawValue) \(subject.name) (portfolio)" }
+        return subject.kind == .project ? "project \(subject.project)" : "\(subject.kind.rawValue) \(subject.name) in \(subject.project)"
     }
 
     private static func list(_ flags: [Flag], _ statuses: [String: CaseStatus], format: String, _ context: CommandContext) throws {
@@ -115,7 +139,7 @@ enum FlagsCommand: LedgerCommand {
             console.print("\(flags.count) flag(s)")
             for f in flags {
                 console.print("\(f.id)  \((statuses[f.id] ?? .open).rawValue.padding(9))  \(f.severity.rawValue.padding(6))  \(String(f.score).padding(3))  \(f.ruleId)  "
-                    + "\(f.subject.kind == .project ? "project \(f.subject.project)" : "\(f.subject.kind.rawValue) \(f.subject.name) in \(f.subject.project)")  "
+                    + "\(subjectText(f.subject))  "
                     + "\(f.amount?.description ?? "-")\(f.amount != nil && !f.amountIsUSD ? " (no USD rate)" : "")")
                 console.print("    \(f.explanation)")
             }
@@ -146,7 +170,7 @@ enum FlagsCommand: LedgerCommand {
             console.print("rule        \(flag.ruleId) v\(flag.ruleVersion)  (\(flag.parametersText.isEmpty ? "no parameters" : flag.parametersText))")
             console.print("status      \((statuses[flag.id] ?? .open).rawValue)")
             console.print("severity    \(flag.severity.rawValue), score \(flag.score)")
-            console.print("subject     \(flag.subject.kind.rawValue) \(flag.subject.name) in project \(flag.subject.project)")
+            console.print("subject     \(flag.subject.isPortfolioWide ? subjectText(flag.subject) : "\(flag.subject.kind.rawValue) \(flag.subject.name) in project \(flag.subject.project)")")
             console.print("amount      \(flag.amount?.description ?? "-")\(flag.amount == nil ? "" : flag.amountIsUSD ? " (USD equivalent)" : " (original currency: no USD rate recorded)")")
             console.print("why         \(flag.explanation)")
             console.print("evidence")
@@ -229,19 +253,49 @@ enum FlagsCommand: LedgerCommand {
         return .object(object)
     }
 
-    private static func evaluate(_ stored: [Flag], _ store: EventStore, _ context: CommandContext) throws -> ExitCode {
-        let full = try FullEvaluation.flags(in: store)
-        if full == stored {
-            context.console.print("\(full.count) flag(s); a full evaluation of every rule equals the stored flags")
-            return .success
+    /// `flags --evaluate`: the subject flags must equal a full evaluation, and the portfolio-wide
+    /// flags a re-evaluation of the population rules at the latest recorded evaluation; then the
+    /// population rules are evaluated afresh (recorded, unless nothing changed since the last time).
+    private static func evaluate(_ arguments: ParsedArguments, _ context: CommandContext) throws -> ExitCode {
+        let actor = try Actor(id: arguments["actor"] ?? AppendCommand.defaultActorID())
+        let store = try context.openStoreForAppending(arguments)
+        let stored = try store.withProjectionSnapshot { try FlagQueue.all(in: $0) }
+        let subjectFlags = try FullEvaluation.flags(in: store)
+        let latest = try store.latestPopulationEvaluation()
+        let populationFlags = try latest.map { try PopulationEvaluation().flags(in: store, throughSeq: $0 - 1) } ?? []
+        let populationDifferences = compare(stored.filter(\.subject.isPortfolioWide), populationFlags, context)
+        let differences = compare(stored.filter { !$0.subject.isPortfolioWide }, subjectFlags, context) + populationDifferences
+        if populationDifferences > 0 {
+            // The population flags are derived from the recorded evaluations: rebuild them from the events.
+            _ = try store.rebuild(PopulationFlagProjector(), swap: true) { _, _ in }
+            context.console.error("the population flags differed from a re-evaluation; rebuilt from the events")
         }
+        if differences == 0 {
+            context.console.print("\(subjectFlags.count) subject flag(s); a full evaluation of every subject rule equals the stored flags")
+            context.console.print("\(populationFlags.count) population flag(s)"
+                + (latest.map { "; a re-evaluation at seq \($0) equals the stored flags" } ?? "; the population rules were never evaluated"))
+        }
+        if let seq = try store.evaluatePopulationRules(trigger: .onDemand, actor: actor) {
+            let now = try store.withProjectionSnapshot { try PopulationFlagTable.all(in: $0) }
+            context.console.print("population rules evaluated at seq \(seq): \(now.count) flag(s)")
+        } else {
+            context.console.print("population rules already evaluated at the head (seq \(latest ?? 0)); nothing recorded")
+        }
+        return differences == 0 ? .success : .integrityFinding
+    }
+
+    /// Prints one line per flag that differs; returns how many.
+    private static func compare(_ stored: [Flag], _ full: [Flag], _ context: CommandContext) -> Int {
+        guard stored != full else { return 0 }
         let storedByID = Dictionary(uniqueKeysWithValues: stored.map { ($0.id, $0) })
         let fullByID = Dictionary(uniqueKeysWithValues: full.map { ($0.id, $0) })
+        var count = 0
         for id in Set(storedByID.keys).union(fullByID.keys).sorted() where storedByID[id] != fullByID[id] {
             let what = storedByID[id] == nil ? "missing from the stored flags" : fullByID[id] == nil ? "stored but not raised by the rules" : "differs"
             context.console.error("flag \(id): \(what)")
+            count += 1
         }
-        return .integrityFinding
+        return count
     }
 }
 

@@ -13,6 +13,8 @@ import Foundation
 /// checkpoint.every_minutes = 60     # minutes since the last checkpoint, checked on each append; 0: never by time
 /// # Small offices only: let the proposer of a project record its approval (recorded, and flagged later).
 /// approval.allow_self = false
+/// # While `serve` runs, re-evaluate the population rules (peers, concentration, Benford) this often.
+/// inspection.population_every_minutes = 60   # 0: only on demand (`oda-ledger flags --evaluate`)
 /// ```
 struct LedgerConfig: Equatable {
     static let fileName = "ledger.conf"
@@ -23,6 +25,8 @@ struct LedgerConfig: Equatable {
     var checkpointEveryMinutes: Int64? = 60
     /// Whether the proposer of a project may also record its approval (see `ValidationPolicy`).
     var allowsSelfApproval = false
+    /// How often `serve` re-evaluates the population rules; nil: only on demand.
+    var populationEveryMinutes: Int64? = 60
 
     /// Whether appends sign checkpoints by themselves (and so need the signing key).
     var signsCheckpointsAutomatically: Bool { checkpointEveryEvents != nil || checkpointEveryMinutes != nil }
@@ -41,6 +45,10 @@ struct LedgerConfig: Equatable {
         },
         Setting(key: "checkpoint.every_minutes", range: 0...5_256_000, help: "minutes between automatic checkpoints, 0 for never") {
             $0.checkpointEveryMinutes = $1
+        },
+        Setting(key: "inspection.population_every_minutes", range: 0...5_256_000,
+                help: "minutes between population rule evaluations while serve runs, 0 for only on demand") {
+            $0.populationEveryMinutes = $1
         },
         Setting(key: "approval.allow_self", range: nil, help: "whether a project's proposer may record its approval") {
             $0.allowsSelfApproval = $1 != nil

@@ -1,6 +1,7 @@
 import CanonicalJSON
 import EventLog
 import HTTP
+import Inspection
 import ODA
 
 extension LedgerService {
@@ -41,10 +42,20 @@ extension LedgerService {
                 "the \(user.role.rawValue) role may not append \(event.type) events",
                 extra: [("pointer", .string(prefix(index) + "/type"))])
         }
+        // A case event through this route would bypass the case workflow's checks and its
+        // inspectors-only rule: they are recorded by POST /v1/flags/{id}/actions alone.
+        for (index, event) in events.enumerated() where CaseAction.eventTypes.contains(event.type) {
+            throw ProblemDetails(.forbidden, "forbidden",
+                "\(event.type) events are recorded through POST /v1/flags/{id}/actions, which checks the case workflow",
+                extra: [("pointer", .string(prefix(index) + "/type"))])
+        }
         events = try ProvinceScope.checkAppend(events, by: user, store: store, pointerPrefix: prefix)
         let outcomes: [AppendOutcome]
         do {
-            outcomes = try store.appendValidated(events, actor: user.actor, validator: validator)
+            // Validation reads the ledger and pins the expected versions of the streams it read,
+            // so it runs here, concurrently; only the commit itself is grouped with other requests.
+            let validated = try validator.validate(events, actor: user.actor, store: store)
+            outcomes = try appendQueue.append(validated, actor: user.actor).get()
         } catch let error as ValidationError {
             throw ProblemDetails(.unprocessableContent, "validation", error.rule + "; nothing was appended",
                                  extra: [("pointer", .string(prefix(error.index) + error.pointer))])

@@ -15,6 +15,10 @@ public final class LedgerService: Sendable {
     public let users: UserDirectory
     public let validator: EventValidator
     public let metrics = Metrics()
+    /// Every append goes through it, so concurrent appends share a transaction (group commit).
+    public let appendQueue: AppendQueue
+    /// The decoded flags, re-read only when the ledger has moved.
+    let flagQueue = FlagQueue()
     /// Receives the cause of every 500, which the client sees only as "see the server's log", so
     /// that file paths and SQLite messages stay on the server.
     let errorLog: (@Sendable (String) -> Void)?
@@ -26,6 +30,7 @@ public final class LedgerService: Sendable {
     public init(store: EventStore, users: UserDirectory, validator: EventValidator = EventValidator(),
                 errorLog: (@Sendable (String) -> Void)? = nil) {
         self.store = store
+        appendQueue = AppendQueue(store: store)
         self.users = users
         self.validator = validator
         self.errorLog = errorLog
@@ -48,7 +53,7 @@ public final class LedgerService: Sendable {
 
     private func dispatch(_ request: HTTPRequest) throws -> HTTPResponse {
         let path = request.path
-        let candidates = Route.allCases.compactMap { route in route.match(path).map { (route, $0) } }
+        let candidates = Route.candidates(for: path)
         guard !candidates.isEmpty else {
             throw ProblemDetails(.notFound, "not-found", "no resource at \(path); the API's routes are listed in Schemas/openapi.json")
         }
@@ -63,13 +68,23 @@ public final class LedgerService: Sendable {
         try Authorization.check(route, user: user)
         switch route {
         case .health: return try health()
-        case .metrics: return Self.json(metrics.json)
+        case .metrics: return Self.json(metricsJSON())
         case .appendEvents: return try appendEvents(request, user: user)
         case .listEvents: return try listEvents(request, stream: nil)
         case .projectEvents:
             let stream = "project:" + (parameters["id"] ?? "")
             try ProvinceScope.checkRead(projectStream: stream, by: user, store: store)
             return try listEvents(request, stream: stream)
+        case .projectState, .projectHistory:
+            let id = parameters["id"] ?? ""
+            try ProvinceScope.checkRead(projectStream: "project:" + id, by: user, store: store)
+            return try project(id, request, history: route == .projectHistory)
+        case .portfolio: return try portfolio(request, user: user)
+        case .listFlags: return try listFlags(request, user: user)
+        case .flagDetail: return try flagDetail(parameters["id"] ?? "", request, user: user)
+        case .caseAction: return try caseAction(parameters["id"] ?? "", request, user: user)
+        case .listCosignatures: return try cosignatures(size: parameters["size"] ?? "", request)
+        case .submitCosignature: return try submitCosignature(size: parameters["size"] ?? "", request)
         case .latestCheckpoint: return try latestCheckpoint(request)
         case .inclusionProof: return try inclusionProof(request)
         case .consistencyProof: return try consistencyProof(request)
@@ -83,11 +98,28 @@ public final class LedgerService: Sendable {
             throw ProblemDetails(.unauthorized, "unauthenticated", "send Authorization: Bearer <token> (create one with `oda-ledger user add`)")
         }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer",
-              let user = users.authenticate(token: String(parts[1]).trimmingCharacters(in: .whitespaces)) else {
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            throw ProblemDetails(.unauthorized, "unauthenticated", "send Authorization: Bearer <token>; this header has another scheme or no token")
+        }
+        switch users.authentication(token: String(parts[1]).trimmingCharacters(in: .whitespaces)) {
+        case let .valid(user):
+            return user
+        case let .expired(user):
+            throw ProblemDetails(.unauthorized, "token-expired",
+                "the bearer token of user \(user.name) expired at \(user.expiresAt ?? "an earlier time"); an admin issues a new one with `oda-ledger user renew --name \(user.name)`",
+                extra: [("expiredAt", user.expiresAt.map(JSONValue.string) ?? .null)])
+        case .invalid:
             throw ProblemDetails(.unauthorized, "unauthenticated", "the bearer token is unknown, revoked or malformed")
         }
-        return user
+    }
+
+    private func metricsJSON() -> JSONValue {
+        guard case var .object(object) = metrics.json else { return metrics.json }
+        let groups = appendQueue.statistics
+        object["appendGroups"] = .integer(groups.groups)
+        object["appendRequestsGrouped"] = .integer(groups.requests)
+        object["largestAppendGroup"] = .integer(Int64(groups.largestGroup))
+        return .object(object)
     }
 
     private func health() throws -> HTTPResponse {

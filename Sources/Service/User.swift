@@ -10,8 +10,20 @@ public struct User: Sendable, Hashable {
     public let province: Province?
     public let createdAt: String
     public let revokedAt: String?
+    /// When the token stops authenticating (RFC 3339, UTC); nil only for users added before
+    /// tokens expired, until their token is renewed.
+    public let expiresAt: String?
 
     /// The actor recorded on every event this user appends: never taken from a request body.
+    public init(name: String, role: Role, province: Province?, createdAt: String, revokedAt: String?, expiresAt: String? = nil) {
+        self.name = name
+        self.role = role
+        self.province = province
+        self.createdAt = createdAt
+        self.revokedAt = revokedAt
+        self.expiresAt = expiresAt
+    }
+
     public var actor: Actor {
         // The name is checked on creation to fit the actor id rules, so this cannot fail.
         (try? Actor(id: "user:" + name, role: role.rawValue, unit: province?.code))!

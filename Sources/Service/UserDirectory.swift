@@ -18,19 +18,42 @@ public struct UserDirectoryError: Error, Sendable, Equatable, CustomStringConver
 /// needs an exception to that rule. Tokens are stored only as HMAC-SHA256 digests
 /// (``BearerToken/digest(_:secret:)``) and compared in constant time.
 ///
+/// Every token expires (``defaultValidityDays`` unless the admin says otherwise); an expired token
+/// is told apart from an unknown one so the service can say what to do. `users.sqlite` is created
+/// with mode 0600 and forced back to 0600 whenever it is opened: it names every user and role.
+///
 /// Thread-safe: the one connection is used only under `lock`, so the service shares one directory
 /// across its connection threads.
 public final class UserDirectory: @unchecked Sendable {
     public static let fileName = "users.sqlite"
     public static let secretFileName = "token-secret"
+    /// How long a token is valid when `user add` is not told otherwise.
+    public static let defaultValidityDays = 90
+    /// The longest validity a token may be given (ten years).
+    public static let maximumValidityDays = 3650
 
     private let lock = NSLock()
     private let connection: Connection
     private let secret: [UInt8]
+    private let clock: @Sendable () -> Date
+    /// Tokens already checked, so a request costs no HMAC and no lookup: emptied whenever the file
+    /// changes (`PRAGMA data_version` moves when another process, e.g. `oda-ledger user revoke`,
+    /// commits; this directory's own writes empty it themselves), so a revocation or renewal takes
+    /// effect on the next request. Expiry is checked on every hit. Guarded by `lock`.
+    private var checked: [String: CheckedToken] = [:]
+    private var checkedAtVersion: Int64 = -1
+    private static let checkedLimit = 10_000
+
+    private struct CheckedToken {
+        let user: User
+        let expiry: Date?
+    }
 
     /// Opens (and on first use creates) the directory in `dataDirectory`; the token secret is
     /// created once, 32 random bytes hex-encoded, with `KeyFile.writeNew` (0600, never overwritten).
-    public init(dataDirectory: String) throws {
+    /// `clock` says what time it is (tests move it forward to expire tokens).
+    public init(dataDirectory: String, clock: @escaping @Sendable () -> Date = { Date() }) throws {
+        self.clock = clock
         let secretPath = dataDirectory + "/" + Self.secretFileName
         if !FileManager.default.fileExists(atPath: secretPath) {
             try KeyFile.writeNew(Hex.encode(try SecureRandom.bytes(32)) + "\n", to: secretPath)
@@ -40,7 +63,9 @@ public final class UserDirectory: @unchecked Sendable {
             throw UserDirectoryError("\(secretPath) does not hold a hex-encoded secret of at least 32 bytes")
         }
         self.secret = secret
-        connection = try Connection(path: dataDirectory + "/" + Self.fileName, mode: .readWriteCreate)
+        let path = dataDirectory + "/" + Self.fileName
+        try Self.createPrivately(path)
+        connection = try Connection(path: path, mode: .readWriteCreate)
         connection.setBusyTimeout(milliseconds: 5_000)
         try connection.execute("""
             CREATE TABLE IF NOT EXISTS users(
@@ -49,9 +74,37 @@ public final class UserDirectory: @unchecked Sendable {
                 province TEXT,
                 token_hash BLOB NOT NULL UNIQUE,
                 created_at TEXT NOT NULL,
-                revoked_at TEXT
+                revoked_at TEXT,
+                expires_at TEXT
             ) STRICT
             """)
+        // Directories made before tokens expired lack the column; their users keep no expiry
+        // until renewed (`oda-ledger user renew`).
+        if try connection.scalarInt64("SELECT count(*) FROM pragma_table_info('users') WHERE name = 'expires_at'") == 0 {
+            try connection.execute("ALTER TABLE users ADD COLUMN expires_at TEXT")
+        }
+    }
+
+    /// Creates `path` with mode 0600 when missing (before SQLite does, with the umask's mode), and
+    /// forces an existing file back to 0600. SQLite gives its journal the database's mode.
+    static func createPrivately(_ path: String) throws {
+        let descriptor = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw UserDirectoryError("cannot open \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw UserDirectoryError("cannot stat \(path): \(String(cString: strerror(errno)))") }
+        if status.st_mode & 0o7777 != 0o600, fchmod(descriptor, 0o600) != 0 {
+            throw UserDirectoryError("\(path) has mode \(String(status.st_mode & 0o7777, radix: 8)) and cannot be set to 0600: \(String(cString: strerror(errno))); it lists every user, so fix its owner or mode")
+        }
+    }
+
+    /// The validity asked for, checked: 1 to ``maximumValidityDays`` days.
+    public static func checkValidity(days: Int) throws {
+        guard (1 ... maximumValidityDays).contains(days) else {
+            throw UserDirectoryError("a token is valid for 1 to \(maximumValidityDays) days; \(days) is outside that")
+        }
     }
 
     /// Adds a user and returns their token: the only time it exists in clear.
@@ -60,7 +113,9 @@ public final class UserDirectory: @unchecked Sendable {
     /// `UserRoleGranted` event to the ledger); if it throws, the user is not added. Its effect is
     /// durable before the row commits, so a crash between the two can leave the event without the
     /// user, never a user without the event.
-    public func add(name: String, role: Role, province: Province?, recording: () throws -> Void = {}) throws -> String {
+    public func add(name: String, role: Role, province: Province?, validForDays: Int = defaultValidityDays,
+                    recording: () throws -> Void = {}) throws -> String {
+        try Self.checkValidity(days: validForDays)
         guard User.isValidName(name) else {
             throw UserDirectoryError("user name \(name) must be 1–64 characters a–z, 0–9, '.', '_' or '-', starting with a letter or digit")
         }
@@ -70,10 +125,11 @@ public final class UserDirectory: @unchecked Sendable {
             let existing = try connection.prepare("SELECT 1 FROM users WHERE name = ?")
             try existing.bind([.text(name)])
             if try existing.step() { throw UserDirectoryError("user \(name) already exists; revoke it and add the person under a new name") }
+            let now = clock()
             let insert = try connection.prepare(
-                "INSERT INTO users(name, role, province, token_hash, created_at) VALUES (?, ?, ?, ?, ?)")
+                "INSERT INTO users(name, role, province, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)")
             try insert.bind([.text(name), .text(role.rawValue), province.map { .text($0.code) } ?? .null,
-                             .blob(digest), .text(Self.now())])
+                             .blob(digest), .text(Self.text(now)), .text(Self.text(now.addingTimeInterval(Double(validForDays) * 86_400)))])
             _ = try insert.step()
             try recording()
         }
@@ -85,43 +141,114 @@ public final class UserDirectory: @unchecked Sendable {
     public func revoke(name: String, recording: (User) throws -> Void = { _ in }) throws {
         try inTransaction { connection in
             let select = try connection.prepare(
-                "SELECT name, role, province, created_at, revoked_at FROM users WHERE name = ? AND revoked_at IS NULL")
+                "SELECT name, role, province, created_at, revoked_at, expires_at FROM users WHERE name = ? AND revoked_at IS NULL")
             try select.bind([.text(name)])
             guard try select.step() else { throw UserDirectoryError("no active user \(name) (see `oda-ledger user list`)") }
             let user = try Self.user(select)
             let update = try connection.prepare("UPDATE users SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL")
-            try update.bind([.text(Self.now()), .text(name)])
+            try update.bind([.text(Self.text(clock())), .text(name)])
             _ = try update.step()
             try recording(user)
         }
     }
 
+    /// Gives active user `name` a new token valid for `validForDays` from now; the old token stops
+    /// authenticating at once. For a token that expired or was lost; the user keeps name and role.
+    public func renew(name: String, validForDays: Int = defaultValidityDays) throws -> (token: String, user: User) {
+        try Self.checkValidity(days: validForDays)
+        let token = try BearerToken.generate()
+        let digest = try BearerToken.digest(token, secret: secret)
+        var renewed: User?
+        try inTransaction { connection in
+            let now = clock()
+            let update = try connection.prepare(
+                "UPDATE users SET token_hash = ?, expires_at = ? WHERE name = ? AND revoked_at IS NULL")
+            try update.bind([.blob(digest), .text(Self.text(now.addingTimeInterval(Double(validForDays) * 86_400))), .text(name)])
+            _ = try update.step()
+            guard connection.changes == 1 else {
+                throw UserDirectoryError("no active user \(name) (see `oda-ledger user list`); a revoked user is not renewed: add the person under a new name")
+            }
+            let select = try connection.prepare("SELECT name, role, province, created_at, revoked_at, expires_at FROM users WHERE name = ?")
+            try select.bind([.text(name)])
+            _ = try select.step()
+            renewed = try Self.user(select)
+        }
+        guard let renewed else { throw UserDirectoryError("user \(name) vanished while being renewed") }
+        return (token, renewed)
+    }
+
     /// Every user, revoked ones included, by name.
     public func list() throws -> [User] {
         try withConnection { connection in
-            let select = try connection.prepare("SELECT name, role, province, created_at, revoked_at FROM users ORDER BY name")
+            let select = try connection.prepare("SELECT name, role, province, created_at, revoked_at, expires_at FROM users ORDER BY name")
             var users: [User] = []
             while try select.step() { users.append(try Self.user(select)) }
             return users
         }
     }
 
-    /// The active user holding `token`, or nil for a malformed, unknown or revoked token.
-    public func authenticate(token: String) -> User? {
-        guard BearerToken.isWellFormed(token), let digest = try? BearerToken.digest(token, secret: secret) else { return nil }
-        return try? withConnection { connection -> User? in
-            let select = try connection.prepare(
-                "SELECT name, role, province, created_at, revoked_at, token_hash FROM users WHERE token_hash = ?")
-            try select.bind([.blob(digest)])
-            guard try select.step(), ConstantTime.equals(select.blob(at: 5), digest) else { return nil }
-            let user = try Self.user(select)
-            return user.revokedAt == nil ? user : nil
+    /// What a presented token proves.
+    public enum Authentication: Sendable, Equatable {
+        /// An active user's token, within its validity.
+        case valid(User)
+        /// The token of a user whose token expired at `User.expiresAt`: the service says so, so
+        /// the person asks for a renewal rather than suspecting a typo.
+        case expired(User)
+        /// Malformed, unknown, replaced by a renewal, or revoked.
+        case invalid
+    }
+
+    /// Checks `token`: its HMAC is looked up (and compared in constant time), then revocation and
+    /// expiry. A token seen before, with the file unchanged since, is answered from memory.
+    public func authentication(token: String) -> Authentication {
+        guard BearerToken.isWellFormed(token) else { return .invalid }
+        let now = clock()
+        let remembered: CheckedToken?? = try? withConnection { connection in
+            let statement = try connection.cached("PRAGMA data_version")
+            defer { statement.reset() }
+            let version = try statement.step() ? statement.int64(at: 0) : -1
+            if version != checkedAtVersion {
+                checked.removeAll()
+                checkedAtVersion = version
+            }
+            return checked[token]
         }
+        if let entry = remembered ?? nil { return Self.judge(entry, now: now) }
+        guard let digest = try? BearerToken.digest(token, secret: secret) else { return .invalid }
+        let found = try? withConnection { connection -> User? in
+            let select = try connection.cached(
+                "SELECT name, role, province, created_at, revoked_at, expires_at, token_hash FROM users WHERE token_hash = ?1")
+            try select.bind([.blob(digest)])
+            defer { select.reset() }
+            guard try select.step(), ConstantTime.equals(select.blob(at: 6), digest) else { return nil }
+            let user = try Self.user(select)
+            if user.revokedAt == nil {
+                if checked.count >= Self.checkedLimit { checked.removeAll() }
+                checked[token] = CheckedToken(user: user, expiry: user.expiresAt.flatMap(Self.date))
+            }
+            return user
+        }
+        guard let user = found ?? nil, user.revokedAt == nil else { return .invalid }
+        return Self.judge(CheckedToken(user: user, expiry: user.expiresAt.flatMap(Self.date)), now: now)
+    }
+
+    private static func judge(_ entry: CheckedToken, now: Date) -> Authentication {
+        if let expiry = entry.expiry, expiry <= now { return .expired(entry.user) }
+        if entry.user.expiresAt != nil, entry.expiry == nil { return .expired(entry.user) }  // unreadable expiry: fail closed
+        return .valid(entry.user)
+    }
+
+    /// The active user holding `token`, or nil for a malformed, unknown, revoked or expired token.
+    public func authenticate(token: String) -> User? {
+        if case let .valid(user) = authentication(token: token) { return user }
+        return nil
     }
 
     /// Runs `body` in an immediate write transaction: committed if it returns, rolled back if it throws.
     private func inTransaction(_ body: (Connection) throws -> Void) throws {
         try withConnection { connection in
+            // This connection's own commits do not move its data_version.
+            checked.removeAll()
             do throws(TransactionError<any Error>) {
                 try connection.transaction(.immediate) { () throws(any Error) in try body(connection) }
             } catch {
@@ -146,12 +273,21 @@ public final class UserDirectory: @unchecked Sendable {
             guard let province = Province(rawValue: code) else { throw UserDirectoryError("users.sqlite holds an unknown province \(code)") }
             return province
         }
-        return User(name: row.text(at: 0), role: role, province: province, createdAt: row.text(at: 3), revokedAt: row.optionalText(at: 4))
+        return User(name: row.text(at: 0), role: role, province: province, createdAt: row.text(at: 3), revokedAt: row.optionalText(at: 4),
+                    expiresAt: row.optionalText(at: 5))
     }
 
-    private static func now() -> String {
+    static func date(_ text: String) -> Date? {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: Date())
+        return formatter.date(from: text)
+    }
+
+    /// RFC 3339 in UTC to the second (`2026-11-29T05:40:00Z`): fixed width, so text order is time order.
+    static func text(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter.string(from: date)
     }
 }

@@ -47,6 +47,7 @@ struct Arguments {
     }
 }
 
+if CommandLine.arguments.dropFirst().first == "projections" { ProjectionBenchmark.runAlone(CommandLine.arguments.dropFirst(2)) }
 if CommandLine.arguments.dropFirst().first == "inspection" {
     try InspectionBenchmark.main(Array(CommandLine.arguments.dropFirst(2)))
     exit(0)

@@ -60,7 +60,7 @@ final class FlagsCommandTests: XCTestCase {
 
         let evaluated = cli.run(["flags", "--evaluate", "--data", cli.data])
         XCTAssertEqual(evaluated.status, 0, evaluated.stderr)
-        XCTAssertTrue(evaluated.stdout.contains("a full evaluation of every rule equals the stored flags"), evaluated.stdout)
+        XCTAssertTrue(evaluated.stdout.contains("a full evaluation of every subject rule equals the stored flags"), evaluated.stdout)
     }
 
     func testConfigureRecordsARuleConfiguredEvent() throws {

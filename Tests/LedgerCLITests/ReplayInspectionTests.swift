@@ -52,6 +52,9 @@ final class ReplayInspectionTests: XCTestCase {
         XCTAssertEqual(cli.run(["append", "--data", cli.data, "--actor", "user:somsack"], stdin: text).status, 0)
         let evaluated = cli.run(["flags", "--evaluate", "--data", cli.data])
         XCTAssertEqual(evaluated.status, 0, evaluated.stdout + evaluated.stderr)
-        XCTAssertTrue(flagsJSON(cli).contains("\"evidence\":[11,12,14]"), flagsJSON(cli))
+        let after = try XCTUnwrap(try JSONValue.parse(Array(flagsJSON(cli).utf8)).arrayValue).compactMap(\.objectValue)
+        let duplicate = try XCTUnwrap(after.first { $0["id"]?.stringValue == id })
+        XCTAssertEqual(duplicate["evidence"]?.arrayValue?.count, 3, "the third payment joined the flag kept on append")
+        XCTAssertEqual(duplicate["evidence"]?.arrayValue?.prefix(2).map { $0 }, [11, 12])
     }
 }

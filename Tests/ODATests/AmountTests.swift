@@ -260,4 +260,25 @@ final class AmountTests: XCTestCase {
         XCTAssertEqual(amount.jsonValue, ["amount": "1250000", "currency": "LAK"])
         XCTAssertThrowsError(try Amount(json: ["amount": 5, "currency": "LAK"]))
     }
+
+    func testDecimalTextWithinAndBeyondSixtyFourBits() throws {
+        // Spelled out by hand: zero, signs, leading fraction zeros, and the edges of the 64-bit path.
+        let cases: [(Int128, Int, String)] = [
+            (0, 0, "0"), (0, 4, "0.0000"), (5, 4, "0.0005"), (-5, 4, "-0.0005"), (10_005_000, 4, "1000.5000"),
+            (-12_345, 2, "-123.45"), (7, 0, "7"), (-7, 0, "-7"),
+            (Int128(Int64.max), 4, "922337203685477.5807"), (Int128(Int64.min), 4, "-922337203685477.5808"),
+            (Int128(Int64.max) + 1, 4, "922337203685477.5808"), (-Int128(Int64.max) - 2, 0, "-9223372036854775809"),
+            (Int128(10).power(30), 4, "100000000000000000000000000.0000"),
+        ]
+        for (units, scale, text) in cases {
+            XCTAssertEqual(units.decimalText(scale: scale), text, "\(units) at scale \(scale)")
+        }
+        XCTAssertEqual(try Amount("-0.50", currency: "USD").canonicalText, "-0.5")
+        XCTAssertEqual(try Amount("1250000.00", currency: "USD").canonicalText, "1250000")
+        XCTAssertEqual(try Amount("999999999999999999999999.9999", currency: "USD").canonicalText, "999999999999999999999999.9999")
+    }
+}
+
+private extension Int128 {
+    func power(_ exponent: Int) -> Int128 { (0..<exponent).reduce(1) { value, _ in value * self } }
 }

@@ -13,7 +13,7 @@ final class EventSchemaFileTests: XCTestCase {
     /// The schema files are the source of truth: re-run Tools/generate_embedded_schemas.py when this fails.
     func testEmbeddedSchemasAreExactlyTheFiles() throws {
         let files = try schemaFiles()
-        XCTAssertEqual(files.count, 22)
+        XCTAssertEqual(files.count, 30)
         XCTAssertEqual(Set(files.map { String($0.lastPathComponent.dropLast(".schema.json".count)) }), Set(EventSchemaTexts.byType.keys))
         for file in files {
             let type = String(file.lastPathComponent.dropLast(".schema.json".count))
@@ -25,14 +25,18 @@ final class EventSchemaFileTests: XCTestCase {
     func testTheCatalogueLoadsEveryTypeOfTheIssue() throws {
         let catalogue = try EventCatalogue()
         XCTAssertEqual(catalogue.types, [
-            "AnnualBudgetPlanned", "AnnualBudgetRevised", "BudgetPeriodLocked", "BudgetReopenApproved", "CommitmentRecorded",
+            "AnnualBudgetPlanned", "AnnualBudgetRevised", "BudgetPeriodLocked", "BudgetReopenApproved", "CaseAssigned", "CaseClosed",
+            "CaseCommented", "CaseDismissed", "CaseEscalated", "CaseInformationRequested", "CaseReopened", "CommitmentRecorded",
             "CounterpartContributionRecorded", "DPDataImported", "DisbursementRecorded", "ExchangeRateRecorded",
             "ExpenditureRecorded", "FinancingAgreementAmended", "FinancingAgreementSigned", "LocationAllocationRevised",
             "OrganisationRegistered", "ProjectApproved", "ProjectDatesRevised", "ProjectProposed", "ProjectStatusChanged",
-            "SectorAllocationRevised", "TransactionReversed", "UserRoleGranted", "UserRoleRevoked",
+            "RuleConfigured", "SectorAllocationRevised", "TransactionReversed", "UserRoleGranted", "UserRoleRevoked",
         ])
         XCTAssertEqual(catalogue.entries["ExchangeRateRecorded"]?.streamKind, "fx")
         XCTAssertEqual(catalogue.entries["UserRoleGranted"]?.streamKind, "user")
+        XCTAssertEqual(catalogue.entries["CaseDismissed"]?.streamKind, "case")
+        XCTAssertEqual(catalogue.entries["RuleConfigured"]?.streamID(of: "rules"), "")
+        XCTAssertNil(catalogue.entries["RuleConfigured"]?.streamID(of: "rules:x"))
     }
 
     /// python's jsonschema (the reference 2020-12 implementation) accepts every schema and example,
@@ -49,7 +53,7 @@ final class EventSchemaFileTests: XCTestCase {
         process.waitUntilExit()
         if process.terminationStatus == 2 { throw XCTSkip(text) }
         XCTAssertEqual(process.terminationStatus, 0, text)
-        XCTAssertTrue(text.contains("22 schemas checked, 0 problems"), text)
+        XCTAssertTrue(text.contains("30 schemas checked, 0 problems"), text)
     }
 
     func testEveryExamplePassesTheSwiftSchemaValidator() throws {

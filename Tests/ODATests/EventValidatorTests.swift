@@ -4,7 +4,9 @@ import XCTest
 @testable import ODA
 
 /// Every invariant against a real EventStore in a temporary directory: refused with the right
-/// pointer and rule and nothing written, and the valid path accepted.
+/// pointer and rule and nothing written, and the valid path accepted. The ledgers have the
+/// projection registered (as the CLI does), so the checks read the projection tables;
+/// `ValidationSourceTests` covers ledgers without it or with a lagging one.
 final class EventValidatorTests: XCTestCase {
     let project = "project:LA-MPI-2024-017"
 
@@ -12,7 +14,7 @@ final class EventValidatorTests: XCTestCase {
 
     /// A ledger holding the proposed and approved example project (seq 1 and 2).
     func approvedProject() throws -> TemporaryLedger {
-        let ledger = try TemporaryLedger()
+        let ledger = try TemporaryLedger(projected: true)
         _ = try ledger.store.appendValidated([try example("ProjectProposed")], actor: proposer)
         _ = try ledger.store.appendValidated([try example("ProjectApproved")], actor: approver)
         return ledger
@@ -32,7 +34,7 @@ final class EventValidatorTests: XCTestCase {
     // MARK: - The valid path
 
     func testTheWholeCatalogueIsAcceptedInALifelikeOrder() throws {
-        let ledger = try TemporaryLedger()
+        let ledger = try TemporaryLedger(projected: true)
         let store = ledger.store
         _ = try store.appendValidated(try ["OrganisationRegistered", "DPDataImported", "UserRoleGranted", "UserRoleRevoked",
                                            "ExchangeRateRecorded", "ProjectProposed"].map(example), actor: proposer)
@@ -83,7 +85,7 @@ final class EventValidatorTests: XCTestCase {
     }
 
     func testAnIdempotentRetryReturnsTheOriginalInsteadOfBeingRefused() throws {
-        let ledger = try TemporaryLedger()
+        let ledger = try TemporaryLedger(projected: true)
         var proposal = try example("ProjectProposed")
         proposal.idempotencyKey = "proposal-017"
         let first = try ledger.store.appendValidated([proposal], actor: proposer)
@@ -99,7 +101,7 @@ final class EventValidatorTests: XCTestCase {
     // MARK: - Types, streams and schema, through the store
 
     func testUnknownTypeIsRefusedUnlessThePolicyAllowsIt() throws {
-        let ledger = try TemporaryLedger()
+        let ledger = try TemporaryLedger(projected: true)
         let event = try ProposedEvent(stream: project, type: "DisbursmentRecorded", payload: [:])
         assertRefused([event], in: ledger, pointer: "/type", rule: "must be an ODA event type (AnnualBudgetPlanned,")
         assertRefused([event], in: ledger, pointer: "/type", rule: "DisbursmentRecorded is not one")
@@ -125,7 +127,7 @@ final class EventValidatorTests: XCTestCase {
     }
 
     func testStreamsMustBeOfTheTypesKindAndMatchThePayloadsId() throws {
-        let ledger = try TemporaryLedger()
+        let ledger = try TemporaryLedger(projected: true)
         var rate = try example("ExchangeRateRecorded")
         rate.stream = "project:LAK"
         assertRefused([rate], in: ledger, pointer: "/stream", rule: "ExchangeRateRecorded events belong on streams named fx:<id>; project:LAK is not one")
@@ -139,7 +141,7 @@ final class EventValidatorTests: XCTestCase {
     }
 
     func testOrganisationsAreRegisteredOnce() throws {
-        let ledger = try TemporaryLedger()
+        let ledger = try TemporaryLedger(projected: true)
         assertRefused([try example("OrganisationRegistered"), try example("OrganisationRegistered")], in: ledger, index: 1,
                       pointer: "/stream", rule: "organisation XM-DAC-41114 is already registered")
         _ = try ledger.store.appendValidated([try example("OrganisationRegistered")], actor: proposer)
@@ -149,7 +151,7 @@ final class EventValidatorTests: XCTestCase {
     // MARK: - Project existence
 
     func testEventsOnAProjectNeverProposedAreRefused() throws {
-        let ledger = try TemporaryLedger()
+        let ledger = try TemporaryLedger(projected: true)
         for type in ["ProjectApproved", "DisbursementRecorded", "AnnualBudgetPlanned", "TransactionReversed"] {
             assertRefused([try example(type)], in: ledger, pointer: "/stream",
                           rule: "project LA-MPI-2024-017 does not exist: record ProjectProposed on project:LA-MPI-2024-017 first")
@@ -159,7 +161,7 @@ final class EventValidatorTests: XCTestCase {
     }
 
     func testABatchIsAllOrNothingAndLaterEventsSeeEarlierOnes() throws {
-        let ledger = try TemporaryLedger()
+        let ledger = try TemporaryLedger(projected: true)
         // The proposal in the batch makes the project exist for the next event…
         let bad = try example("ProjectStatusChanged").editing { $0["from"] = "proposed"; $0["to"] = "active" }
         assertRefused([try example("ProjectProposed"), bad], in: ledger, index: 1, pointer: "/payload/to",
@@ -173,7 +175,7 @@ final class EventValidatorTests: XCTestCase {
     // MARK: - Dates
 
     func testEndBeforeStartIsRefused() throws {
-        let ledger = try TemporaryLedger()
+        let ledger = try TemporaryLedger(projected: true)
         assertRefused([try example("ProjectProposed").editing { $0["plannedEndDate"] = "2023-12-31" }], in: ledger,
                       pointer: "/payload/plannedEndDate", rule: "must not be before plannedStartDate 2024-01-01; it is 2023-12-31")
         _ = try ledger.store.appendValidated([try example("ProjectProposed").editing { $0["plannedEndDate"] = "2024-01-01" }], actor: proposer)
@@ -211,7 +213,7 @@ final class EventValidatorTests: XCTestCase {
     // MARK: - Self-approval
 
     func testTheProposerCannotApproveUnlessTheDeploymentAllowsItAndThenItIsRecorded() throws {
-        let ledger = try TemporaryLedger()
+        let ledger = try TemporaryLedger(projected: true)
         _ = try ledger.store.appendValidated([try example("ProjectProposed")], actor: proposer)
         assertRefused([try example("ProjectApproved")], by: proposer, in: ledger, pointer: "/actor",
                       rule: "user:somsack proposed project LA-MPI-2024-017 and cannot also approve it (set approval.allow_self = true")
@@ -223,7 +225,7 @@ final class EventValidatorTests: XCTestCase {
     }
 
     func testAnApprovalByAnotherActorIsNotMarkedSelfApprovedEvenWhenAllowed() throws {
-        let ledger = try TemporaryLedger()
+        let ledger = try TemporaryLedger(projected: true)
         _ = try ledger.store.appendValidated([try example("ProjectProposed")], actor: proposer)
         let lenient = EventValidator(policy: ValidationPolicy(allowsSelfApproval: true))
         let outcome = try ledger.store.appendValidated([try example("ProjectApproved")], actor: approver, validator: lenient)

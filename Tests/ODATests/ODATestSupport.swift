@@ -9,11 +9,16 @@ final class TemporaryLedger {
     let directory: URL
     let store: EventStore
 
-    init() throws {
+    /// With `projected`, `ProjectStateProjector` is registered as the CLI does, so validated
+    /// appends read project state from the projection tables.
+    init(projected: Bool = false) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("oda-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         store = try EventStore.create(at: directory.appendingPathComponent("ledger.sqlite").path)
+        if projected { try store.register(ProjectStateProjector()) }
     }
+
+    var path: String { directory.appendingPathComponent("ledger.sqlite").path }
 
     deinit { try? FileManager.default.removeItem(at: directory) }
 

@@ -25,11 +25,31 @@ final class AuthorizationMatrixTests: XCTestCase {
             "inspector@national", "auditor@national", "admin@national",
             "inspector@LA-SV", "auditor@LA-SV", "admin@LA-SV", "inspector@LA-VT", "auditor@LA-VT", "admin@LA-VT",
         ],
+        "GET /v1/projects/{id}": everyoneNationalAnd(["LA-SV"]),
+        "GET /v1/projects/{id}/history": everyoneNationalAnd(["LA-SV"]),
+        // Provincial staff get the portfolio by province (their own row), no other grouping.
+        "GET /v1/portfolio?by=province": everyoneNationalAnd(["LA-SV", "LA-VT"]),
+        "GET /v1/portfolio?by=partner": everyoneNationalAnd([]),
+        "GET /v1/flags": [
+            "inspector@national", "auditor@national", "admin@national",
+            "inspector@LA-SV", "auditor@LA-SV", "admin@LA-SV", "inspector@LA-VT", "auditor@LA-VT", "admin@LA-VT",
+        ],
+        "GET /v1/flags/{id}": ["inspector@national", "auditor@national", "admin@national", "inspector@LA-SV", "auditor@LA-SV", "admin@LA-SV"],
+        "POST /v1/flags/{id}/actions": ["inspector@national", "inspector@LA-SV"],
+        "GET /v1/checkpoints/{size}/cosignatures": [
+            "inspector@national", "auditor@national", "admin@national",
+            "inspector@LA-SV", "auditor@LA-SV", "admin@LA-SV", "inspector@LA-VT", "auditor@LA-VT", "admin@LA-VT",
+        ],
+        "POST /v1/checkpoints/{size}/cosignatures": ["auditor@national", "auditor@LA-SV", "auditor@LA-VT"],
         "POST /v1/events CommitmentRecorded": ["recorder@national", "admin@national", "recorder@LA-SV", "admin@LA-SV"],
         "POST /v1/events ProjectApproved": ["approver@national", "admin@national", "approver@LA-SV", "admin@LA-SV"],
         "POST /v1/events OrganisationRegistered": ["recorder@national", "admin@national"],
         "POST /v1/events UserRoleGranted": ["admin@national"],
     ]
+
+    static func everyoneNationalAnd(_ provinces: [String]) -> Set<String> {
+        Set(Role.allCases.flatMap { role in (["national"] + provinces).map { "\(role.rawValue)@\($0)" } })
+    }
 
     func testEveryEndpointRoleAndProvince() throws {
         let h = try ServiceHarness()
@@ -43,8 +63,10 @@ final class AuthorizationMatrixTests: XCTestCase {
             return id
         }
         let readProject = newProject()
+        let flagId = try h.flaggedProject("P-FLAG-SV", provinces: ["LA-SV"])
         let signer = try NoteSignerKey(name: try h.store.origin(), privateKey: try Ed25519PrivateKey.generate())
-        _ = try h.store.checkpoint(signer: signer)
+        let stored = try h.store.checkpoint(signer: signer)
+        let checkpoint = try Checkpoint.parse(body: try SignedNote.parse(stored.note).text)
 
         var checked = 0
         for role in Role.allCases {
@@ -61,6 +83,25 @@ final class AuthorizationMatrixTests: XCTestCase {
                     ("GET /v1/projects/{id}/events", h.request("GET", "/v1/projects/\(readProject)/events", token: token)),
                     ("GET /v1/checkpoints/latest", h.request("GET", "/v1/checkpoints/latest", token: token)),
                 ]
+                attempts += [
+                    ("GET /v1/projects/{id}", h.request("GET", "/v1/projects/\(readProject)", token: token)),
+                    ("GET /v1/projects/{id}/history", h.request("GET", "/v1/projects/\(readProject)/history?asOf=1", token: token)),
+                    ("GET /v1/portfolio?by=province", h.request("GET", "/v1/portfolio?by=province", token: token)),
+                    ("GET /v1/portfolio?by=partner", h.request("GET", "/v1/portfolio?by=partner", token: token)),
+                    ("GET /v1/flags", h.request("GET", "/v1/flags", token: token)),
+                    ("GET /v1/flags/{id}", h.request("GET", "/v1/flags/\(flagId)", token: token)),
+                    ("POST /v1/flags/{id}/actions", h.request("POST", "/v1/flags/\(flagId)/actions", token: token,
+                                                              body: #"{"action":"comment","text":"looked at by \#(who)"}"#)),
+                    ("GET /v1/checkpoints/{size}/cosignatures",
+                     h.request("GET", "/v1/checkpoints/\(stored.size)/cosignatures", token: token)),
+                ]
+                let witness = "witness.example/\(unique.lowercased())"
+                let witnessKey = try Ed25519PrivateKey.generate()
+                let line = try Cosignature.cosign(checkpoint: checkpoint, name: witness, key: witnessKey, time: 1_700_000_000)
+                let vkey = try CosignatureVerifierKey(name: witness, publicKey: witnessKey.publicKey).encoded
+                attempts.append(("POST /v1/checkpoints/{size}/cosignatures",
+                                 h.request("POST", "/v1/checkpoints/\(stored.size)/cosignatures", token: token,
+                                           body: JSONValue.object(["cosigner": .string(vkey), "signature": .string(line.line)]).canonicalString)))
                 // The proofs share the checkpoints' rule; the matrix checks them on the same row.
                 attempts.append(("GET /v1/checkpoints/latest", h.request("GET", "/v1/proofs/inclusion?seq=1&size=2", token: token)))
                 attempts.append(("GET /v1/checkpoints/latest", h.request("GET", "/v1/proofs/consistency?from=1&to=2", token: token)))
@@ -77,6 +118,10 @@ final class AuthorizationMatrixTests: XCTestCase {
                     {"stream":"user:\(grantee)","type":"UserRoleGranted","payload":\(try Self.grantPayload(grantee))}
                     """)))
 
+                // Provincial staff of another province may list flags, but see none of this province's.
+                if scope == .other, let flags = attempts.first(where: { $0.0 == "GET /v1/flags" })?.1, flags.status == 200 {
+                    XCTAssertEqual(flags.json?.objectValue?["total"], .integer(0), "\(who): \(flags.text)")
+                }
                 for (endpoint, reply) in attempts {
                     let shouldAllow = Self.allowed[endpoint]?.contains(who) ?? false
                     if shouldAllow {
@@ -89,7 +134,7 @@ final class AuthorizationMatrixTests: XCTestCase {
                 }
             }
         }
-        XCTAssertEqual(checked, Role.allCases.count * Scope.allCases.count * 11)
+        XCTAssertEqual(checked, Role.allCases.count * Scope.allCases.count * 20)
     }
 
     /// A valid UserRoleGranted payload from the catalogue's example, with the user id replaced.

@@ -26,7 +26,7 @@ final class OpenAPISpecTests: XCTestCase {
         let h = try ServiceHarness()
         let admin = try h.token("admin", .admin)
         for route in Route.allCases where route.method == "GET" {
-            let path = route.template.replacingOccurrences(of: "{id}", with: "P-1")
+            let path = route.template.replacingOccurrences(of: "{id}", with: "P-1").replacingOccurrences(of: "{size}", with: "1")
             let reply = h.request("GET", path, token: admin)
             // /v1/checkpoints/latest answers 404 while there is no checkpoint, but as no-checkpoint, not as an unknown path.
             XCTAssertNotEqual(reply.json?.objectValue?["type"]?.stringValue, "https://oda-ledger.example/problems/not-found", path)

@@ -5,6 +5,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import HTTP
+import Inspection
 import ODA
 import Service
 import XCTest
@@ -19,13 +20,21 @@ final class ServiceHarness: Sendable {
     let service: LedgerService
     let server: HTTPServer
     let session: URLSession
+    /// Tokens of the users fixtures add on first use.
+    let fixtureTokens = TokenCache()
     var base: String { "http://127.0.0.1:\(server.port)" }
 
-    init(errorLog: (@Sendable (String) -> Void)? = nil) throws {
+    /// `userClock` is the users directory's clock (tests move it to expire tokens).
+    init(errorLog: (@Sendable (String) -> Void)? = nil, userClock: (@Sendable () -> Date)? = nil) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("svc-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         store = try EventStore.create(at: directory.appendingPathComponent("ledger.sqlite").path)
-        users = try UserDirectory(dataDirectory: directory.path)
+        // The read models `oda-ledger serve` keeps (see `openStoreForAppending`).
+        try store.register(ProjectStateProjector())
+        try store.register(FlagProjector())
+        try store.register(CaseProjector())
+        let path = directory.path
+        users = try UserDirectory(dataDirectory: path, clock: userClock ?? { Date() })
         service = LedgerService(store: store, users: users, errorLog: errorLog)
         server = try HTTPServer(configuration: ServerConfiguration(host: "127.0.0.1", port: 0), handler: service.handle)
         server.start()
@@ -78,9 +87,39 @@ final class ServiceHarness: Sendable {
         return box.get() ?? Reply(status: -1, headers: [:], body: Data())
     }
 
+    /// A project located in `provinces`, approved, with a disbursement and no commitment: the
+    /// disbursement-above-commitment rule flags it. Returns the flag's id.
+    func flaggedProject(_ id: String, provinces: [String], file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        let admin = try fixtureTokens.token("fixture-admin") { try token("fixture-admin", .admin) }
+        let approver = try fixtureTokens.token("fixture-approver") { try token("fixture-approver", .approver) }
+        for (token, body) in [(admin, "[\(Sample.proposal(id)),\(Sample.location(id, provinces))]"), (approver, Sample.approval(id)),
+                              (admin, Sample.disbursement(id, "D-1"))] {
+            let reply = request("POST", "/v1/events", token: token, body: body)
+            XCTAssertEqual(reply.status, 201, reply.text, file: file, line: line)
+        }
+        let flagId = Flag.id(rule: "disbursement-above-commitment", subject: .project(id))
+        let flags = try store.withProjectionSnapshot { try FlagTable.all(in: $0) }
+        XCTAssertTrue(flags.contains { $0.id == flagId }, "no \(flagId) among \(flags.map(\.id))", file: file, line: line)
+        return flagId
+    }
+
     /// Adds a user and returns their token.
     func token(_ name: String, _ role: Role, _ province: Province? = nil) throws -> String {
         try users.add(name: name, role: role, province: province)
+    }
+}
+
+/// Tokens by user name, each made once.
+final class TokenCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var tokens: [String: String] = [:]
+    func token(_ name: String, _ make: () throws -> String) throws -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        if let token = tokens[name] { return token }
+        let token = try make()
+        tokens[name] = token
+        return token
     }
 }
 
@@ -121,6 +160,13 @@ enum Sample {
         """
         {"stream":"project:\(id)","type":"CommitmentRecorded","payload":{"transactionId":"\(transaction)","date":"2024-02-20",\
         "amount":{"amount":"1000.00","currency":"USD"},"provider":"XM-DAC-41114"}}
+        """
+    }
+
+    static func disbursement(_ id: String, _ transaction: String, amount: String = "50000.00") -> String {
+        """
+        {"stream":"project:\(id)","type":"DisbursementRecorded","payload":{"transactionId":"\(transaction)","date":"2024-04-02",\
+        "amount":{"amount":"\(amount)","currency":"USD"},"provider":"XM-DAC-41114","receiver":"LA-MPWT"}}
         """
     }
 

@@ -278,6 +278,290 @@ enum EventSchemaTexts {
   }
 }
 """##,
+        "CaseAssigned": ##"""
+{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://oda-ledger.example/schemas/events/CaseAssigned.schema.json",
+  "title": "CaseAssigned",
+  "description": "An inspector assigns a flag's case to someone (themselves included). Stream case:{flagId}; the transition must be allowed from the case's current status (Schemas/rules.md, Cases).",
+  "x-stream": "case",
+  "type": "object",
+  "required": [
+    "flagId",
+    "assignee"
+  ],
+  "additionalProperties": false,
+  "properties": {
+    "flagId": {
+      "$ref": "#/$defs/flagId"
+    },
+    "assignee": {
+      "$ref": "#/$defs/text"
+    },
+    "note": {
+      "$ref": "#/$defs/text"
+    }
+  },
+  "$defs": {
+    "flagId": {
+      "description": "A flag id: the first 32 hex digits of SHA-256(rule id NUL subject key), as `oda-ledger flags` lists it.",
+      "type": "string",
+      "pattern": "^[0-9a-f]{32}$"
+    },
+    "text": {
+      "description": "Free text.",
+      "type": "string",
+      "minLength": 1,
+      "maxLength": 2000
+    }
+  }
+}
+"""##,
+        "CaseClosed": ##"""
+{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://oda-ledger.example/schemas/events/CaseClosed.schema.json",
+  "title": "CaseClosed",
+  "description": "A worked case is closed with its outcome. Stream case:{flagId}; the transition must be allowed from the case's current status (Schemas/rules.md, Cases).",
+  "x-stream": "case",
+  "type": "object",
+  "required": [
+    "flagId",
+    "outcome",
+    "text"
+  ],
+  "additionalProperties": false,
+  "properties": {
+    "flagId": {
+      "$ref": "#/$defs/flagId"
+    },
+    "outcome": {
+      "type": "string",
+      "enum": [
+        "substantiated",
+        "unsubstantiated",
+        "referred"
+      ]
+    },
+    "text": {
+      "$ref": "#/$defs/text"
+    }
+  },
+  "$defs": {
+    "flagId": {
+      "description": "A flag id: the first 32 hex digits of SHA-256(rule id NUL subject key), as `oda-ledger flags` lists it.",
+      "type": "string",
+      "pattern": "^[0-9a-f]{32}$"
+    },
+    "text": {
+      "description": "Free text.",
+      "type": "string",
+      "minLength": 1,
+      "maxLength": 2000
+    }
+  }
+}
+"""##,
+        "CaseCommented": ##"""
+{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://oda-ledger.example/schemas/events/CaseCommented.schema.json",
+  "title": "CaseCommented",
+  "description": "A comment on a flag's case; allowed in every status. Stream case:{flagId}; the transition must be allowed from the case's current status (Schemas/rules.md, Cases).",
+  "x-stream": "case",
+  "type": "object",
+  "required": [
+    "flagId",
+    "text"
+  ],
+  "additionalProperties": false,
+  "properties": {
+    "flagId": {
+      "$ref": "#/$defs/flagId"
+    },
+    "text": {
+      "$ref": "#/$defs/text"
+    }
+  },
+  "$defs": {
+    "flagId": {
+      "description": "A flag id: the first 32 hex digits of SHA-256(rule id NUL subject key), as `oda-ledger flags` lists it.",
+      "type": "string",
+      "pattern": "^[0-9a-f]{32}$"
+    },
+    "text": {
+      "description": "Free text.",
+      "type": "string",
+      "minLength": 1,
+      "maxLength": 2000
+    }
+  }
+}
+"""##,
+        "CaseDismissed": ##"""
+{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://oda-ledger.example/schemas/events/CaseDismissed.schema.json",
+  "title": "CaseDismissed",
+  "description": "The flag is dismissed with a reason code and an explanation. Stream case:{flagId}; the transition must be allowed from the case's current status (Schemas/rules.md, Cases).",
+  "x-stream": "case",
+  "type": "object",
+  "required": [
+    "flagId",
+    "reasonCode",
+    "text"
+  ],
+  "additionalProperties": false,
+  "properties": {
+    "flagId": {
+      "$ref": "#/$defs/flagId"
+    },
+    "reasonCode": {
+      "description": "Why: a closed list, so dismissals can be counted.",
+      "type": "string",
+      "enum": [
+        "data-entry-error",
+        "documented-legitimate-reason",
+        "duplicate-alert",
+        "below-materiality",
+        "rule-mis-specified"
+      ]
+    },
+    "text": {
+      "$ref": "#/$defs/text"
+    }
+  },
+  "$defs": {
+    "flagId": {
+      "description": "A flag id: the first 32 hex digits of SHA-256(rule id NUL subject key), as `oda-ledger flags` lists it.",
+      "type": "string",
+      "pattern": "^[0-9a-f]{32}$"
+    },
+    "text": {
+      "description": "Free text.",
+      "type": "string",
+      "minLength": 1,
+      "maxLength": 2000
+    }
+  }
+}
+"""##,
+        "CaseEscalated": ##"""
+{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://oda-ledger.example/schemas/events/CaseEscalated.schema.json",
+  "title": "CaseEscalated",
+  "description": "The case is escalated to someone, with the reason. Stream case:{flagId}; the transition must be allowed from the case's current status (Schemas/rules.md, Cases).",
+  "x-stream": "case",
+  "type": "object",
+  "required": [
+    "flagId",
+    "to",
+    "reason"
+  ],
+  "additionalProperties": false,
+  "properties": {
+    "flagId": {
+      "$ref": "#/$defs/flagId"
+    },
+    "to": {
+      "$ref": "#/$defs/text"
+    },
+    "reason": {
+      "$ref": "#/$defs/text"
+    }
+  },
+  "$defs": {
+    "flagId": {
+      "description": "A flag id: the first 32 hex digits of SHA-256(rule id NUL subject key), as `oda-ledger flags` lists it.",
+      "type": "string",
+      "pattern": "^[0-9a-f]{32}$"
+    },
+    "text": {
+      "description": "Free text.",
+      "type": "string",
+      "minLength": 1,
+      "maxLength": 2000
+    }
+  }
+}
+"""##,
+        "CaseInformationRequested": ##"""
+{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://oda-ledger.example/schemas/events/CaseInformationRequested.schema.json",
+  "title": "CaseInformationRequested",
+  "description": "Documents are requested from someone (a project unit, a partner); the status does not change. Stream case:{flagId}; the transition must be allowed from the case's current status (Schemas/rules.md, Cases).",
+  "x-stream": "case",
+  "type": "object",
+  "required": [
+    "flagId",
+    "from",
+    "text"
+  ],
+  "additionalProperties": false,
+  "properties": {
+    "flagId": {
+      "$ref": "#/$defs/flagId"
+    },
+    "from": {
+      "$ref": "#/$defs/text"
+    },
+    "text": {
+      "$ref": "#/$defs/text"
+    }
+  },
+  "$defs": {
+    "flagId": {
+      "description": "A flag id: the first 32 hex digits of SHA-256(rule id NUL subject key), as `oda-ledger flags` lists it.",
+      "type": "string",
+      "pattern": "^[0-9a-f]{32}$"
+    },
+    "text": {
+      "description": "Free text.",
+      "type": "string",
+      "minLength": 1,
+      "maxLength": 2000
+    }
+  }
+}
+"""##,
+        "CaseReopened": ##"""
+{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://oda-ledger.example/schemas/events/CaseReopened.schema.json",
+  "title": "CaseReopened",
+  "description": "A dismissed or closed case is reopened, with the reason. Stream case:{flagId}; the transition must be allowed from the case's current status (Schemas/rules.md, Cases).",
+  "x-stream": "case",
+  "type": "object",
+  "required": [
+    "flagId",
+    "reason"
+  ],
+  "additionalProperties": false,
+  "properties": {
+    "flagId": {
+      "$ref": "#/$defs/flagId"
+    },
+    "reason": {
+      "$ref": "#/$defs/text"
+    }
+  },
+  "$defs": {
+    "flagId": {
+      "description": "A flag id: the first 32 hex digits of SHA-256(rule id NUL subject key), as `oda-ledger flags` lists it.",
+      "type": "string",
+      "pattern": "^[0-9a-f]{32}$"
+    },
+    "text": {
+      "description": "Free text.",
+      "type": "string",
+      "minLength": 1,
+      "maxLength": 2000
+    }
+  }
+}
+"""##,
         "CommitmentRecorded": ##"""
 {
   "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -1300,6 +1584,50 @@ enum EventSchemaTexts {
         "closed",
         "cancelled"
       ]
+    }
+  }
+}
+"""##,
+        "RuleConfigured": ##"""
+{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://oda-ledger.example/schemas/events/RuleConfigured.schema.json",
+  "title": "RuleConfigured",
+  "description": "Parameters of one red-flag rule change (Schemas/rules.md). Stream rules (exactly). The rule must exist and be at ruleVersion; every parameter must be one of the rule's, an integer within its bounds; flags raised afterwards record the parameters they used.",
+  "x-stream": "rules",
+  "type": "object",
+  "required": [
+    "ruleId",
+    "ruleVersion",
+    "parameters",
+    "reason"
+  ],
+  "additionalProperties": false,
+  "properties": {
+    "ruleId": {
+      "description": "The rule's id, e.g. disbursement-above-commitment.",
+      "type": "string",
+      "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"
+    },
+    "ruleVersion": {
+      "description": "The rule's current version: parameters are chosen for a definition.",
+      "type": "integer",
+      "minimum": 1
+    },
+    "parameters": {
+      "description": "Parameter name → integer value (basis points, days, hours, counts). At least one; names and bounds are checked against the rule.",
+      "type": "object"
+    },
+    "reason": {
+      "$ref": "#/$defs/text"
+    }
+  },
+  "$defs": {
+    "text": {
+      "description": "Free text.",
+      "type": "string",
+      "minLength": 1,
+      "maxLength": 2000
     }
   }
 }

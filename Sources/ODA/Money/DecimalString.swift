@@ -83,7 +83,33 @@ extension Int128 {
     }
 
     /// The decimal text of `self / 10^scale` with exactly `scale` fraction digits (none when 0).
+    /// Written digit by digit into one buffer (projections format an amount per event); values
+    /// beyond 64 bits take the general path.
     func decimalText(scale: Int) -> String {
+        guard let small = Int64(exactly: self), small != .min, scale <= 18 else { return generalDecimalText(scale: scale) }
+        var magnitude = UInt64(small.magnitude)
+        // 19 digits, a point, a sign and leading zeros up to `scale` + 1 digits: at most 40 bytes.
+        return String(unsafeUninitializedCapacity: 40) { out in
+            var end = 40
+            var written = 0
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { buffer in
+                func put(_ byte: UInt8) { end -= 1; buffer[end] = byte }
+                var digits = 0
+                repeat {
+                    if digits == scale, scale > 0 { put(UInt8(ascii: ".")) }
+                    put(UInt8(ascii: "0") + UInt8(magnitude % 10))
+                    magnitude /= 10
+                    digits += 1
+                } while magnitude > 0 || digits <= scale
+                if small < 0 { put(UInt8(ascii: "-")) }
+                written = 40 - end
+                for k in 0..<written { out[k] = buffer[end + k] }
+            }
+            return written
+        }
+    }
+
+    private func generalDecimalText(scale: Int) -> String {
         let digits = String(magnitude)
         let sign = self < 0 ? "-" : ""
         guard scale > 0 else { return sign + digits }

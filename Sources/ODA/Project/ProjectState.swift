@@ -1,8 +1,8 @@
 import CanonicalJSON
 import EventLog
 
-/// What the validator needs to know about one project: folded from its stream, then from the
-/// events earlier in the same batch. Only validated payloads reach `apply`, so members that do
+/// What the validator needs to know about one project: read from the projection tables
+/// (`RecordedProjectState`) or folded from its stream, then from the events earlier in the same batch. Only validated payloads reach `apply`, so members that do
 /// not parse (events recorded before validation existed) are skipped rather than trusted.
 struct ProjectState: Sendable {
     var exists = false
@@ -54,6 +54,9 @@ struct ProjectState: Sendable {
             if Self.transactionTypes.contains(type), let seq { transactions[seq] = type }
         }
     }
+
+    /// A project never proposed.
+    init() {}
 
     /// Folds the recorded stream.
     init(recorded events: [RecordedEvent]) {

@@ -1,3 +1,6 @@
+import EventLog
+import SQLite
+
 /// The SQLite tables of the ODA projection, one `CREATE` per table, all `WITHOUT ROWID` with a
 /// primary key and no named index, so a rebuild can rename shadow tables over live ones.
 ///
@@ -23,15 +26,15 @@ enum ProjectionTables {
          ["project_id", "budget_line_id", "period_start"]),
         (exchangeRates, ["base", "quote", "effective_date", "seq", "rate", "source"], ["base", "quote", "effective_date", "seq"]),
         (history, ["seq", "project_id", "type", "actor", "actor_role", "recorded_at", "occurred_at", "decision_reference", "summary"],
-         ["seq"]),
+         ["project_id", "seq"]),
         (organisations, ["organisation_id", "name", "organisation_type"], ["organisation_id"]),
         (projects, ["project_id", "title", "partner", "implementing_agency", "sector_working_group", "status",
                     "planned_start", "planned_end", "start_date", "end_date", "estimated_cost", "estimated_currency",
-                    "approving_authority", "approval_reference", "approval_date", "self_approved", "last_seq"],
+                    "proposed_by", "approving_authority", "approval_reference", "approval_date", "self_approved", "last_seq"],
          ["project_id"]),
         (transactions, ["seq", "project_id", "transaction_id", "kind", "date", "fiscal_year", "amount", "currency",
                         "counterparty", "reversed_by"],
-         ["seq"]),
+         ["project_id", "seq"]),
     ]
 
     static var names: [String] { definitions.map(\.name) }
@@ -46,5 +49,20 @@ enum ProjectionTables {
             return "CREATE TABLE IF NOT EXISTS \(prefix)\(table.name) (\(columns.joined(separator: ", ")), "
                 + "PRIMARY KEY (\(table.key.joined(separator: ", ")))) WITHOUT ROWID;"
         }.joined(separator: "\n")
+    }
+
+    /// Whether the tables under `prefix` were made by an earlier version: `proj_projects` without
+    /// `proposed_by` (which the validator reads for the self-approval rule), or the per-event tables
+    /// keyed by `seq` alone (every read of them is by project, so they are keyed by project first;
+    /// keyed by `seq` alone each project read scanned the whole table).
+    static func predatesCurrentSchema(in database: ProjectionDatabase, prefix: String) throws -> Bool {
+        let table = prefix + projects
+        let exists = try database.scalarInt64("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1", [.text(table)]) ?? 0
+        guard exists == 1 else { return false }
+        let hasColumn = try database.scalarInt64(
+            "SELECT count(*) FROM pragma_table_info(?1) WHERE name = 'proposed_by'", [.text(table)]) ?? 0
+        let historyKeyedByProject = try database.scalarInt64(
+            "SELECT count(*) FROM pragma_table_info(?1) WHERE name = 'project_id' AND pk = 1", [.text(prefix + history)]) ?? 0
+        return hasColumn == 0 || historyKeyedByProject == 0
     }
 }

@@ -1,0 +1,101 @@
+import EventLog
+import SQLite
+
+/// How the validator learns a project's recorded state without re-reading its history.
+///
+/// The projection tables (`proj_projects`, `proj_agreements`, `proj_budget_lines`,
+/// `proj_transactions`), kept by `ProjectStateProjector` in the append transaction, already hold
+/// every fact the invariants need: existence, status and proposer, agreements, budget periods, and
+/// the transactions a reversal may name. Reading those rows costs O(lines + agreements of the
+/// project + reversals in the batch), however long the project's history.
+///
+/// Everything is read in one snapshot together with the stream's version, which the validator
+/// pins as `expectedVersion`; the append re-checks that version inside its write transaction, so
+/// an event checked against this state is recorded only if nobody appended to the stream since.
+/// If another process appended without the projector (the checkpoint lags the head), the
+/// stream's events after the checkpoint are folded on top. Without usable projection tables
+/// (never registered, or written by an older version) the caller falls back to the stream.
+enum RecordedProjectState {
+    /// The state of `stream`'s project, the stream's version and how many recorded events were
+    /// folded on top of the tables, or nil when the projection
+    /// tables cannot answer. `reversed` are the seqs that reversals in the batch name: only those
+    /// transactions are looked up.
+    static func read(stream: String, reversed: Set<Int64>, store: EventStore)
+        throws -> (state: ProjectState, version: Int64, folded: Int)? {
+        let projectID = String(stream.dropFirst("project:".count))
+        let recorded = try store.withProjectionSnapshot { db -> (ProjectState, version: Int64, position: Int64, head: Int64)? in
+            guard let position = try usablePosition(db) else { return nil }
+            let head = try db.scalarInt64("SELECT coalesce(max(seq), 0) FROM events") ?? 0
+            let version = try db.scalarInt64(
+                "SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = (SELECT id FROM streams WHERE name = ?1)",
+                [.text(stream)]) ?? 0
+            return (try fromTables(projectID, reversed: reversed, in: db), version, position, head)
+        }
+        guard let snapshot = recorded else { return nil }
+        var state = snapshot.0
+        var version = snapshot.version
+        var folded = 0
+        if snapshot.position < snapshot.head {
+            // Events recorded by a process without the projector: fold this stream's on top. Read
+            // later than the tables, so this sees at least what the tables' snapshot saw; the
+            // version pinned is that of the last event folded.
+            try store.read(EventQuery(fromSeq: snapshot.position + 1, stream: stream)) { event in
+                let e = event.envelope
+                state.apply(type: e.type, payload: e.payload, actorID: e.actor.id, seq: e.seq)
+                version = e.streamVersion
+                folded += 1
+                return true
+            }
+        }
+        return (state, version, folded)
+    }
+
+    /// The checkpoint of `ProjectStateProjector` when its tables exist in the current schema.
+    private static func usablePosition(_ db: ProjectionDatabase) throws -> Int64? {
+        guard try db.scalarInt64(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN ('projection_checkpoints', 'proj_projects')") == 2,
+            try !ProjectionTables.predatesCurrentSchema(in: db, prefix: "") else { return nil }
+        return try db.scalarInt64("SELECT position FROM projection_checkpoints WHERE name = ?1", [.text(ProjectStateProjector.name)])
+    }
+
+    /// Reads one project's rows into the validator's state.
+    static func fromTables(_ projectID: String, reversed: Set<Int64>, in db: ProjectionDatabase) throws -> ProjectState {
+        var state = ProjectState()
+        let key: [SQLValue] = [.text(projectID)]
+        try db.query("SELECT status, proposed_by FROM proj_projects WHERE project_id = ?1", key) { row in
+            state.exists = true
+            state.status = ProjectStatus(rawValue: row.text(at: 0)) ?? .proposed
+            state.proposerActorID = row.optionalText(at: 1)
+        }
+        guard state.exists else { return state }
+        try db.query("SELECT agreement_id, amount, currency FROM proj_agreements WHERE project_id = ?1", key) { row in
+            if let amount = try? Amount(row.text(at: 1), currency: row.text(at: 2)) { state.agreements[row.text(at: 0)] = amount }
+        }
+        try db.query("""
+            SELECT budget_line_id, period_start, period_end, current, currency, locked FROM proj_budget_lines
+            WHERE project_id = ?1 ORDER BY budget_line_id, period_start
+            """, key) { row in
+            guard let start = CalendarDate(row.text(at: 1)), let end = CalendarDate(row.text(at: 2)),
+                  let amount = try? Amount(row.text(at: 3), currency: row.text(at: 4)) else { return }
+            state.budgetPeriods.append(BudgetPeriod(budgetLineId: row.text(at: 0), start: start, end: end, amount: amount,
+                                                    isLocked: row.int64(at: 5) != 0))
+        }
+        for seq in reversed.sorted() {
+            try db.query("SELECT kind, reversed_by FROM proj_transactions WHERE seq = ?1 AND project_id = ?2",
+                         [.integer(seq), .text(projectID)]) { row in
+                state.transactions[seq] = row.text(at: 0)
+                if !row.isNull(at: 1) { state.reversedSeqs.insert(seq) }
+            }
+        }
+        return state
+    }
+
+    /// Whether an event with idempotency key `key` is recorded on `stream`: one indexed lookup.
+    static func isRecorded(key: String, on stream: String, store: EventStore) throws -> Bool {
+        try store.withProjectionSnapshot { db in
+            try db.scalarInt64("""
+                SELECT count(*) FROM events WHERE idempotency_key = ?1 AND stream_id = (SELECT id FROM streams WHERE name = ?2)
+                """, [.text(key), .text(stream)]) ?? 0
+        } > 0
+    }
+}

@@ -1,0 +1,186 @@
+import CanonicalJSON
+import EventLog
+import Foundation
+import ODA
+
+// The ODA projection figures: the cost of keeping `ProjectStateProjector` inside the append
+// path, the rate of a full rebuild into shadow tables, and the cost of a validated append as a
+// project's history grows. Part of the full `oda-bench` run, or alone:
+//
+//   oda-bench projections [--runs N] [--projection-events N] [--history N]
+
+/// One repetition's projection figures.
+struct ProjectionFigures {
+    /// Seconds to append the events in batches without projectors, and with the projector.
+    var plainAppend: Double
+    var projectedAppend: Double
+    /// Events per second of the full rebuild into shadow tables and swap (`oda-ledger replay` without its digest).
+    var rebuildRate: Double
+    /// Seconds to compute the projection digest afterwards (what `replay` adds to the rebuild).
+    var digestSeconds: Double
+    /// Per-event seconds of a validated single-event append on a project with a short history
+    /// and on one with `history` events.
+    var validatedShort: Double
+    var validatedLong: Double
+
+    /// The same three phases in this process's CPU seconds, which other load on the machine
+    /// disturbs far less than wall time (but which leave out waits for fsync).
+    var plainAppendCPU: Double
+    var projectedAppendCPU: Double
+    var rebuildCPU: Double
+
+    var appendOverheadPercent: Double { 100 * (projectedAppend / plainAppend - 1) }
+    var appendOverheadCPUPercent: Double { 100 * (projectedAppendCPU / plainAppendCPU - 1) }
+}
+
+/// CPU seconds used by this process so far.
+func processCPUSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+}
+
+enum ProjectionBenchmark {
+    static let actor = try! Actor(id: "user:bench", role: "recorder", unit: "LA-VT")
+
+    /// A realistic ODA stream: each project proposed, then disbursed against, in catalogue form
+    /// (the projector reads these payloads); 100 events per project.
+    static func odaEvent(_ i: Int) -> ProposedEvent {
+        let project = "LA-MPI-2026-\(String(format: "%04d", i / 100))"
+        if i % 100 == 0 {
+            let payload: JSONObject = [
+                "projectId": .string(project), "title": "Rural water supply", "developmentPartner": "XM-DAC-41114",
+                "implementingAgency": "LA-MPWT", "plannedStartDate": "2026-01-01", "plannedEndDate": "2028-12-31",
+                "estimatedCost": ["amount": "1250000.00", "currency": "USD"], "sectorWorkingGroup": "infrastructure",
+            ]
+            return try! ProposedEvent(stream: "project:" + project, type: "ProjectProposed", payload: payload)
+        }
+        return disbursement(project: project, i)
+    }
+
+    static func disbursement(project: String, _ i: Int) -> ProposedEvent {
+        let payload: JSONObject = [
+            "transactionId": .string("D-\(i)"), "date": "2026-06-01",
+            "amount": ["amount": .string("\(1000 + i % 997).50"), "currency": "USD"], "provider": "XM-DAC-41114",
+            "reference": .string("DISB-\(i)"),
+        ]
+        return try! ProposedEvent(stream: "project:" + project, type: "DisbursementRecorded", payload: payload)
+    }
+
+    /// Appends `events` catalogue events in batches of `batch` to a ledger without and one with
+    /// the projector, rebuilds the latter, and times validated appends against a short and a
+    /// `history`-event project.
+    static func measure(in dir: URL, events: Int, batch: Int, history: Int) throws -> ProjectionFigures {
+        let clock = ContinuousClock()
+        func seconds(_ d: Duration) -> Double {
+            Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        }
+        let batches = stride(from: 0, to: events, by: batch).map { start in
+            (start..<min(start + batch, events)).map(odaEvent)
+        }
+        var times: [Double] = [], cpu: [Double] = []
+        var rebuildRate = 0.0, digestTime = 0.0, rebuildCPU = 0.0
+        for withProjection in [false, true] {
+            let store = try EventStore.create(at: dir.appendingPathComponent("oda-\(withProjection).sqlite").path)
+            if withProjection { try store.register(ProjectStateProjector()) }
+            let cpuStart = processCPUSeconds()
+            times.append(seconds(clock.measure { for b in batches { _ = try! store.append(b, actor: actor) } }))
+            cpu.append(processCPUSeconds() - cpuStart)
+            if withProjection {
+                // The rebuild alone (shadow tables, swap, commit), then what `replay` adds: the digest.
+                let rebuildStart = processCPUSeconds()
+                let rebuild = clock.measure { _ = try! store.rebuild(ProjectStateProjector(), swap: true) { _, _ in () } }
+                rebuildCPU = processCPUSeconds() - rebuildStart
+                rebuildRate = Double(events) / seconds(rebuild)
+                digestTime = seconds(clock.measure { _ = try! store.withProjectionSnapshot { try ProjectionDigest(of: $0) } })
+            }
+        }
+
+        // Validated appends: the same single disbursement on a fresh project and on one that
+        // already holds `history` events (built unvalidated, which is not what is timed).
+        let store = try EventStore.create(at: dir.appendingPathComponent("validated.sqlite").path)
+        try store.register(ProjectStateProjector())
+        let validator = EventValidator()
+        func propose(_ id: String) throws {
+            var payload = odaEvent(0).payload
+            payload["projectId"] = .string(id)
+            let event = try ProposedEvent(stream: "project:" + id, type: "ProjectProposed", payload: payload)
+            _ = try store.appendValidated([event], actor: actor, validator: validator)
+        }
+        try propose("LA-MPI-2026-SHORT")
+        try propose("LA-MPI-2026-LONG")
+        for start in stride(from: 0, to: history, by: 1000) {
+            _ = try store.append((start..<min(start + 1000, history)).map { disbursement(project: "LA-MPI-2026-LONG", $0) },
+                                 actor: actor)
+        }
+        let rounds = 50
+        func timed(_ project: String, offset: Int) -> Double {
+            seconds(clock.measure {
+                for i in 0..<rounds {
+                    _ = try! store.appendValidated([disbursement(project: project, offset + i)], actor: actor, validator: validator)
+                }
+            }) / Double(rounds)
+        }
+        let short = timed("LA-MPI-2026-SHORT", offset: 10_000_000)
+        let long = timed("LA-MPI-2026-LONG", offset: 20_000_000)
+        return ProjectionFigures(plainAppend: times[0], projectedAppend: times[1], rebuildRate: rebuildRate, digestSeconds: digestTime,
+                                 validatedShort: short, validatedLong: long, plainAppendCPU: cpu[0], projectedAppendCPU: cpu[1],
+                                 rebuildCPU: rebuildCPU)
+    }
+
+    /// `oda-bench projections ...`: only these figures, medians of `--runs`, as one JSON object.
+    static func runAlone(_ options: ArraySlice<String>) -> Never {
+        var runs = 3, events = 50_000, history = 20_000
+        var args = options
+        while let flag = args.popFirst() {
+            guard let value = args.popFirst().flatMap(Int.init), value > 0,
+                  ["--runs", "--projection-events", "--history"].contains(flag) else {
+                FileHandle.standardError.write(Data("usage: oda-bench projections [--runs N] [--projection-events N] [--history N]\n".utf8))
+                exit(2)
+            }
+            switch flag {
+            case "--runs": runs = value
+            case "--projection-events": events = value
+            default: history = value
+            }
+        }
+        var all: [ProjectionFigures] = []
+        for _ in 0..<runs {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("oda-bench-proj-\(UUID().uuidString)")
+            try! FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: dir) }
+            all.append(try! measure(in: dir, events: events, batch: 1000, history: history))
+        }
+        func median(_ f: (ProjectionFigures) -> Double) -> Double {
+            let s = all.map(f).sorted()
+            return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+        }
+        func samples(_ f: (ProjectionFigures) -> Double, _ format: String) -> JSONValue {
+            .array(all.map { .string(String(format: format, f($0))) })
+        }
+        let result: JSONObject = [
+            "runs": .integer(Int64(runs)),
+            "projection_events": .integer(Int64(events)),
+            "batch_size": 1000,
+            "append_without_projection_events_per_s": .string(String(format: "%.0f", median { Double(events) / $0.plainAppend })),
+            "append_with_projection_events_per_s": .string(String(format: "%.0f", median { Double(events) / $0.projectedAppend })),
+            "projection_append_overhead_percent": .string(String(format: "%.1f", median(\.appendOverheadPercent))),
+            "projection_rebuild_events_per_s": .string(String(format: "%.0f", median(\.rebuildRate))),
+            "projection_append_overhead_cpu_percent": .string(String(format: "%.1f", median(\.appendOverheadCPUPercent))),
+            "projection_rebuild_events_per_cpu_s": .string(String(format: "%.0f", median { Double(events) / $0.rebuildCPU })),
+            "projection_digest_seconds": .string(String(format: "%.2f", median(\.digestSeconds))),
+            "validated_append_history": .integer(Int64(history)),
+            "validated_append_short_history_us": .string(String(format: "%.0f", median { $0.validatedShort * 1e6 })),
+            "validated_append_long_history_us": .string(String(format: "%.0f", median { $0.validatedLong * 1e6 })),
+            "samples": [
+                "projection_append_overhead_percent": samples(\.appendOverheadPercent, "%.1f"),
+                "projection_rebuild_events_per_s": samples(\.rebuildRate, "%.0f"),
+                "projection_append_overhead_cpu_percent": samples(\.appendOverheadCPUPercent, "%.1f"),
+                "projection_rebuild_events_per_cpu_s": samples({ Double(events) / $0.rebuildCPU }, "%.0f"),
+                "validated_append_long_history_us": samples({ $0.validatedLong * 1e6 }, "%.0f"),
+            ],
+        ]
+        print(JSONValue.object(result).canonicalString)
+        exit(0)
+    }
+}

@@ -1,0 +1,88 @@
+import CanonicalJSON
+import EventLog
+import XCTest
+@testable import ODA
+
+/// The batched writes of `ProjectionBatch`: whatever the batch sizes (one event, a batch that is
+/// not a multiple of the multi-row insert, a reversal of a transaction still pending in the same
+/// batch), the tables equal those of a rebuild and of a one-event-at-a-time replay.
+final class ProjectionBatchTests: XCTestCase {
+    let project = "LA-MPI-2026-0001"
+
+    func event(_ i: Int) throws -> ProposedEvent {
+        if i == 0 {
+            return try Repository.example("ProjectProposed").editing { $0["projectId"] = .string(project) }
+                .onStream("project:" + project)
+        }
+        let types = ["CommitmentRecorded", "DisbursementRecorded", "ExpenditureRecorded", "CounterpartContributionRecorded"]
+        return try Repository.example(types[i % 4]).editing {
+            $0["transactionId"] = .string("T-\(i)")
+            $0["amount"] = ["amount": .string("\(i * 37 % 1000).\(i % 100)"), "currency": i % 3 == 0 ? "LAK" : "USD"]
+        }.onStream("project:" + project)
+    }
+
+    func digest(_ store: EventStore) throws -> ProjectionDigest {
+        try store.withProjectionSnapshot { try ProjectionDigest(of: $0) }
+    }
+
+    func testBatchesOfAnySizeGiveTheSameTablesAsARebuildAndASingleEventReplay() throws {
+        let events = try (0..<300).map(event)
+        let batched = try TemporaryLedger(projected: true)
+        var sizes = [1, 63, 64, 65, 107]
+        var start = 0
+        while start < events.count {
+            let size = sizes.isEmpty ? events.count - start : sizes.removeFirst()
+            _ = try batched.store.append(Array(events[start..<min(start + size, events.count)]), actor: proposer)
+            start += size
+        }
+        let one = try TemporaryLedger(projected: true)
+        for e in events { _ = try one.store.append([e], actor: proposer) }
+        let live = try digest(batched.store)
+        let rebuilt = try batched.store.rebuild(ProjectStateProjector(), swap: false) { try ProjectionDigest(of: $0, prefix: $1) }
+        XCTAssertEqual(rebuilt.result, live)
+        // The other ledger differs only in recordedAt, which the history rows carry: compare rows instead.
+        let rows = { (store: EventStore) in
+            try store.withProjectionSnapshot { db -> [String] in
+                var out: [String] = []
+                try db.query("SELECT seq, transaction_id, kind, date, fiscal_year, amount, currency, counterparty FROM proj_transactions ORDER BY seq") { row in
+                    out.append((0..<8).map { c in row.isNull(at: c) ? "null" : row.text(at: c) }.joined(separator: "|"))
+                }
+                try db.query("SELECT seq, type, summary FROM proj_history ORDER BY seq") { row in
+                    out.append((0..<3).map { c in row.text(at: c) }.joined(separator: "|"))
+                }
+                return out
+            }
+        }
+        let batchedRows = try rows(batched.store)
+        XCTAssertEqual(batchedRows.count, 299 + 300)
+        XCTAssertEqual(batchedRows, try rows(one.store))
+        XCTAssertTrue(batchedRows.contains("2|DisbursementRecorded|disbursement T-1 37.1 USD"),
+                      "the summary is built from the amount parsed once")
+    }
+
+    func testAReversalInTheSameBatchAsItsTransactionIsApplied() throws {
+        let ledger = try TemporaryLedger(projected: true)
+        var events = try (0..<100).map(event)
+        // seq 71 is event 70, a disbursement when 70 % 4 == 2.
+        events.append(try Repository.example("TransactionReversed").editing { $0["reversedSeq"] = 71 }.onStream("project:" + project))
+        events.append(try event(100))
+        _ = try ledger.store.append(events, actor: proposer)
+        let reversedBy = try ledger.store.withProjectionSnapshot { db in
+            try db.scalarInt64("SELECT reversed_by FROM proj_transactions WHERE seq = 71")
+        }
+        XCTAssertEqual(reversedBy, 101)
+        let rebuilt = try ledger.store.rebuild(ProjectStateProjector(), swap: false) { try ProjectionDigest(of: $0, prefix: $1) }
+        XCTAssertEqual(rebuilt.result, try digest(ledger.store))
+        let snapshot = try XCTUnwrap(try ledger.store.projectSnapshot(project))
+        XCTAssertEqual(snapshot.transactions.count, 100)
+        XCTAssertEqual(snapshot.history.count, 102)
+    }
+}
+
+extension ProposedEvent {
+    func onStream(_ stream: String) -> ProposedEvent {
+        var copy = self
+        copy.stream = stream
+        return copy
+    }
+}
