@@ -4,7 +4,8 @@ import Crypto
 import EventLog
 import SQLite
 
-/// A digest of an inspection projection (`FlagProjector`'s or `CaseProjector`'s tables):
+/// A digest of an inspection projection (`FlagProjector`'s, `CaseProjector`'s or
+/// `PopulationFlagProjector`'s tables):
 /// SHA-256 over the RFC 8785 JSON of every row of each table, in key order, tables in a fixed
 /// order. Two ledgers with the same events have the same digest, so a replay proves the
 /// incrementally kept flags and cases equal a rebuild from the events.
@@ -18,6 +19,7 @@ public struct InspectionDigest: Sendable, Equatable, CustomStringConvertible {
         (FactTable.rates, "seq"), (FactTable.settings, "seq, name"),
     ]
     static let caseTables: [(name: String, key: String)] = [(CaseTable.name, "flag_id")]
+    static let populationTables: [(name: String, key: String)] = [(PopulationFlagTable.name, "id")]
 
     /// The digest of `FlagProjector`'s tables (the flags and the state they are kept from).
     public static func flags(_ database: ProjectionDatabase, prefix: String = "") throws -> InspectionDigest {
@@ -27,6 +29,12 @@ public struct InspectionDigest: Sendable, Equatable, CustomStringConvertible {
     /// The digest of `CaseProjector`'s table (each flag's case status).
     public static func cases(_ database: ProjectionDatabase, prefix: String = "") throws -> InspectionDigest {
         try InspectionDigest(of: database, prefix: prefix, tables: caseTables)
+    }
+
+    /// The digest of `PopulationFlagProjector`'s table (the flags of the latest recorded
+    /// population evaluation).
+    public static func populationFlags(_ database: ProjectionDatabase, prefix: String = "") throws -> InspectionDigest {
+        try InspectionDigest(of: database, prefix: prefix, tables: populationTables)
     }
 
     private init(of database: ProjectionDatabase, prefix: String, tables: [(name: String, key: String)]) throws {

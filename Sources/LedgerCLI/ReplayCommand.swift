@@ -2,12 +2,12 @@ import EventLog
 import Inspection
 import ODA
 
-/// `oda-ledger replay`: rebuilds the ODA projection and the inspection projections (flags and
-/// cases) from the events and prints their digests.
+/// `oda-ledger replay`: rebuilds the ODA projection and the inspection projections (flags,
+/// cases and population flags) from the events and prints their digests.
 enum ReplayCommand: LedgerCommand {
     static let spec = CommandSpec(
         name: "replay",
-        abstract: "Rebuild the projections (ODA, flags, cases) from the events and print their digests.",
+        abstract: "Rebuild the projections (ODA, flags, cases, population flags) from the events and print their digests.",
         options: [
             dataOption,
             .init(name: "to", value: "SEQ", help: "Rebuild only up to this seq; the live projections are left as they are."),
@@ -18,7 +18,8 @@ enum ReplayCommand: LedgerCommand {
             projection, after comparing its digest with the live one's: exit code 1 when one differed (the live state
             was wrong and has been replaced). The projection digest is SHA-256 over the RFC 8785 JSON of every ODA
             projection table's rows in key order; the flags and cases digests are taken the same way over the
-            inspection tables (the flag table with the state it is kept from, and the case table).
+            inspection tables (the flag table with the state it is kept from, the case table, and the population flag
+            table, which holds the flags of the latest recorded PopulationRulesEvaluated event).
             """)
 
     /// One projection to rebuild: its projector and how its tables are digested.
@@ -32,6 +33,9 @@ enum ReplayCommand: LedgerCommand {
         Target(label: "projection", projector: ProjectStateProjector()) { try ProjectionDigest(of: $0, prefix: $1).description },
         Target(label: "flags", projector: FlagProjector()) { try InspectionDigest.flags($0, prefix: $1).description },
         Target(label: "cases", projector: CaseProjector()) { try InspectionDigest.cases($0, prefix: $1).description },
+        Target(label: "population flags", projector: PopulationFlagProjector()) {
+            try InspectionDigest.populationFlags($0, prefix: $1).description
+        },
     ] }
 
     static func run(_ arguments: ParsedArguments, _ context: CommandContext) throws -> ExitCode {

@@ -56,5 +56,20 @@ final class ReplayInspectionTests: XCTestCase {
         let duplicate = try XCTUnwrap(after.first { $0["id"]?.stringValue == id })
         XCTAssertEqual(duplicate["evidence"]?.arrayValue?.count, 3, "the third payment joined the flag kept on append")
         XCTAssertEqual(duplicate["evidence"]?.arrayValue?.prefix(2).map { $0 }, [11, 12])
+
+        // The population flags (kept from the recorded evaluation) are rebuilt and checked too.
+        let clean = cli.run(["replay", "--data", cli.data])
+        XCTAssertEqual(clean.status, 0, clean.stdout + clean.stderr)
+        XCTAssertTrue(clean.stdout.contains("the live population flags had the same digest"), clean.stdout)
+        let populationDigest = try XCTUnwrap(line("population flags digest ", clean.stdout))
+        try SQLiteFile(path: cli.data + "/ledger.sqlite").execute("""
+            INSERT INTO insp_population_flags VALUES ('planted', 'peer-execution-rate', 1, 'medium', '{}', 'project', 'X',
+              NULL, NULL, 0, 50, '[1]', 'planted by hand', 1)
+            """)
+        let repairedPopulation = cli.run(["replay", "--data", cli.data])
+        XCTAssertEqual(repairedPopulation.status, 1, repairedPopulation.stdout)
+        XCTAssertTrue(repairedPopulation.stdout.contains("the live population flags differed"), repairedPopulation.stdout)
+        XCTAssertEqual(line("population flags digest ", repairedPopulation.stdout), populationDigest)
+        XCTAssertFalse(flagsJSON(cli).contains("planted"))
     }
 }
