@@ -44,7 +44,7 @@ let package = Package(
         .testTarget(name: "TransparencyTests", dependencies: ["Transparency", "Crypto"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "SQLite", "Crypto", "CanonicalJSON"]),
         .testTarget(name: "ODATests", dependencies: ["ODA", "EventLog", "CanonicalJSON"]),
-        .testTarget(name: "InspectionTests", dependencies: ["Inspection", "ODA", "EventLog", "CanonicalJSON"]),
+        .testTarget(name: "InspectionTests", dependencies: ["Inspection", "ODA", "EventLog", "CanonicalJSON", "SQLite"]),
         .testTarget(name: "ImportTests", dependencies: ["Import", "ODA", "EventLog", "CanonicalJSON"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "LedgerCLITests", dependencies: ["LedgerCLI", "EventLog", "CanonicalJSON", "Inspection"]),

@@ -17,11 +17,18 @@ public enum FlagTable {
         """
     }
 
-    static func replace(project: String, with flags: [Flag], in database: ProjectionDatabase, prefix: String) throws {
-        try database.execute("DELETE FROM \(prefix)\(name) WHERE project = ?1", [.text(project)])
-        for flag in flags {
+    /// Brings one project's stored flags from `previous` (nil when only their ids are known) to
+    /// `flags`: deletes the ids that are gone and writes the flags that are new or changed.
+    static func update(project: String, from previous: [Flag]?, removing previousIds: [String], to flags: [Flag],
+                       in database: ProjectionDatabase, prefix: String) throws {
+        let current = Set(flags.map(\.id))
+        for id in previousIds where !current.contains(id) {
+            try database.execute("DELETE FROM \(prefix)\(name) WHERE id = ?1", [.text(id)])
+        }
+        let unchanged = Set(previous ?? [])
+        for flag in flags where !unchanged.contains(flag) {
             try database.execute(
-                "INSERT INTO \(prefix)\(name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                "INSERT OR REPLACE INTO \(prefix)\(name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
                 [.text(flag.id), .text(flag.ruleId), .integer(Int64(flag.ruleVersion)), .text(flag.severity.rawValue),
                  .text(flag.parametersText), .text(flag.subject.kind.rawValue), .text(flag.subject.name), .text(project),
                  flag.amount.map { .text($0.canonicalText) } ?? .null, flag.amount.map { .text($0.currency.code) } ?? .null,

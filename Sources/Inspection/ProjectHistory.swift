@@ -2,24 +2,76 @@ import CanonicalJSON
 import EventLog
 import ODA
 
-/// One project's events, read into the facts the rules need. Built fresh from the events every
-/// time, so nothing in it depends on how the events were batched.
+/// One project's events, folded into the facts the rules need. A pure fold: the history after a
+/// sequence of events is the same whether they arrived one by one, in batches, or were read back
+/// from the stored facts (`FactTable`), so incremental and full evaluation see the same input.
 public struct ProjectHistory: Sendable {
-    /// A commitment, disbursement, expenditure or counterpart contribution.
+    /// A commitment, disbursement, expenditure or counterpart contribution. Its recorded fields
+    /// sit in one shared immutable box, so the rules' filters and groupings copy a reference and
+    /// a flag rather than every field.
     public struct Transaction: Sendable, Hashable {
         public enum Kind: String, Sendable { case commitment, disbursement, expenditure, counterpart }
-        public let seq: Int64
-        public let kind: Kind
-        public let date: CalendarDate?
-        public let amount: Amount
-        public let payee: String?
-        public let actor: String
-        public let recordedAt: Timestamp
-        /// Whether a later `TransactionReversed` cancelled it.
+
+        final class Fields: Sendable {
+            let seq: Int64, kind: Kind, date: CalendarDate?, amount: Amount, payee: String?, payeeKey: Int, actor: String
+            let recordedAt: Timestamp, invoice: String?, contributionKind: String?, fiscalYear: Int64?
+
+            init(seq: Int64, kind: Kind, date: CalendarDate?, amount: Amount, payee: String?, payeeKey: Int, actor: String,
+                 recordedAt: Timestamp, invoice: String?, contributionKind: String?, fiscalYear: Int64?) {
+                self.seq = seq
+                self.kind = kind
+                self.date = date
+                self.amount = amount
+                self.payee = payee
+                self.payeeKey = payeeKey
+                self.actor = actor
+                self.recordedAt = recordedAt
+                self.invoice = invoice
+                self.contributionKind = contributionKind
+                self.fiscalYear = fiscalYear
+            }
+        }
+
+        private let fields: Fields
+        /// Whether a `TransactionReversed` cancelled it.
         public var reversed: Bool
+
+        init(_ fields: Fields, reversed: Bool) {
+            self.fields = fields
+            self.reversed = reversed
+        }
+
+        public var seq: Int64 { fields.seq }
+        public var kind: Kind { fields.kind }
+        public var date: CalendarDate? { fields.date }
+        public var amount: Amount { fields.amount }
+        public var payee: String? { fields.payee }
+        /// A small integer standing for the payee within this history (equal payees, equal keys;
+        /// -1 without a payee): rules group payments by it without hashing names every time.
+        public var payeeKey: Int { fields.payeeKey }
+        public var actor: String { fields.actor }
+        public var recordedAt: Timestamp { fields.recordedAt }
+        /// An expenditure's invoice number.
+        public var invoice: String? { fields.invoice }
+        /// A counterpart contribution's kind (`planned` or `actual`) and fiscal year.
+        public var contributionKind: String? { fields.contributionKind }
+        public var fiscalYear: Int64? { fields.fiscalYear }
+
+        public static func == (a: Transaction, b: Transaction) -> Bool {
+            guard a.reversed == b.reversed else { return false }
+            if a.fields === b.fields { return true }
+            return a.seq == b.seq && a.kind == b.kind && a.date == b.date && a.amount == b.amount && a.payee == b.payee
+                && a.actor == b.actor && a.recordedAt == b.recordedAt && a.invoice == b.invoice
+                && a.contributionKind == b.contributionKind && a.fiscalYear == b.fiscalYear
+        }
+
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(seq)
+            hasher.combine(reversed)
+        }
     }
 
-    /// An `AnnualBudgetPlanned` or `AnnualBudgetRevised`.
+    /// An `AnnualBudgetPlanned` or `AnnualBudgetRevised` with its line, period and amount.
     public struct BudgetChange: Sendable, Hashable {
         public let seq: Int64
         public let line: String
@@ -30,64 +82,90 @@ public struct ProjectHistory: Sendable {
     }
 
     public let project: String
-    public let rates: RateBook
-    public let settings: RuleSettings
-    /// Every event of the project's stream, in seq order.
-    public let events: [EventEnvelope]
+    /// The ledger's rates; a rule converts only as of seqs of this project, so rates recorded
+    /// after its last event never change its flags.
+    public var rates: RateBook
+    public var settings: RuleSettings
     public private(set) var transactions: [Transaction] = []
     public private(set) var budgetChanges: [BudgetChange] = []
+    /// Budget plans, revisions, locks and reopenings, in seq order, as recorded (fields may be missing).
+    public private(set) var budgetEvents: [ProjectFact] = []
     /// `TransactionReversed` events: (seq, reversed seq).
     public private(set) var reversals: [(seq: Int64, reversed: Int64)] = []
-    public private(set) var approvalSeq: Int64?
+    /// `ProjectApproved` events: seq, approver, whether the deployment marked it self-approved.
+    public private(set) var approvals: [(seq: Int64, actor: String, selfApproved: Bool)] = []
     public private(set) var window: (start: CalendarDate, end: CalendarDate)?
+    /// The seq of the project's last event, the point in the ledger this history describes.
+    public private(set) var lastSeq: Int64 = 0
+    /// When the project's last event was recorded.
+    public private(set) var lastRecordedAt: Timestamp?
+    private var reversedSeqs: Set<Int64> = []
+    private var payeeKeys: [String: Int] = [:]
+    private var transactionIndex: [Int64: Int] = [:]
 
-    public init(project: String, events: [EventEnvelope], rates: RateBook, settings: RuleSettings = RuleSettings()) {
+    public init(project: String, rates: RateBook = RateBook(), settings: RuleSettings = RuleSettings()) {
         self.project = project
-        self.events = events
         self.rates = rates
         self.settings = settings
-        for e in events { read(e) }
-        let reversedSeqs = Set(reversals.map(\.reversed))
-        for i in transactions.indices where reversedSeqs.contains(transactions[i].seq) { transactions[i].reversed = true }
     }
 
-    /// The seq of the last event, the point in the ledger this history describes.
-    public var lastSeq: Int64 { events.last?.seq ?? 0 }
+    /// The history of `events` (one project's, in seq order).
+    public init(project: String, events: [EventEnvelope], rates: RateBook, settings: RuleSettings = RuleSettings()) {
+        self.init(project: project, rates: rates, settings: settings)
+        for e in events { apply(e) }
+    }
 
-    private mutating func read(_ e: EventEnvelope) {
-        let p = e.payload
-        func text(_ key: String) -> String? { p[key]?.stringValue }
-        func date(_ key: String) -> CalendarDate? { text(key).flatMap(CalendarDate.init) }
-        func amount(_ key: String) -> Amount? { p[key].flatMap { try? Amount(json: $0) } }
-        switch e.type {
-        case "ProjectProposed":
-            if let s = date("plannedStartDate"), let t = date("plannedEndDate") { window = (s, t) }
-        case "ProjectDatesRevised":
-            if let s = date("startDate"), let t = date("endDate") { window = (s, t) }
-        case "ProjectApproved":
-            approvalSeq = approvalSeq ?? e.seq
-        case "CommitmentRecorded", "DisbursementRecorded", "ExpenditureRecorded", "CounterpartContributionRecorded":
-            guard let value = amount("amount") else { return }
-            let kind: Transaction.Kind = switch e.type {
-            case "CommitmentRecorded": .commitment
-            case "DisbursementRecorded": .disbursement
-            case "ExpenditureRecorded": .expenditure
+    public var approvalSeq: Int64? { approvals.first?.seq }
+
+    /// Folds in one event of the project.
+    public mutating func apply(_ e: EventEnvelope) {
+        if let fact = ProjectFact(e) { apply(fact) }
+        note(seq: e.seq, recordedAt: e.recordedAt)
+    }
+
+    /// Moves the project's last seq and recording time: every event does, fact or not.
+    public mutating func note(seq: Int64, recordedAt: Timestamp) {
+        guard seq > lastSeq else { return }
+        lastSeq = seq
+        lastRecordedAt = recordedAt
+    }
+
+    /// Folds in one fact (facts arrive in seq order).
+    public mutating func apply(_ fact: ProjectFact) {
+        switch fact.kind {
+        case .window:
+            if let s = fact.period.flatMap(CalendarDate.init), let t = fact.periodEnd.flatMap(CalendarDate.init) { window = (s, t) }
+        case .approval:
+            approvals.append((fact.seq, fact.actor, fact.number == 1))
+        case .commitment, .disbursement, .expenditure, .counterpart:
+            guard let amount = fact.amount else { return }
+            let kind: Transaction.Kind = switch fact.kind {
+            case .commitment: .commitment
+            case .disbursement: .disbursement
+            case .expenditure: .expenditure
             default: .counterpart
             }
-            transactions.append(Transaction(
-                seq: e.seq, kind: kind, date: date("date"), amount: value, payee: text("payee") ?? text("receiver"),
-                actor: e.actor.id, recordedAt: e.recordedAt, reversed: false))
-        case "AnnualBudgetPlanned", "AnnualBudgetRevised":
-            let revision = e.type == "AnnualBudgetRevised"
-            guard let line = text("budgetLineId"), let start = text("periodStart"),
-                  let value = amount(revision ? "newAmount" : "amount") else { return }
-            budgetChanges.append(BudgetChange(seq: e.seq, line: line, periodStart: start, periodEnd: text("periodEnd"),
-                                              amount: value, isRevision: revision))
-        case "TransactionReversed":
-            if case let .integer(n)? = p["reversedSeq"] { reversals.append((e.seq, n)) }
-        default:
-            break
+            transactionIndex[fact.seq] = transactions.count
+            transactions.append(Transaction(Transaction.Fields(
+                seq: fact.seq, kind: kind, date: fact.date.flatMap(CalendarDate.init), amount: amount, payee: fact.party,
+                payeeKey: fact.party.map { name in payeeKeys[name] ?? { payeeKeys[name] = payeeKeys.count; return payeeKeys.count - 1 }() } ?? -1,
+                actor: fact.actor, recordedAt: fact.recordedAt, invoice: kind == .expenditure ? fact.reference : nil,
+                contributionKind: kind == .counterpart ? fact.reference : nil, fiscalYear: kind == .counterpart ? fact.number : nil),
+                reversed: reversedSeqs.contains(fact.seq)))
+        case .budgetPlanned, .budgetRevised, .periodLocked, .reopenApproved:
+            budgetEvents.append(fact)
+            if fact.kind == .budgetPlanned || fact.kind == .budgetRevised, let line = fact.line, let start = fact.period,
+               let amount = fact.amount {
+                budgetChanges.append(BudgetChange(seq: fact.seq, line: line, periodStart: start, periodEnd: fact.periodEnd,
+                                                  amount: amount, isRevision: fact.kind == .budgetRevised))
+            }
+        case .reversal:
+            guard let reversed = fact.number else { return }
+            reversals.append((fact.seq, reversed))
+            reversedSeqs.insert(reversed)
+            if let i = transactionIndex[reversed] { transactions[i].reversed = true }
         }
+        note(seq: fact.seq, recordedAt: fact.recordedAt)
     }
 
     /// The transactions of `kind` still in force (not reversed).

@@ -16,7 +16,10 @@ public struct RuleEngine: Sendable {
         var flags: [String: Flag] = [:]
         for rule in rules {
             let parameters = history.settings.parameters(for: rule, asOf: history.lastSeq)
-            for hit in rule.evaluate(history, parameters: parameters) {
+            // Hits in a fixed order, so which of two equal-scored hits on one subject gives the
+            // flag its amount and sentence never depends on the order a rule happened to list them.
+            let hits = rule.evaluate(history, parameters: parameters).map { (key: $0.subject.key, hit: $0) }.sorted(by: Self.precedes)
+            for (_, hit) in hits {
                 let id = Flag.id(rule: rule.id, subject: hit.subject)
                 let merged = flags[id].map { merge($0, hit) } ?? (hit.evidence, hit.amount, hit.score, hit.explanation)
                 let evidence = merged.0
@@ -29,6 +32,15 @@ public struct RuleEngine: Sendable {
             }
         }
         return flags.values.sorted { $0.id < $1.id }
+    }
+
+    /// Subject, then evidence (lexicographically), then score and sentence.
+    private static func precedes(_ x: (key: String, hit: RuleHit), _ y: (key: String, hit: RuleHit)) -> Bool {
+        let a = x.hit, b = y.hit
+        if x.key != y.key { return x.key < y.key }
+        if a.evidence != b.evidence { return a.evidence.lexicographicallyPrecedes(b.evidence) }
+        if a.score != b.score { return a.score > b.score }
+        return a.explanation < b.explanation
     }
 
     /// Repeated hits on one subject: the union of evidence, the larger score and its amount and sentence.

@@ -9,18 +9,34 @@ public struct RuleSettings: Sendable {
     public static let stream = "rules"
     public static let eventType = "RuleConfigured"
 
-    private var changes: [(seq: Int64, ruleId: String, parameters: [String: Int64])] = []
+    /// One `RuleConfigured` event's settings.
+    public struct Change: Sendable, Hashable {
+        public let seq: Int64
+        public let ruleId: String
+        public let parameters: [String: Int64]
+    }
+
+    public private(set) var changes: [Change] = []
 
     public init() {}
 
-    /// Adds the settings a `RuleConfigured` event carries; other events are ignored.
-    public mutating func record(_ envelope: EventEnvelope) {
+    /// Adds the settings a `RuleConfigured` event carries; other events are ignored. Returns the
+    /// change when one was added.
+    @discardableResult
+    public mutating func record(_ envelope: EventEnvelope) -> Change? {
         guard envelope.type == Self.eventType, envelope.stream == Self.stream,
               let ruleId = envelope.payload["ruleId"]?.stringValue,
-              case let .object(values)? = envelope.payload["parameters"] else { return }
+              case let .object(values)? = envelope.payload["parameters"] else { return nil }
         var parameters: [String: Int64] = [:]
         for name in values.keys { if case let .integer(v)? = values[name] { parameters[name] = v } }
-        changes.append((envelope.seq, ruleId, parameters))
+        let change = Change(seq: envelope.seq, ruleId: ruleId, parameters: parameters)
+        record(change)
+        return change
+    }
+
+    /// Adds a change read back from where it was kept (changes arrive in ascending seq order).
+    public mutating func record(_ change: Change) {
+        changes.append(change)
     }
 
     /// `rule`'s defaults overridden by every setting recorded at or before `seq`, in order;

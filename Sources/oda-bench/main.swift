@@ -14,6 +14,7 @@ import Transparency
 //
 //   swift run -c release oda-bench [--runs N] [--events N] [--verify-events N]
 //   swift run -c release oda-bench --detection [--projects N] [--seed S] [--portfolio DIR]   (DetectionBenchmark.swift)
+//   swift run -c release oda-bench inspection [...]   (the red-flag rules: InspectionBenchmark.swift)
 //
 // Also measured, on the large ledger: signing a checkpoint (tree edge read back from the file),
 // inclusion and consistency proofs (mean time and size), and the Merkle tree's share of the
@@ -52,6 +53,11 @@ if CommandLine.arguments.dropFirst().first == "--detection" {
     exit(DetectionBenchmark.main(Array(CommandLine.arguments.dropFirst(2))))
 }
 if CommandLine.arguments.dropFirst().first == "projections" { ProjectionBenchmark.runAlone(CommandLine.arguments.dropFirst(2)) }
+if CommandLine.arguments.dropFirst().first == "inspection" {
+    try InspectionBenchmark.main(Array(CommandLine.arguments.dropFirst(2)))
+    exit(0)
+}
+
 let arguments = Arguments()
 let actor = try Actor(id: "user:bench", role: "recorder", unit: "LA-VT")
 let provinces = ["LA-VT", "LA-SV", "LA-CH", "LA-LP", "LA-XA", "LA-BK", "LA-OU", "LA-PH"]

@@ -158,7 +158,14 @@ final class RuleTests: XCTestCase {
         let nationalDay = b.transaction("ExpenditureRecorded", "7")
         b.recordedAt = Timestamp.parse("2024-12-03T01:00:00.000000Z")! // Tuesday 3 December 08:00
         b.transaction("ExpenditureRecorded", "8")
+        b.recordedAt = Timestamp.parse("2024-12-04T03:00:00.000000Z")! // Wednesday 10:00, no holiday
+        b.transaction("ExpenditureRecorded", "9")
         XCTAssertEqual(b.hits(OffHoursPostings()).map(\.evidence), [[evening, saturday, sunday, piMai, nationalDay]])
+        // Pi Mai 2024 began on a Sunday, so Wednesday 17 April was its substitute day off.
+        b.recordedAt = Timestamp.parse("2024-04-17T03:00:00.000000Z")!
+        let substitute = b.transaction("ExpenditureRecorded", "10")
+        XCTAssertEqual(LaoPublicHolidays.name(year: 2024, month: 4, day: 17) != nil, true)
+        XCTAssertEqual(b.hits(OffHoursPostings()).map(\.evidence), [[evening, saturday, sunday, piMai, nationalDay, substitute]])
     }
 
     func testFlagsMergeRepeatedHitsAndHaveStableIds() {

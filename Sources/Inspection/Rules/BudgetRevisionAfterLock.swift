@@ -16,15 +16,15 @@ public struct BudgetRevisionAfterLock: Rule {
     public func evaluate(_ history: ProjectHistory, parameters: [String: Int64]) -> [RuleHit] {
         var locked: Set<String> = []
         var hits: [RuleHit] = []
-        for e in history.events {
-            let key = "\(e.payload["budgetLineId"]?.stringValue ?? "")|\(e.payload["periodStart"]?.stringValue ?? "")"
-            switch e.type {
-            case "BudgetPeriodLocked": locked.insert(key)
-            case "BudgetReopenApproved": locked.remove(key)
-            case "AnnualBudgetRevised":
-                let line = e.payload["budgetLineId"]?.stringValue ?? "?"
-                let period = e.payload["periodStart"]?.stringValue ?? "?"
-                let amount = e.payload["newAmount"].flatMap { try? Amount(json: $0) }
+        for e in history.budgetEvents {
+            let key = "\(e.line ?? "")|\(e.period ?? "")"
+            switch e.kind {
+            case .periodLocked: locked.insert(key)
+            case .reopenApproved: locked.remove(key)
+            case .budgetRevised:
+                let line = e.line ?? "?"
+                let period = e.period ?? "?"
+                let amount = e.amount
                 let subject = Subject(kind: .budgetLine, name: line, project: history.project)
                 if locked.contains(key) {
                     hits.append(RuleHit(subject: subject, evidence: [e.seq], amount: amount,

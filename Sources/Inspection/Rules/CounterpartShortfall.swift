@@ -17,14 +17,12 @@ public struct CounterpartShortfall: Rule {
     /// (calendar fiscal years, as in Lao PDR since 2017), so the verdict depends on events only.
     public func evaluate(_ history: ProjectHistory, parameters: [String: Int64]) -> [RuleHit] {
         let tolerance = Int128(parameters["shortfallBasisPoints"] ?? 2000)
-        guard let lastRecorded = history.events.last?.recordedAt.rfc3339, let currentYear = Int64(lastRecorded.prefix(4)) else { return [] }
+        guard let lastRecorded = history.lastRecordedAt?.rfc3339, let currentYear = Int64(lastRecorded.prefix(4)) else { return [] }
         var planned: [Int64: [(Int64, Amount)]] = [:], actual: [Int64: [(Int64, Amount)]] = [:]
-        let reversed = Set(history.reversals.map(\.reversed))
-        for e in history.events where e.type == "CounterpartContributionRecorded" && !reversed.contains(e.seq) {
-            guard case let .integer(year)? = e.payload["fiscalYear"], year < currentYear,
-                  let amount = e.payload["amount"].flatMap({ try? Amount(json: $0) }) else { continue }
-            if e.payload["kind"]?.stringValue == "actual" { actual[year, default: []].append((e.seq, amount)) }
-            else if e.payload["kind"]?.stringValue == "planned" { planned[year, default: []].append((e.seq, amount)) }
+        for t in history.live(.counterpart) {
+            guard let year = t.fiscalYear, year < currentYear else { continue }
+            if t.contributionKind == "actual" { actual[year, default: []].append((t.seq, t.amount)) }
+            else if t.contributionKind == "planned" { planned[year, default: []].append((t.seq, t.amount)) }
         }
         return planned.keys.sorted().compactMap { year in
             let plan = planned[year]!, done = actual[year] ?? []

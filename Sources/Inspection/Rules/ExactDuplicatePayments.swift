@@ -13,16 +13,33 @@ public struct ExactDuplicatePayments: Rule {
     public init() {}
 
     public func evaluate(_ history: ProjectHistory, parameters: [String: Int64]) -> [RuleHit] {
-        let payments = history.transactions.filter { ($0.kind == .expenditure || $0.kind == .disbursement) && !$0.reversed }
-        let groups = Dictionary(grouping: payments) { t in
-            "\(t.payee ?? "")|\(t.amount.canonicalText)|\(t.amount.currency.code)|\(t.date.map(String.init(describing:)) ?? "")"
+        // Payments without a payee or a date can never be named as duplicates. The rest, ordered
+        // by payee, date, amount and seq, put each group of equal payments in one run.
+        let payments = history.transactions.filter {
+            ($0.kind == .expenditure || $0.kind == .disbursement) && !$0.reversed && $0.payee != nil && $0.date != nil
+        }.sorted { a, b in
+            if a.amount.tenThousandths != b.amount.tenThousandths { return a.amount.tenThousandths < b.amount.tenThousandths }
+            if a.date! != b.date! { return a.date! < b.date! }
+            if a.amount.currency != b.amount.currency { return a.amount.currency < b.amount.currency }
+            if a.payee! != b.payee! { return a.payee! < b.payee! }
+            return a.seq < b.seq
         }
-        return groups.values.compactMap { group -> RuleHit? in
-            guard group.count > 1, let first = group.first, let payee = first.payee, let date = first.date else { return nil }
-            return RuleHit(subject: Subject(kind: .payee, name: payee, project: history.project),
-                           evidence: group.map(\.seq).sorted(), amount: first.amount,
-                           score: min(100, 60 + 15 * (group.count - 1)),
-                           explanation: "\(payee) was paid \(first.amount) \(group.count) times on \(date).")
+        var hits: [RuleHit] = []
+        var start = 0
+        while start < payments.count {
+            let first = payments[start]
+            var end = start + 1
+            while end < payments.count, payments[end].amount == first.amount, payments[end].date == first.date,
+                  payments[end].payee == first.payee { end += 1 }
+            if end - start > 1, let payee = first.payee, let date = first.date {
+                let group = payments[start..<end]
+                hits.append(RuleHit(subject: Subject(kind: .payee, name: payee, project: history.project),
+                                    evidence: group.map(\.seq), amount: first.amount,
+                                    score: min(100, 60 + 15 * (group.count - 1)),
+                                    explanation: "\(payee) was paid \(first.amount) \(group.count) times on \(date)."))
+            }
+            start = end
         }
+        return hits
     }
 }

@@ -15,19 +15,24 @@ public struct NearDuplicatePayments: Rule {
 
     public func evaluate(_ history: ProjectHistory, parameters: [String: Int64]) -> [RuleHit] {
         let tolerance = Int128(parameters["toleranceBasisPoints"] ?? 100), window = parameters["windowDays"] ?? 7
-        let invoices = Dictionary(uniqueKeysWithValues: history.events.compactMap { e -> (Int64, String)? in
-            e.type == "ExpenditureRecorded" ? e.payload["invoiceNumber"]?.stringValue.map { (e.seq, $0) } : nil
-        })
         let payments = history.live(.expenditure).filter { $0.payee != nil && $0.date != nil }
+        // Only payments to one payee are compared, so pairs are formed within each payee's own
+        // payments (in seq order, as the evidence is a set per payee).
         var evidence: [String: Set<Int64>] = [:]
-        for (i, a) in payments.enumerated() {
-            for b in payments[(i + 1)...] where a.payee == b.payee {
-                let exact = a.amount == b.amount && a.date == b.date
-                let sameInvoice = invoices[a.seq] != nil && invoices[a.seq] == invoices[b.seq]
-                let close = a.amount.currency == b.amount.currency && abs(days(a.date!) - days(b.date!)) <= window
-                    && abs(a.amount.tenThousandths - b.amount.tenThousandths) * 10_000 <= tolerance * max(a.amount.tenThousandths, b.amount.tenThousandths)
-                guard !exact, sameInvoice || close else { continue }
-                evidence[a.payee!, default: []].formUnion([a.seq, b.seq])
+        for own in Dictionary(grouping: payments, by: \.payeeKey).values {
+            let payee = own[0].payee!
+            let day = own.map { days($0.date!) }
+            for i in own.indices {
+                let a = own[i]
+                for j in (i + 1)..<own.count {
+                    let b = own[j]
+                    let exact = a.amount == b.amount && a.date == b.date
+                    let sameInvoice = a.invoice != nil && a.invoice == b.invoice
+                    let close = a.amount.currency == b.amount.currency && abs(day[i] - day[j]) <= window
+                        && abs(a.amount.tenThousandths - b.amount.tenThousandths) * 10_000 <= tolerance * max(a.amount.tenThousandths, b.amount.tenThousandths)
+                    guard !exact, sameInvoice || close else { continue }
+                    evidence[payee, default: []].formUnion([a.seq, b.seq])
+                }
             }
         }
         return evidence.keys.sorted().map { payee in

@@ -31,14 +31,14 @@ public struct OffHoursPostings: Rule {
         }
     }
 
-    /// Whether `time` falls Monday–Friday, not on a fixed public holiday, within [start, end)
-    /// hours in Vientiane.
+    /// Whether `time` falls Monday–Friday, not on a public holiday (fixed, lunar or a substitute
+    /// day, see `LaoPublicHolidays`), within [start, end) hours in Vientiane.
     static func isWorkingTime(_ time: Timestamp, start: Int64, end: Int64) -> Bool {
         let local = time.microsecondsSinceEpoch / 1_000_000 + offsetSeconds
         let day = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
         let hour = (local - day * 86_400) / 3600
         let weekday = ((day % 7) + 7 + 3) % 7 // 0 = Monday; 1970-01-01 was a Thursday
         let date = CivilDate.fromDaysSinceEpoch(day)
-        return weekday < 5 && hour >= start && hour < end && !LaoPublicHolidays.contains(month: Int(date.month), day: Int(date.day))
+        return weekday < 5 && hour >= start && hour < end && !LaoPublicHolidays.contains(year: Int(date.year), month: Int(date.month), day: Int(date.day))
     }
 }

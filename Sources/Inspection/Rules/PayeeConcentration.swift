@@ -16,12 +16,26 @@ public struct PayeeConcentration: Rule {
     public func evaluate(_ history: ProjectHistory, parameters: [String: Int64]) -> [RuleHit] {
         let share = Int128(parameters["shareBasisPoints"] ?? 5000), minimum = Int(parameters["minimumPayees"] ?? 3)
         let payments = history.live(.expenditure).filter { $0.payee != nil }
-        let byPayee = Dictionary(grouping: payments) { $0.payee! }
-        guard byPayee.count >= minimum, let total = history.total(payments.map(\.amount), asOf: history.lastSeq),
-              total.tenThousandths > 0 else { return [] }
-        return byPayee.keys.sorted().compactMap { payee in
-            let own = byPayee[payee]!
-            guard let sum = history.total(own.map(\.amount), asOf: history.lastSeq), sum.currency == total.currency,
+        let byPayee = Dictionary(grouping: payments, by: \.payeeKey)
+        // `history.total` converts each amount to USD on its own when currencies are mixed; each
+        // payment's conversion is made once here and reused for its payee's sum.
+        var usd: [Int64: Amount] = [:]
+        func sumOf(_ list: [ProjectHistory.Transaction]) -> Amount? {
+            guard let first = list.first else { return nil }
+            if list.allSatisfy({ $0.amount.currency == first.amount.currency }) { return history.total(list.map(\.amount), asOf: history.lastSeq) }
+            var sum = Amount.zero(.usd)
+            for t in list {
+                guard let converted = usd[t.seq] ?? history.rates.usd(t.amount, asOf: history.lastSeq),
+                      let next = try? sum.adding(converted) else { return nil }
+                usd[t.seq] = converted
+                sum = next
+            }
+            return sum
+        }
+        guard byPayee.count >= minimum, let total = sumOf(payments), total.tenThousandths > 0 else { return [] }
+        return byPayee.values.compactMap { own in
+            let payee = own[0].payee!
+            guard let sum = sumOf(own), sum.currency == total.currency,
                   sum.tenThousandths * 10_000 > share * total.tenThousandths else { return nil }
             let percent = Int(sum.tenThousandths * 100 / total.tenThousandths)
             return RuleHit(subject: Subject(kind: .payee, name: payee, project: history.project), evidence: own.map(\.seq),

@@ -13,10 +13,10 @@ public struct SelfApproval: Rule {
     public init() {}
 
     public func evaluate(_ history: ProjectHistory, parameters: [String: Int64]) -> [RuleHit] {
-        history.events.filter { $0.type == "ProjectApproved" && $0.payload["selfApproved"] == .bool(true) }.map { e in
-            RuleHit(subject: Subject(kind: .user, name: e.actor.id, project: history.project), evidence: [e.seq],
+        history.approvals.filter(\.selfApproved).map { e in
+            RuleHit(subject: Subject(kind: .user, name: e.actor, project: history.project), evidence: [e.seq],
                     amount: nil, score: 80,
-                    explanation: "\(e.actor.id) approved project \(history.project), which they had proposed.")
+                    explanation: "\(e.actor) approved project \(history.project), which they had proposed.")
         }
     }
 }

@@ -17,9 +17,10 @@ public struct SpendingAboveAnnualBudget: Rule {
         for change in history.budgetChanges { current["\(change.line)|\(change.periodStart)"] = change }
         let byYear = Dictionary(grouping: current.values) { String($0.periodStart.prefix(4)) }
         let tolerance = Int128(parameters["toleranceBasisPoints"] ?? 0)
+        let spentByYear = Dictionary(grouping: history.live(.expenditure).filter { $0.date != nil }) { String($0.date!.year) }
         return byYear.keys.sorted().compactMap { year in
             let lines = byYear[year]!
-            let spent = history.live(.expenditure).filter { $0.date.map { String($0.year) == year } ?? false }
+            let spent = spentByYear[year] ?? []
             guard !spent.isEmpty, let budget = history.total(lines.map(\.amount), asOf: history.lastSeq),
                   let total = history.total(spent.map(\.amount), asOf: history.lastSeq) else { return nil }
             let budgetInTotal: Amount? = budget.currency == total.currency ? budget

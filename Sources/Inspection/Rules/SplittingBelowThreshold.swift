@@ -36,14 +36,15 @@ public struct SplittingBelowThreshold: Rule {
 
     public func evaluate(_ history: ProjectHistory, parameters: [String: Int64]) -> [RuleHit] {
         let window = parameters["windowDays"] ?? 30
-        var byPayee: [String: [(t: ProjectHistory.Transaction, day: Int64, kip: Int128)]] = [:]
+        var byPayee: [Int: [(t: ProjectHistory.Transaction, day: Int64, kip: Int128)]] = [:]
         for t in history.live(.expenditure) {
-            guard let payee = t.payee, let date = t.date, let kip = history.rates.lak(t.amount, asOf: t.seq) else { continue }
-            byPayee[payee, default: []].append((t, days(date), kip.tenThousandths / 10_000))
+            guard t.payee != nil, let date = t.date, let kip = history.rates.lak(t.amount, asOf: t.seq) else { continue }
+            byPayee[t.payeeKey, default: []].append((t, days(date), kip.tenThousandths / 10_000))
         }
         var hits: [RuleHit] = []
-        for payee in byPayee.keys.sorted() {
-            let payments = byPayee[payee]!.sorted { ($0.day, $0.t.seq) < ($1.day, $1.t.seq) }
+        for own in byPayee.values {
+            let payee = own[0].t.payee!
+            let payments = own.sorted { ($0.day, $0.t.seq) < ($1.day, $1.t.seq) }
             var evidence: Set<Int64> = []
             var crossed: Int64 = 0
             for (i, first) in payments.enumerated() {
