@@ -100,7 +100,7 @@ enum DetectionBenchmark {
         }
         let generateSeconds = Date().timeIntervalSince(generateStart)
 
-        let portfolio = try SyntheticPortfolio(contentsOf: folder + "/portfolio.jsonl")
+        let portfolio = try LedgerCLI.SyntheticPortfolio(contentsOf: folder + "/portfolio.jsonl")
         let (labels, decoys) = try readLabels(folder + "/labels.json")
         guard let first = portfolio.lines.first else { throw CommandError("\(folder)/portfolio.jsonl holds no events") }
         let clock = ScenarioClock(first.recordedAt)
@@ -198,7 +198,7 @@ enum DetectionBenchmark {
 
     /// Why a flag matched no label: the project's injected kinds, and whether its evidence touches
     /// a labelled event (a side effect of an injected anomaly) or only background activity.
-    static func explain(_ flag: Flag, labels: [Label], seqs: [String: Int64], portfolio: SyntheticPortfolio) -> JSONValue {
+    static func explain(_ flag: Flag, labels: [Label], seqs: [String: Int64], portfolio: LedgerCLI.SyntheticPortfolio) -> JSONValue {
         let inProject = labels.filter { label in label.expectations.contains { $0.project == flag.subject.project } }
         let labelled = Set(inProject.flatMap { $0.keys.compactMap { seqs[$0] } })
         let touching = inProject.filter { label in label.keys.contains { seqs[$0].map(flag.evidence.contains) ?? false } }
