@@ -51,7 +51,7 @@ extension EventStore {
             while try statement.step() {
                 let seq = statement.int64(at: 0)
                 let bytes = statement.blob(at: 2)
-                guard let hash = try? SHA256Digest(bytes: statement.blob(at: 1)), let header = EnvelopeScanner.scan(bytes) else {
+                guard let hash = statement.withUnsafeBytes(at: 1, { try? SHA256Digest(bytes: $0) }), let header = EnvelopeScanner.scan(bytes) else {
                     throw StoreError.corruptEvent(seq: seq, reason: "its stored bytes or hash are malformed")
                 }
                 if try !body(StoredEvent(canonicalBytes: bytes, hash: hash, header: header)) { break }
