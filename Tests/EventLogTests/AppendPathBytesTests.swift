@@ -81,3 +81,36 @@ final class ChunkPipelineTests: XCTestCase {
         XCTAssertTrue(pipeline.isCancelled)
     }
 }
+
+/// Bulk reads scan large batches on two threads; what the caller sees must not change.
+final class StoredReadTests: XCTestCase {
+    func testBatchedReadsDeliverEveryEventInOrderAndStopAtACorruptRow() throws {
+        let ledger = try TestLedger()
+        let store = try ledger.open()
+        let count = StoredBatch.capacity + StoredBatch.parallelThreshold + 3
+        _ = try store.append((0..<count).map { proposed("project:P\($0 % 7)", "AnnualBudgetRevised", $0) }, actor: recorder)
+        var seqs: [Int64] = []
+        try store.readStored { event in
+            XCTAssertEqual(event.hash, SHA256.hash(event.canonicalBytes))
+            seqs.append(event.seq)
+            return true
+        }
+        XCTAssertEqual(seqs, Array(1...Int64(count)))
+
+        // A row well inside the second, parallel-scanned batch no longer holds an envelope.
+        let corrupt = Int64(StoredBatch.capacity + 40)
+        let raw = try ledger.rawConnection()
+        try raw.execute("DROP TRIGGER events_are_append_only_update")
+        try raw.prepare("UPDATE events SET body = ?1 WHERE seq = ?2").execute([.blob(Array("{\"seq\":1}".utf8)), .integer(corrupt)])
+        var delivered: [Int64] = []
+        XCTAssertThrowsError(try store.readStored { delivered.append($0.seq); return true }) { error in
+            guard case let .corruptEvent(seq, _)? = error as? StoreError else { return XCTFail("\(error)") }
+            XCTAssertEqual(seq, corrupt)
+        }
+        XCTAssertEqual(delivered, Array(1..<corrupt), "every row before the corrupt one is delivered first")
+
+        var early: [Int64] = []
+        try store.readStored { early.append($0.seq); return early.count < 3 }
+        XCTAssertEqual(early, [1, 2, 3])
+    }
+}
