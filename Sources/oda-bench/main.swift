@@ -12,14 +12,14 @@ import Transparency
 // directory. The plain-SQLite figures are the ceiling this machine allows for rows of the same
 // size with the same durability; the ledger's figures are also given as a ratio to them.
 //
-//   swift run -c release oda-bench [--runs N] [--events N] [--verify-events N] [--only SECTION]
-//
-// `--only` (append, read, verify, singles, plain, large) runs one section and what it needs,
-// for profiling; the figures that matter come from a full run.
+//   swift run -c release oda-bench [--runs N] [--events N] [--verify-events N]
 //
 // Also measured, on the large ledger: signing a checkpoint (tree edge read back from the file),
 // inclusion and consistency proofs (mean time and size), and the Merkle tree's share of the
 // append path.
+
+// `--only SECTION` (append, read, verify, singles, plain, large) runs one section and what it
+// needs, for profiling; the figures that matter come from a full run.
 
 struct Arguments {
     var runs = 3
