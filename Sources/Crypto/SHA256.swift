@@ -49,14 +49,33 @@ public final class SHA256Hasher {
         _ = EVP_DigestUpdate(context, &b, 1)
     }
 
+    /// Adds a borrowed buffer's bytes.
+    public func update(raw bytes: UnsafeRawBufferPointer) {
+        begin()
+        _ = EVP_DigestUpdate(context, bytes.baseAddress, bytes.count)
+    }
+
+    /// Adds a digest's 32 bytes (interior Merkle nodes hash two of them).
+    public func update(_ digest: SHA256Digest) {
+        digest.withUnsafeBytes { update(raw: $0) }
+    }
+
     /// Finishes the running digest and readies the hasher for the next message.
     public func finalize() -> SHA256Digest {
         begin()
-        var out = [UInt8](repeating: 0, count: SHA256Digest.byteCount)
-        var length: UInt32 = 0
-        _ = EVP_DigestFinal_ex(context, &out, &length)
+        let digest = SHA256Digest { out in
+            var length: UInt32 = 0
+            _ = EVP_DigestFinal_ex(context, out.baseAddress?.assumingMemoryBound(to: UInt8.self), &length)
+        }
         inProgress = false
-        return SHA256Digest(uncheckedBytes: out)
+        return digest
+    }
+
+    /// The digest of one complete message held in a borrowed buffer.
+    public func hash(raw bytes: UnsafeRawBufferPointer) -> SHA256Digest {
+        inProgress = false
+        update(raw: bytes)
+        return finalize()
     }
 
     /// The digest of one complete message.

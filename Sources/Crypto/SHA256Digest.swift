@@ -1,31 +1,102 @@
 /// A SHA-256 digest: exactly 32 bytes, compared and hashed by value.
+///
+/// Held inline as four words rather than in an array: the append path makes three digests per
+/// event and verification three per row, and a heap allocation each would cost more than the
+/// hashing. `bytes` builds an array on demand; hot paths lend the bytes with `withUnsafeBytes`.
 public struct SHA256Digest: Hashable, Sendable, CustomStringConvertible {
     public static let byteCount = 32
     /// The digest of nothing at all is not this: these are 32 zero bytes, the `prev` of event 1.
-    public static let zero = SHA256Digest(uncheckedBytes: [UInt8](repeating: 0, count: 32))
+    public static let zero = SHA256Digest(words: (0, 0, 0, 0))
 
-    public let bytes: [UInt8]
+    /// The 32 bytes in order, as they lie in memory (not as integers).
+    private var words: (UInt64, UInt64, UInt64, UInt64)
+
+    private init(words: (UInt64, UInt64, UInt64, UInt64)) { self.words = words }
+
+    /// The 32 bytes, copied into a new array.
+    public var bytes: [UInt8] { withUnsafeBytes { Array($0) } }
+
+    /// Lends the 32 bytes without copying them; the buffer is valid only inside `body`.
+    public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        var words = self.words
+        return try Swift.withUnsafeBytes(of: &words) { raw throws(E) in try body(raw) }
+    }
 
     /// Wraps 32 bytes; refuses any other length.
     public init(bytes: [UInt8]) throws(CryptoError) {
         guard bytes.count == Self.byteCount else {
             throw .invalidEncoding("a SHA-256 digest has 32 bytes, not \(bytes.count)")
         }
-        self.bytes = bytes
+        self.init(words: (0, 0, 0, 0))
+        Swift.withUnsafeMutableBytes(of: &words) { out in bytes.withUnsafeBytes { out.copyMemory(from: $0) } }
     }
 
-    init(uncheckedBytes: [UInt8]) { self.bytes = uncheckedBytes }
+    /// Copies 32 bytes from a borrowed buffer (a database column, say); refuses any other length.
+    public init(bytes raw: UnsafeRawBufferPointer) throws(CryptoError) {
+        guard raw.count == Self.byteCount else {
+            throw .invalidEncoding("a SHA-256 digest has 32 bytes, not \(raw.count)")
+        }
+        self.init(words: (0, 0, 0, 0))
+        Swift.withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: raw) }
+    }
+
+    /// Fills the 32 bytes with `fill`, which must write all of them (a digest finalisation).
+    init(filling fill: (UnsafeMutableRawBufferPointer) -> Void) {
+        self.init(words: (0, 0, 0, 0))
+        Swift.withUnsafeMutableBytes(of: &words, fill)
+    }
 
     /// Parses 64 lowercase or uppercase hex digits.
     public init(hex: String) throws(CryptoError) {
         guard let bytes = Hex.decode(hex), bytes.count == Self.byteCount else {
             throw .invalidEncoding("a SHA-256 digest is 64 hex digits; got \(hex.utf8.count) characters")
         }
-        self.bytes = bytes
+        try self.init(bytes: bytes)
+    }
+
+    /// Parses exactly 64 lowercase hex digits from a borrowed buffer, as the ledger format spells
+    /// every hash; nil on anything else. Allocates nothing.
+    public init?(lowercaseHex hex: UnsafeRawBufferPointer) {
+        guard hex.count == 2 * Self.byteCount else { return nil }
+        var invalid: UInt8 = 0
+        self.init { out in
+            for k in 0..<Self.byteCount {
+                let hi = Hex.lowercaseValue(hex[2 * k]), lo = Hex.lowercaseValue(hex[2 * k + 1])
+                invalid |= (hi | lo) & 0xF0
+                out[k] = hi << 4 | lo
+            }
+        }
+        guard invalid == 0 else { return nil }
+    }
+
+    /// Writes the 64 lowercase hex digits into `out` (which must hold at least 64 bytes).
+    public func writeHex(into out: UnsafeMutableRawBufferPointer) {
+        withUnsafeBytes { raw in
+            for k in 0..<Self.byteCount {
+                out[2 * k] = Hex.digit(raw[k] >> 4)
+                out[2 * k + 1] = Hex.digit(raw[k] & 0x0f)
+            }
+        }
+    }
+
+    public static func == (a: SHA256Digest, b: SHA256Digest) -> Bool {
+        a.words.0 == b.words.0 && a.words.1 == b.words.1 && a.words.2 == b.words.2 && a.words.3 == b.words.3
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(words.0)
+        hasher.combine(words.1)
+        hasher.combine(words.2)
+        hasher.combine(words.3)
     }
 
     /// 64 lowercase hex digits.
-    public var hex: String { Hex.encode(bytes) }
+    public var hex: String {
+        String(unsafeUninitializedCapacity: 2 * Self.byteCount) { buffer in
+            writeHex(into: UnsafeMutableRawBufferPointer(buffer))
+            return 2 * Self.byteCount
+        }
+    }
     public var description: String { hex }
 }
 
@@ -56,6 +127,18 @@ public enum Hex {
             i += 2
         }
         return out
+    }
+
+    /// The hex digit for a value below 16.
+    static func digit(_ value: UInt8) -> UInt8 { value < 10 ? 0x30 &+ value : 0x57 &+ value }
+
+    /// The value of a lowercase hex digit, or a value of 16 or more for any other byte.
+    static func lowercaseValue(_ c: UInt8) -> UInt8 {
+        switch c {
+        case 0x30...0x39: return c &- 0x30
+        case 0x61...0x66: return c &- 0x57
+        default: return 0xFF
+        }
     }
 
     private static func value(_ c: UInt8) -> UInt8? {

@@ -21,8 +21,9 @@ public struct ChainVerifier {
     private let store: EventStore
     private let threads: Int
 
-    /// `threads` checkers hash and scan rows in parallel (two by default: this machine's cores);
-    /// the chain itself is walked in order on the calling thread.
+    /// `threads` checkers hash and scan rows in parallel (two by default: this machine's cores)
+    /// while the chain itself is walked in order on the calling thread, and the stream index is
+    /// checked on one more thread at the same time.
     public init(store: EventStore, threads: Int = 2) {
         self.store = store
         self.threads = max(1, threads)
@@ -40,24 +41,37 @@ public struct ChainVerifier {
             let total = try connection.scalarInt64("SELECT count(*) FROM events") ?? 0
             let first = try connection.scalarInt64("SELECT min(seq) FROM events") ?? 1
             let last = try connection.scalarInt64("SELECT max(seq) FROM events") ?? 0
+            let chunks = last >= first ? Int((last - first) / Self.chunk) + 1 : 0
+            // Checker k takes chunks k, k + threads, …; each may run two rounds ahead of the walk.
+            let pipeline = ChunkPipeline<[CheckedRow]>(window: 2 * checkers.count)
+            let streams = StreamIndexCheck(path: store.path, through: last)
+            let group = DispatchGroup()
+            for (k, checker) in checkers.enumerated() {
+                DispatchQueue.global().async(group: group) {
+                    var index = k
+                    while index < chunks, !pipeline.isCancelled {
+                        let lower = first + Int64(index) * Self.chunk
+                        let rows = Result { try checker.check(lower...min(last, lower + Self.chunk - 1)) }
+                        guard pipeline.put(index, rows) else { break }
+                        index += checkers.count
+                    }
+                }
+            }
+            DispatchQueue.global().async(group: group) { streams.run() }
+            defer {
+                pipeline.cancel()
+                group.wait()
+            }
             var done: Int64 = 0
-            var start = first
-            while start <= last {
-                // Each checker takes the next chunk; results are walked in storage order.
-                let ranges = (0..<Int64(checkers.count)).compactMap { k -> ClosedRange<Int64>? in
-                    let lower = start + k * Self.chunk
-                    return lower <= last ? lower...min(last, lower + Self.chunk - 1) : nil
-                }
-                let results = try Self.inParallel(ranges.count) { k in try checkers[k].check(ranges[k]) }
-                for rows in results {
-                    for row in rows { chain.offer(row) }
-                    done += Int64(rows.count)
-                }
+            for index in 0..<chunks {
+                let rows = try pipeline.take(index)
+                for row in rows { chain.offer(row) }
+                done += Int64(rows.count)
                 progress?(done, total)
-                start = ranges.last!.upperBound + 1
             }
             chain.finish()
-            try chain.checkStreams(connection)
+            group.wait()
+            try chain.judgeStreams(streams.outcome(), connection)
             // Reported in seq order, whichever check found them.
             let findings = chain.findings.list.enumerated().sorted { a, b in
                 a.element.seq != b.element.seq ? a.element.seq < b.element.seq : a.offset < b.offset
@@ -68,33 +82,5 @@ public struct ChainVerifier {
             throw StoreError(error, path: store.path)
         }
     }
-
-    /// Runs `work(0..<count)` on as many threads and returns the results in index order.
-    private static func inParallel<T>(_ count: Int, _ work: @escaping @Sendable (Int) throws -> T) throws -> [T] {
-        let slots = ResultSlots<T>(count)
-        DispatchQueue.concurrentPerform(iterations: count) { k in
-            slots.set(k, Result { try work(k) })
-        }
-        return try slots.values.map { try $0!.get() }
-    }
 }
 
-/// Results written by parallel workers, each to its own index, read after all have finished.
-private final class ResultSlots<T>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [Result<T, any Error>?]
-
-    init(_ count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func set(_ index: Int, _ value: Result<T, any Error>) {
-        lock.lock()
-        slots[index] = value
-        lock.unlock()
-    }
-
-    var values: [Result<T, any Error>?] {
-        lock.lock()
-        defer { lock.unlock() }
-        return slots
-    }
-}

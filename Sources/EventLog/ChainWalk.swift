@@ -153,14 +153,95 @@ struct ChainWalk {
         }
     }
 
-    /// Stream versions must run 1, 2, 3 … in seq order. Uses the stream index (whose columns the
-    /// row walk has already compared with the bytes), so it needs no per-stream memory.
-    mutating func checkStreams(_ connection: Connection) throws {
+    /// Stream versions must run 1, 2, 3 … in seq order. Judges the breaks `StreamIndexCheck`
+    /// collected while the rows were being checked; when there were too many to hold, reads the
+    /// stream index again and judges as it goes, so memory stays bounded either way.
+    mutating func judgeStreams(_ outcome: StreamIndexCheck.Outcome, _ connection: Connection) throws {
+        switch outcome {
+        case let .breaks(breaks):
+            for step in breaks { judge(step) }
+        case let .tooMany(last):
+            try StreamIndexCheck.scan(connection, through: last) { step in judge(step); return true }
+        case let .failed(error):
+            throw error
+        }
+    }
+
+    /// A break in a stream's versions is a finding unless a row-level finding already explains it.
+    private mutating func judge(_ step: StreamIndexCheck.Break) {
+        let explained = findings.has([.missing, .inserted, .reordered, .columnMismatch], near: step.seq)
+            || declaredMissing.contains { $0 > step.previousSeq && $0 < step.seq }
+        guard !explained else { return }
+        if step.version != step.previousVersion + 1 {
+            findings.add(step.seq, .streamDiscontinuity, "stream \(step.stream) goes from version \(step.previousVersion) to \(step.version)")
+        } else {
+            findings.add(step.seq, .streamDiscontinuity, "stream \(step.stream) version \(step.version) has seq \(step.seq), not after seq \(step.previousSeq)")
+        }
+    }
+}
+
+/// Reads the stream index (whose columns the row walk compares with the bytes) in stream and
+/// version order and collects where versions do not run 1, 2, 3 … in seq order. It needs no
+/// per-stream memory, and runs on its own connection beside the row checkers.
+final class StreamIndexCheck: @unchecked Sendable {
+    /// One place where a stream's versions break: the row and the one before it in the stream.
+    struct Break {
+        let seq: Int64
+        let version: Int64
+        let previousSeq: Int64
+        let previousVersion: Int64
+        let stream: String
+    }
+
+    enum Outcome {
+        case breaks([Break])
+        /// More breaks than are held in memory: judge them while reading the index again.
+        case tooMany(through: Int64)
+        case failed(any Error)
+    }
+
+    /// How many breaks are held for judging; a ledger with more is read twice instead.
+    static let heldBreaks = 4 * VerificationReport.findingLimit
+
+    private let path: String
+    private let last: Int64
+    private var result: Outcome = .breaks([])
+
+    init(path: String, through last: Int64) {
+        self.path = path
+        self.last = last
+    }
+
+    /// Collects the breaks; call once, then read `outcome()` after it has returned.
+    func run() {
+        do {
+            let connection = try Connection(path: path, mode: .readOnly)
+            connection.setBusyTimeout(milliseconds: 10_000)
+            try connection.execute("PRAGMA cache_size = -2000")
+            try connection.execute("BEGIN DEFERRED")
+            defer { try? connection.execute("COMMIT") }
+            var breaks: [Break] = []
+            var overflow = false
+            try Self.scan(connection, through: last) { step in
+                guard breaks.count < Self.heldBreaks else { overflow = true; return false }
+                breaks.append(step)
+                return true
+            }
+            result = overflow ? .tooMany(through: last) : .breaks(breaks)
+        } catch {
+            result = .failed(error)
+        }
+    }
+
+    func outcome() -> Outcome { result }
+
+    /// Calls `body` with every break among rows up to seq `last`, until it returns false.
+    static func scan(_ connection: Connection, through last: Int64, _ body: (Break) throws -> Bool) throws {
         let rows = try connection.prepare("""
             SELECT e.stream_id, s.name, e.stream_version, e.seq FROM events AS e INDEXED BY events_by_stream
-            LEFT JOIN streams AS s ON s.id = e.stream_id ORDER BY e.stream_id, e.stream_version
+            LEFT JOIN streams AS s ON s.id = e.stream_id WHERE e.seq <= ?1 ORDER BY e.stream_id, e.stream_version
             """)
-        try rows.bind([])
+        try rows.bind([.integer(last)])
         var currentStream: Int64 = -1
         var lastVersion: Int64 = 0
         var lastSeq: Int64 = 0
@@ -173,15 +254,10 @@ struct ChainWalk {
                 lastVersion = 0
                 lastSeq = 0
             }
-            let explained = findings.has([.missing, .inserted, .reordered, .columnMismatch], near: seq)
-                || declaredMissing.contains { $0 > lastSeq && $0 < seq }
-            if !explained {
-                let name = rows.optionalText(at: 1) ?? "#\(streamID)"
-                if version != lastVersion + 1 {
-                    findings.add(seq, .streamDiscontinuity, "stream \(name) goes from version \(lastVersion) to \(version)")
-                } else if seq <= lastSeq {
-                    findings.add(seq, .streamDiscontinuity, "stream \(name) version \(version) has seq \(seq), not after seq \(lastSeq)")
-                }
+            if version != lastVersion + 1 || seq <= lastSeq {
+                let step = Break(seq: seq, version: version, previousSeq: lastSeq, previousVersion: lastVersion,
+                                 stream: rows.optionalText(at: 1) ?? "#\(streamID)")
+                if try !body(step) { return }
             }
             lastVersion = version
             lastSeq = seq

@@ -73,28 +73,83 @@ public struct EventEnvelope: Sendable, Hashable {
 
     /// The RFC 8785 bytes that are stored and hashed: the same bytes as `jsonValue.canonicalBytes`,
     /// written directly in the envelope's fixed member order because every append computes them.
-    public var canonicalBytes: [UInt8] {
+    public var canonicalBytes: [UInt8] { canonicalBytes(sharing: SharedFragments(actor: actor, recordedAt: recordedAt)) }
+
+    /// Canonical pieces that every event of one append has in common, serialised once per batch.
+    struct SharedFragments {
+        /// The canonical `actor` object.
+        let actor: [UInt8]
+        /// The canonical `recordedAt` string, quotes included.
+        let recordedAt: [UInt8]
+
+        init(actor: Actor, recordedAt: Timestamp) {
+            self.actor = actor.jsonValue.canonicalBytes
+            self.recordedAt = JSONValue.string(recordedAt.rfc3339).canonicalBytes
+        }
+
+        /// Whether these fragments were made for `actor` and `recordedAt`.
+        func matches(actor: Actor, recordedAt: Timestamp) -> Bool {
+            self.actor == actor.jsonValue.canonicalBytes && self.recordedAt == JSONValue.string(recordedAt.rfc3339).canonicalBytes
+        }
+    }
+
+    /// `canonicalBytes` with the batch's shared pieces already serialised.
+    /// - Precondition: `shared` was made for this envelope's `actor` and `recordedAt`.
+    func canonicalBytes(sharing shared: SharedFragments) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(640)
-        func key(_ name: StaticString, first: Bool = false) {
-            if !first { out.append(UInt8(ascii: ",")) }
+        func key(_ name: StaticString) {
+            out.append(UInt8(ascii: ","))
             out.append(UInt8(ascii: "\""))
             out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-            out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+            out.append(UInt8(ascii: "\""))
+            out.append(UInt8(ascii: ":"))
         }
-        func string(_ value: String) { JSONValue.string(value).writeCanonical(into: &out) }
-        func integer(_ value: Int64) { JSONValue.integer(value).writeCanonical(into: &out) }
+        func string(_ value: String) {
+            // Printable ASCII other than quote and backslash is its own RFC 8785 form; identifiers
+            // (streams, types, keys) always are, so they skip the general writer.
+            if value.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+                out.append(UInt8(ascii: "\""))
+                out.append(contentsOf: value.utf8)
+                out.append(UInt8(ascii: "\""))
+            } else {
+                JSONValue.string(value).writeCanonical(into: &out)
+            }
+        }
+        func integer(_ value: Int64) {
+            // Envelope integers are positive safe integers (seq, versions): plain decimal digits.
+            guard value > 0, value <= JSONValue.safeIntegerRange.upperBound else {
+                JSONValue.integer(value).writeCanonical(into: &out)
+                return
+            }
+            var digits: (UInt64, UInt64) = (0, 0)
+            var count = 0
+            var rest = value
+            withUnsafeMutableBytes(of: &digits) { buffer in
+                while rest > 0 {
+                    count += 1
+                    buffer[16 - count] = UInt8(truncatingIfNeeded: rest % 10) &+ 0x30
+                    rest /= 10
+                }
+                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[(16 - count)...]))
+            }
+        }
         out.append(UInt8(ascii: "{"))
-        key("actor", first: true)
-        actor.jsonValue.writeCanonical(into: &out)
+        out.append(contentsOf: #""actor":"#.utf8)
+        out.append(contentsOf: shared.actor)
         if let causationId { key("causationId"); string(causationId) }
         if let correlationId { key("correlationId"); string(correlationId) }
         if let idempotencyKey { key("idempotencyKey"); string(idempotencyKey) }
         if let occurredAt { key("occurredAt"); string(occurredAt) }
         key("payload")
         JSONValue.object(payload).writeCanonical(into: &out)
-        key("prev"); string(prev.hex)
-        key("recordedAt"); string(recordedAt.rfc3339)
+        key("prev")
+        let hexStart = out.count + 1
+        out.append(contentsOf: repeatElement(UInt8(ascii: "\""), count: 2 * SHA256Digest.byteCount + 2))
+        out.withUnsafeMutableBytes { raw in
+            prev.writeHex(into: UnsafeMutableRawBufferPointer(rebasing: raw[hexStart..<(hexStart + 2 * SHA256Digest.byteCount)]))
+        }
+        key("recordedAt"); out.append(contentsOf: shared.recordedAt)
         key("schemaVersion"); integer(schemaVersion)
         key("seq"); integer(seq)
         key("stream"); string(stream)

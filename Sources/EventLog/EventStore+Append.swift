@@ -129,6 +129,7 @@ final class Writer {
             let now = clock()
             let recordedAt = head.recordedAt.map { max($0, now) } ?? now
             let recordedAtText = recordedAt.rfc3339
+            let shared = EventEnvelope.SharedFragments(actor: actor, recordedAt: recordedAt)
             var seq = head.seq
             var prev = head.hash
             var keysInBatch: [String: Int] = [:]
@@ -179,7 +180,7 @@ final class Writer {
                     schemaVersion: proposed.schemaVersion, payload: proposed.payload, actor: actor,
                     recordedAt: recordedAt, occurredAt: proposed.occurredAt, correlationId: proposed.correlationId,
                     causationId: proposed.causationId, idempotencyKey: proposed.idempotencyKey, prev: prev)
-                let bytes = envelope.canonicalBytes
+                let bytes = envelope.canonicalBytes(sharing: shared)
                 let hash = hasher.hash(bytes)
                 // Bound one by one: the hottest statement of the append path builds no value array.
                 try insert.bind(seq, at: 1)
@@ -188,7 +189,7 @@ final class Writer {
                 try insert.bind(proposed.type, at: 4)
                 try insert.bind(recordedAtText, at: 5)
                 try insert.bind(proposed.idempotencyKey.sqlValue, at: 6)
-                try insert.bind(hash.bytes, at: 7)
+                try hash.withUnsafeBytes { raw throws(SQLiteError) in try insert.bind(raw, at: 7) }
                 try insert.bind(bytes, at: 8)
                 try insert.step()
                 insert.reset()
@@ -198,7 +199,9 @@ final class Writer {
                 outcomes.append(AppendOutcome(event: RecordedEvent(envelope: envelope, hash: hash, canonicalBytes: bytes),
                                               wasAlreadyRecorded: false))
             }
-            try project(outcomes.filter { !$0.wasAlreadyRecorded }.map(\.event), headBefore: head.seq)
+            if !projectors.isEmpty {
+                try project(outcomes.filter { !$0.wasAlreadyRecorded }.map(\.event), headBefore: head.seq)
+            }
             if let policy = checkpointPolicy, try checkpointDue(tree: tree, now: recordedAt, policy: policy) {
                 _ = try writeCheckpoint(tree: tree, signer: policy.signer, at: recordedAt)
             }
@@ -240,7 +243,7 @@ enum EventRow {
     static func decode(_ statement: Statement, checkCanonical: Bool) throws(StoreError) -> RecordedEvent {
         let seq = statement.int64(at: 0)
         let bytes = statement.blob(at: 2)
-        guard let hash = try? SHA256Digest(bytes: statement.blob(at: 1)) else {
+        guard let hash = statement.withUnsafeBytes(at: 1, { try? SHA256Digest(bytes: $0) }) else {
             throw .corruptEvent(seq: seq, reason: "its hash column is not 32 bytes")
         }
         do {

@@ -196,7 +196,7 @@ public struct LedgerHead: Sendable, Equatable {
             defer { statement.reset() }
             guard try statement.step() else { return .empty }
             let seq = statement.int64(at: 0)
-            guard let hash = try? SHA256Digest(bytes: statement.blob(at: 1)),
+            guard let hash = statement.withUnsafeBytes(at: 1, { try? SHA256Digest(bytes: $0) }),
                   let recordedAt = Timestamp(canonical: statement.text(at: 2)) else {
                 throw StoreError.corruptEvent(seq: seq, reason: "its hash or recorded_at column is malformed")
             }

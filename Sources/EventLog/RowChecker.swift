@@ -55,13 +55,13 @@ final class RowChecker: @unchecked Sendable {
         var findings: [CheckedRow.Problem] = []
         var scanned = false
         let position = row.int64(at: Column.position)
-        let hashColumn = row.blob(at: Column.hash)
+        let (recordedHash, hashColumnCount) = row.withUnsafeBytes(at: Column.hash) { (try? SHA256Digest(bytes: $0), $0.count) }
         let entry: ChainEntry = row.withUnsafeBytes(at: Column.body) { raw in
             let body = raw.bindMemory(to: UInt8.self)
-            let computed = hasher.hash(body)
-            let recorded = (try? SHA256Digest(bytes: hashColumn)) ?? computed
-            if hashColumn.count != SHA256Digest.byteCount {
-                findings.append((position, .columnMismatch, "the hash column holds \(hashColumn.count) bytes, not 32"))
+            let computed = hasher.hash(raw: raw)
+            let recorded = recordedHash ?? computed
+            if recordedHash == nil {
+                findings.append((position, .columnMismatch, "the hash column holds \(hashColumnCount) bytes, not 32"))
             }
             guard let header = EnvelopeScanner.scan(body) else {
                 // The one-pass scanner refuses; the full decoder says why.
@@ -83,22 +83,11 @@ final class RowChecker: @unchecked Sendable {
             }
             scanned = true
             return ChainEntry(seq: header.seq, position: position, hash: recorded,
-                              prev: Self.digest(hex: UnsafeBufferPointer(rebasing: body[header.prev])),
+                              prev: SHA256Digest(lowercaseHex: UnsafeRawBufferPointer(rebasing: raw[header.prev])),
                               recordedAt: Timestamp(canonicalBytes: UnsafeBufferPointer(rebasing: body[header.recordedAt])))
         }
         return CheckedRow(entry: entry, findings: findings, scanned: scanned)
     }
-
-    private static func digest(hex: UnsafeBufferPointer<UInt8>) -> SHA256Digest? {
-        guard hex.count == 64 else { return nil }
-        var bytes = [UInt8](repeating: 0, count: 32)
-        for k in 0..<32 {
-            bytes[k] = Self.nibble(hex[2 * k]) << 4 | Self.nibble(hex[2 * k + 1])
-        }
-        return try? SHA256Digest(bytes: bytes)
-    }
-
-    private static func nibble(_ c: UInt8) -> UInt8 { c <= 0x39 ? c &- 0x30 : c &- 0x61 &+ 10 }
 
     /// What is wrong with the index columns, or nil when they agree with the bytes.
     private func columnMismatch(_ row: Statement, body: UnsafeBufferPointer<UInt8>, header: EnvelopeScanner.Header) -> String? {

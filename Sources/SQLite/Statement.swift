@@ -75,7 +75,18 @@ public final class Statement {
     }
 
     public func bind(_ bytes: [UInt8], at index: Int32) throws(SQLiteError) {
-        try bind(.blob(bytes), at: index)
+        let rc = bytes.withUnsafeBytes { raw in
+            sqlite3_bind_blob(handle, index, raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(raw.count),
+                              oda_sqlite_transient())
+        }
+        try check(rc)
+    }
+
+    /// Binds a borrowed buffer as a blob; SQLite copies it before this returns.
+    public func bind(_ raw: UnsafeRawBufferPointer, at index: Int32) throws(SQLiteError) {
+        // A zero-length blob still needs a non-null pointer, or SQLite stores NULL.
+        try check(sqlite3_bind_blob(handle, index, raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(raw.count),
+                                    oda_sqlite_transient()))
     }
 
     // MARK: Stepping

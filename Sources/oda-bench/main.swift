@@ -20,6 +20,9 @@ import Transparency
 // inclusion and consistency proofs (mean time and size), and the Merkle tree's share of the
 // append path.
 
+// `--only SECTION` (append, read, verify, singles, plain, large) runs one section and what it
+// needs, for profiling; the figures that matter come from a full run.
+
 struct Arguments {
     var runs = 3
     var events = 100_000
@@ -27,12 +30,21 @@ struct Arguments {
     var singles = 2_000
     var verifyEvents = 1_000_000
     var projectionEvents = 50_000
+    var only: String?
+
+    /// Whether `section` runs in this invocation.
+    func runs(_ section: String) -> Bool { only == nil || only == section }
 
     init() {
         var args = CommandLine.arguments.dropFirst()
         while let flag = args.popFirst() {
+            if flag == "--only", let section = args.popFirst(),
+               ["append", "read", "verify", "singles", "plain", "large"].contains(section) {
+                only = section
+                continue
+            }
             guard let value = args.popFirst().flatMap(Int.init), value > 0 else {
-                FileHandle.standardError.write(Data("usage: oda-bench [--runs N] [--events N] [--verify-events N] [--projection-events N]\n".utf8))
+                FileHandle.standardError.write(Data("usage: oda-bench [--runs N] [--events N] [--verify-events N] [--projection-events N] [--only append|read|verify|singles|plain|large]\n".utf8))
                 exit(2)
             }
             switch flag {
@@ -192,70 +204,81 @@ for _ in 0..<arguments.runs {
     // Ledger: batched append, then full read and verify of what was written.
     let store = try EventStore.create(at: dir.appendingPathComponent("ledger.sqlite").path)
     samples.add("batched_append_events_per_s", rate(arguments.events, ledgerAppend(store, count: arguments.events, batch: arguments.batch)))
-    var readBytes = 0
-    let read = clock.measure {
-        try! store.readStored { e in readBytes &+= e.canonicalBytes.count &+ Int(e.seq); return true }
+    if arguments.runs("read") {
+        var readBytes = 0
+        let read = clock.measure {
+            try! store.readStored { e in readBytes &+= e.canonicalBytes.count &+ Int(e.seq); return true }
+        }
+        sink &+= readBytes
+        samples.add("full_read_events_per_s", rate(arguments.events, read))
     }
-    sink &+= readBytes
-    samples.add("full_read_events_per_s", rate(arguments.events, read))
     // The same bodies, kept (untimed) for the plain-SQLite comparison below.
     var bodies: [[UInt8]] = []
     bodies.reserveCapacity(arguments.events)
     try! store.readStored { e in bodies.append(e.canonicalBytes); return true }
-    var decodedCount = 0
-    let decodedRead = clock.measure {
-        try! store.read { e in decodedCount &+= e.envelope.payload.count; return true }
-    }
-    sink &+= decodedCount
-    samples.add("full_read_decoded_events_per_s", rate(arguments.events, decodedRead))
-    let verify = clock.measure {
-        let report = try! ChainVerifier(store: store).verify()
-        precondition(report.isIntact && report.rowsChecked == Int64(arguments.events))
-    }
-    samples.add("verify_events_per_s", rate(arguments.events, verify))
-
-    // The Merkle tree's share of the append path: leaf hashes and frontier updates for every
-    // event (the stored nodes add one 48-byte row per 16 events on top).
-    let treeHasher = try SHA256Hasher()
-    var frontier = MerkleFrontier()
-    var persisted = 0
-    let treeWork = clock.measure {
-        for body in bodies {
-            persisted += frontier.append(leafHash: MerkleHash.leaf(body, using: treeHasher), using: treeHasher).count { $0.id.level >= 4 }
+    if arguments.runs("read") {
+        var decodedCount = 0
+        let decodedRead = clock.measure {
+            try! store.read { e in decodedCount &+= e.envelope.payload.count; return true }
         }
+        sink &+= decodedCount
+        samples.add("full_read_decoded_events_per_s", rate(arguments.events, decodedRead))
     }
-    sink &+= persisted
-    samples.add("tree_work_share_of_append_percent",
-                100 * seconds(treeWork) / (Double(arguments.events) / samples.values["batched_append_events_per_s"]!.last!))
-
-    // Projections kept inside the append path, and a full rebuild into shadow tables.
-    let odaBatches = stride(from: 0, to: arguments.projectionEvents, by: arguments.batch).map { start in
-        (start..<min(start + arguments.batch, arguments.projectionEvents)).map(odaEvent)
-    }
-    var odaTimes: [Duration] = []
-    for withProjection in [false, true] {
-        let odaStore = try EventStore.create(at: dir.appendingPathComponent("oda-\(withProjection).sqlite").path)
-        if withProjection { try odaStore.register(ProjectStateProjector()) }
-        odaTimes.append(clock.measure { for b in odaBatches { _ = try! odaStore.append(b, actor: actor) } })
-        if withProjection {
-            let rebuild = clock.measure { _ = try! odaStore.rebuild(ProjectStateProjector(), swap: true) { _, _ in () } }
-            samples.add("projection_rebuild_events_per_s", rate(arguments.projectionEvents, rebuild))
+    if arguments.runs("verify") {
+        let verify = clock.measure {
+            let report = try! ChainVerifier(store: store).verify()
+            precondition(report.isIntact && report.rowsChecked == Int64(arguments.events))
         }
+        samples.add("verify_events_per_s", rate(arguments.events, verify))
     }
-    samples.add("projection_append_overhead_percent", 100 * (seconds(odaTimes[1]) / seconds(odaTimes[0]) - 1))
+    if arguments.only == nil {
+        // The Merkle tree's share of the append path: leaf hashes and frontier updates for every
+        // event (the stored nodes add one 48-byte row per 16 events on top).
+        let treeHasher = try SHA256Hasher()
+        var frontier = MerkleFrontier()
+        var persisted = 0
+        let treeWork = clock.measure {
+            for body in bodies {
+                persisted += frontier.append(leafHash: MerkleHash.leaf(body, using: treeHasher), using: treeHasher).count { $0.id.level >= 4 }
+            }
+        }
+        sink &+= persisted
+        samples.add("tree_work_share_of_append_percent",
+                    100 * seconds(treeWork) / (Double(arguments.events) / samples.values["batched_append_events_per_s"]!.last!))
+
+        // Projections kept inside the append path, and a full rebuild into shadow tables.
+        let odaBatches = stride(from: 0, to: arguments.projectionEvents, by: arguments.batch).map { start in
+            (start..<min(start + arguments.batch, arguments.projectionEvents)).map(odaEvent)
+        }
+        var odaTimes: [Duration] = []
+        for withProjection in [false, true] {
+            let odaStore = try EventStore.create(at: dir.appendingPathComponent("oda-\(withProjection).sqlite").path)
+            if withProjection { try odaStore.register(ProjectStateProjector()) }
+            odaTimes.append(clock.measure { for b in odaBatches { _ = try! odaStore.append(b, actor: actor) } })
+            if withProjection {
+                let rebuild = clock.measure { _ = try! odaStore.rebuild(ProjectStateProjector(), swap: true) { _, _ in () } }
+                samples.add("projection_rebuild_events_per_s", rate(arguments.projectionEvents, rebuild))
+            }
+        }
+        samples.add("projection_append_overhead_percent", 100 * (seconds(odaTimes[1]) / seconds(odaTimes[0]) - 1))
+    }
 
     // Durable single-event appends, one transaction (and one fsync) each.
-    let singles = try EventStore.create(at: dir.appendingPathComponent("singles.sqlite").path)
-    samples.add("durable_single_appends_per_s", rate(arguments.singles, ledgerAppend(singles, count: arguments.singles, batch: 1)))
+    if arguments.runs("singles") {
+        let singles = try EventStore.create(at: dir.appendingPathComponent("singles.sqlite").path)
+        samples.add("durable_single_appends_per_s", rate(arguments.singles, ledgerAppend(singles, count: arguments.singles, batch: 1)))
+    }
 
     // The same rows through plain SQLite.
-    let plainPath = dir.appendingPathComponent("plain.sqlite").path
-    samples.add("plain_insert_rows_per_s", rate(bodies.count, plainInsert(path: plainPath, bodies: bodies, batch: arguments.batch)))
-    let (plainReadTime, bytes) = plainRead(path: plainPath)
-    sink &+= bytes
-    samples.add("plain_read_rows_per_s", rate(bodies.count, plainReadTime))
-    let singlesPlain = dir.appendingPathComponent("plain-singles.sqlite").path
-    samples.add("plain_single_commits_per_s", rate(arguments.singles, plainInsert(path: singlesPlain, bodies: Array(bodies.prefix(arguments.singles)), batch: 1)))
+    if arguments.runs("plain") {
+        let plainPath = dir.appendingPathComponent("plain.sqlite").path
+        samples.add("plain_insert_rows_per_s", rate(bodies.count, plainInsert(path: plainPath, bodies: bodies, batch: arguments.batch)))
+        let (plainReadTime, bytes) = plainRead(path: plainPath)
+        sink &+= bytes
+        samples.add("plain_read_rows_per_s", rate(bodies.count, plainReadTime))
+        let singlesPlain = dir.appendingPathComponent("plain-singles.sqlite").path
+        samples.add("plain_single_commits_per_s", rate(arguments.singles, plainInsert(path: singlesPlain, bodies: Array(bodies.prefix(arguments.singles)), batch: 1)))
+    }
     samples.add("mean_event_bytes", Double(bodies.reduce(0) { $0 + $1.count }) / Double(bodies.count))
     samples.add("mean_payload_bytes", Double(try! store.events(EventQuery(limit: 1000)).reduce(0) {
         $0 + JSONValue.object($1.envelope.payload).canonicalBytes.count
@@ -313,7 +336,7 @@ func verifyMemory() -> (events: Int, seconds: Double, peakMiB: Double)? {
     return (arguments.verifyEvents, secondsValue, kib / 1024)
 }
 
-let memory = verifyMemory()
+let memory = arguments.runs("large") ? verifyMemory() : nil
 
 func fmt(_ x: Double) -> JSONValue { .string(String(format: "%.0f", x)) }
 func ratio(_ a: Double, _ b: Double) -> JSONValue { .string(String(format: "%.2f", b > 0 ? a / b : 0)) }

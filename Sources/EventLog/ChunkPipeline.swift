@@ -1,0 +1,57 @@
+import Foundation
+
+/// Hands chunks of work produced on several threads to one consumer in chunk order, with at most
+/// `window` chunks finished ahead of the consumer so memory stays bounded however long the run.
+///
+/// Producers call `put` with their chunk's index and wait while it is too far ahead; the
+/// consumer calls `take` for 0, 1, 2 … in turn. `cancel` releases every waiting producer (their
+/// `put` then returns false), for a consumer that stops early.
+final class ChunkPipeline<Value>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var ready: [Int: Result<Value, any Error>] = [:]
+    private var consumed = 0
+    private var cancelled = false
+    private let window: Int
+
+    init(window: Int) {
+        self.window = max(1, window)
+    }
+
+    /// Delivers chunk `index`; false when the consumer has cancelled and the producer should stop.
+    @discardableResult
+    func put(_ index: Int, _ value: Result<Value, any Error>) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while !cancelled, index >= consumed + window { condition.wait() }
+        guard !cancelled else { return false }
+        ready[index] = value
+        condition.broadcast()
+        return true
+    }
+
+    /// Waits for chunk `index` (the one after the last taken) and returns it.
+    func take(_ index: Int) throws -> Value {
+        condition.lock()
+        defer { condition.unlock() }
+        while ready[index] == nil { condition.wait() }
+        let value = ready.removeValue(forKey: index)!
+        consumed = index + 1
+        condition.broadcast()
+        return try value.get()
+    }
+
+    /// Whether a producer should go on to its next chunk.
+    var isCancelled: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return cancelled
+    }
+
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        ready.removeAll()
+        condition.broadcast()
+        condition.unlock()
+    }
+}
