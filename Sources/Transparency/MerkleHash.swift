@@ -26,8 +26,8 @@ public enum MerkleHash {
     /// The hash of an interior node: `SHA-256(0x01 ‖ left ‖ right)`.
     public static func node(_ left: SHA256Digest, _ right: SHA256Digest, using hasher: SHA256Hasher) -> SHA256Digest {
         hasher.update(byte: nodePrefix)
-        hasher.update(left.bytes)
-        hasher.update(right.bytes)
+        hasher.update(left)
+        hasher.update(right)
         return hasher.finalize()
     }
 }
