@@ -11,7 +11,7 @@ enum ImportCommand: LedgerCommand {
         abstract: "Import a partner's IATI activity file (2.01–2.03) or government transactions from CSV as ODA events.",
         options: [
             dataOption,
-            .init(name: "actor", value: "ID", help: "Who is recording (default: local:<operating-system user>)."),
+            .init(name: "actor", value: "ID", help: "Who is recording (default: importer:<operating-system user>; back-dating is not flagged for importer: accounts)."),
         ],
         positionals: [
             .init(name: "KIND", help: "iati or csv.", optional: false),
@@ -42,7 +42,7 @@ enum ImportCommand: LedgerCommand {
         guard kind == "iati" || kind == "csv" else {
             throw UsageError(command: spec.name, message: "KIND must be iati or csv, not \(kind)")
         }
-        let actor = try Actor(id: arguments["actor"] ?? AppendCommand.defaultActorID())
+        let actor = try Actor(id: arguments["actor"] ?? AppendCommand.defaultActorID().replacingOccurrences(of: "local:", with: "importer:"))
         let store = try context.openStoreForAppending(arguments)
         let policy = ValidationPolicy(allowsSelfApproval: try LedgerConfig.load(context.dataDirectory(arguments)).allowsSelfApproval)
         let result: ImportResult

@@ -137,6 +137,10 @@ final class RuleTests: XCTestCase {
         let hits = b.hits(BackDatedEntries())
         XCTAssertEqual(hits.map(\.evidence), [[late]])
         XCTAssertEqual(hits.first?.subject.name, "user:somsack")
+        // A partner's history brought in by an import account is late by nature, not back-dated.
+        b.actor = "importer:iati"
+        b.transaction("DisbursementRecorded", "10", date: "2010-01-04")
+        XCTAssertEqual(b.hits(BackDatedEntries()).map(\.evidence), [[late]])
     }
 
     func testOffHoursJudgedInVientiane() {

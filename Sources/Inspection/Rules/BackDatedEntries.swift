@@ -3,9 +3,13 @@ import ODA
 
 /// An entry recorded long after the date it claims was either forgotten or written to fit;
 /// the chain fixes `recordedAt`, so the gap is a fact.
+///
+/// Version 2 leaves out entries recorded by an import account (`importer:` ids, the default of
+/// `oda-ledger import`): a partner's published history is late by nature, and flagging every
+/// imported transaction buried the entries people typed late.
 public struct BackDatedEntries: Rule {
     public let id = "back-dated-entries"
-    public let version = 1
+    public let version = 2
     public let name = "Back-dated entries"
     public let rationale = "Transactions recorded long after their business date escape the controls of their period."
     public let severity = Severity.medium
@@ -16,7 +20,7 @@ public struct BackDatedEntries: Rule {
     public func evaluate(_ history: ProjectHistory, parameters: [String: Int64]) -> [RuleHit] {
         let limit = parameters["maximumLagDays"] ?? 90
         let late = history.transactions.filter { t in
-            guard let date = t.date else { return false }
+            guard let date = t.date, !t.actor.hasPrefix(Self.importAccountPrefix) else { return false }
             return lag(t, date) > limit
         }
         let byUser = Dictionary(grouping: late, by: \.actor)
@@ -30,6 +34,9 @@ public struct BackDatedEntries: Rule {
                                + "(allowed: \(limit)).")
         }
     }
+
+    /// The id prefix of the accounts imports are recorded under.
+    public static let importAccountPrefix = "importer:"
 
     private func lag(_ t: ProjectHistory.Transaction, _ date: CalendarDate) -> Int64 {
         t.recordedAt.microsecondsSinceEpoch / 86_400_000_000 - days(date)
