@@ -14,10 +14,9 @@ public struct RuleParameter: Sendable, Hashable {
     }
 }
 
-/// One red-flag rule. A rule sees one project's history (and the exchange rates recorded so far)
-/// and reports hits; it must be a pure function of that input so that incremental evaluation on
-/// append and a full re-evaluation produce the same flags.
-public protocol Rule: Sendable {
+/// What every red-flag rule declares, whatever it judges: the identity a flag names, and the
+/// parameters `RuleConfigured` events may change.
+public protocol RuleDefinition: Sendable {
     var id: String { get }
     /// Raised whenever the definition changes, so a flag always names the logic that produced it.
     var version: Int { get }
@@ -25,10 +24,16 @@ public protocol Rule: Sendable {
     var rationale: String { get }
     var severity: Severity { get }
     var parameters: [RuleParameter] { get }
+}
+
+/// One red-flag rule. A rule sees one project's history (and the exchange rates recorded so far)
+/// and reports hits; it must be a pure function of that input so that incremental evaluation on
+/// append and a full re-evaluation produce the same flags.
+public protocol Rule: RuleDefinition {
     func evaluate(_ history: ProjectHistory, parameters: [String: Int64]) -> [RuleHit]
 }
 
-extension Rule {
+extension RuleDefinition {
     /// The parameters with their defaults, as a flag records them.
     public var defaultParameters: [String: Int64] {
         Dictionary(uniqueKeysWithValues: parameters.map { ($0.name, $0.defaultValue) })

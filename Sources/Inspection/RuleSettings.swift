@@ -41,7 +41,7 @@ public struct RuleSettings: Sendable {
 
     /// `rule`'s defaults overridden by every setting recorded at or before `seq`, in order;
     /// names the rule does not have are ignored.
-    public func parameters(for rule: any Rule, asOf seq: Int64) -> [String: Int64] {
+    public func parameters(for rule: any RuleDefinition, asOf seq: Int64) -> [String: Int64] {
         var result = rule.defaultParameters
         for change in changes where change.seq <= seq && change.ruleId == rule.id {
             for (name, value) in change.parameters where result[name] != nil { result[name] = value }
