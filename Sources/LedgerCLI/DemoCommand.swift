@@ -85,6 +85,10 @@ enum DemoCommand: LedgerCommand {
         let stored = try store.withProjectionSnapshot { try FlagTable.all(in: $0) }
         let full = try FullEvaluation.flags(in: store)
         let flagsAgree = stored == full
+        // The population rules (peers, portfolio-wide concentration, Benford) judge the whole
+        // portfolio at a recorded point, as `flags --evaluate` does.
+        let evaluatedAt = try store.evaluatePopulationRules(trigger: .onDemand, actor: try Actor(id: "user:inspector"))
+        let population = try store.withProjectionSnapshot { try PopulationFlagTable.all(in: $0) }
 
         // A signed checkpoint, written as an auditor keeps it, then verification against it.
         let signer = try LedgerKeys.signer(directory, origin: try store.origin())
@@ -102,6 +106,9 @@ enum DemoCommand: LedgerCommand {
             + (projectionsAgree ? "(equals the live one)" : "(DIFFERS from the live one \(before))"))
         console.print("  inspection: a full evaluation gives \(full.count) flags, "
             + (flagsAgree ? "exactly the flags the flag projection keeps" : "NOT the \(stored.count) flags the flag projection keeps"))
+        let populationRules = Dictionary(grouping: population, by: \.ruleId).map { "\($0.key) \($0.value.count)" }.sorted()
+        console.print("  population rules evaluated at seq \(evaluatedAt.map(String.init) ?? "-"): \(population.count) flag(s)"
+            + (populationRules.isEmpty ? "" : " (" + populationRules.joined(separator: ", ") + ")"))
         console.print("  chain: " + (report.isIntact ? "intact, \(report.rowsChecked) events, head seq \(report.head.seq) hash \(report.head.hash.hex)"
                                                      : "NOT INTACT: \(report.totalFindings) finding(s)"))
         console.print("  checkpoint \(checkpointFile) (tree size \(checkpoint.size), root \(checkpoint.root.hex.prefix(16))…): "

@@ -26,6 +26,12 @@ final class DemoCommandTests: XCTestCase {
         XCTAssertTrue(first.stdout.contains("chain: intact"))
         XCTAssertTrue(first.stdout.contains(": extension: "), first.stdout)
 
+        // The population rules were evaluated at a recorded point, the event just before the checkpoint.
+        let probe = try EventStore(openingAt: data + "/ledger.sqlite", access: .readOnly)
+        let evaluatedAt = try probe.head().seq
+        XCTAssertEqual(try probe.event(at: evaluatedAt)?.envelope.type, "PopulationRulesEvaluated")
+        XCTAssertTrue(first.stdout.contains("population rules evaluated at seq \(evaluatedAt):"), first.stdout)
+
         // Every injected anomaly is caught: a flag of the expected rule on the expected subject,
         // whose evidence holds one of the label's events.
         let store = try EventStore(openingAt: data + "/ledger.sqlite", access: .readOnly)
