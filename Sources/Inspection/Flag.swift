@@ -47,4 +47,20 @@ public struct Flag: Sendable, Hashable {
     public var parametersText: String {
         parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
     }
+
+    /// The inverse of `parametersText`, for flags read back from a flag table.
+    static func parameters(storedText text: String) -> [String: Int64] {
+        Dictionary(uniqueKeysWithValues: text.split(separator: ",").compactMap { pair -> (String, Int64)? in
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, let value = Int64(parts[1]) else { return nil }
+            return (String(parts[0]), value)
+        })
+    }
+
+    /// Evidence seqs as the flag tables store them: comma-separated.
+    var evidenceText: String { evidence.map(String.init).joined(separator: ",") }
+
+    static func evidence(storedText text: String) -> [Int64] {
+        text.split(separator: ",").compactMap { Int64($0) }
+    }
 }

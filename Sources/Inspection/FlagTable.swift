@@ -33,7 +33,7 @@ public enum FlagTable {
                  .text(flag.parametersText), .text(flag.subject.kind.rawValue), .text(flag.subject.name), .text(project),
                  flag.amount.map { .text($0.canonicalText) } ?? .null, flag.amount.map { .text($0.currency.code) } ?? .null,
                  .integer(flag.amountIsUSD ? 1 : 0), .integer(Int64(flag.score)),
-                 .text(flag.evidence.map(String.init).joined(separator: ",")), .text(flag.explanation),
+                 .text(flag.evidenceText), .text(flag.explanation),
                  .integer(flag.evidence.last ?? 0)])
         }
     }
@@ -42,18 +42,14 @@ public enum FlagTable {
     public static func all(in database: ProjectionDatabase, prefix: String = "") throws -> [Flag] {
         var flags: [Flag] = []
         try database.query("SELECT * FROM \(prefix)\(name) ORDER BY id") { row in
-            let parameters = Dictionary(uniqueKeysWithValues: row.text(at: 4).split(separator: ",").compactMap { pair -> (String, Int64)? in
-                let parts = pair.split(separator: "=", maxSplits: 1)
-                guard parts.count == 2, let value = Int64(parts[1]) else { return nil }
-                return (String(parts[0]), value)
-            })
+            let parameters = Flag.parameters(storedText: row.text(at: 4))
             let amount = row.optionalText(at: 8).flatMap { text in row.optionalText(at: 9).flatMap { try? Amount(text, currency: $0) } }
             flags.append(Flag(
                 id: row.text(at: 0), ruleId: row.text(at: 1), ruleVersion: Int(row.int64(at: 2)),
                 severity: Severity(rawValue: row.text(at: 3)) ?? .low, parameters: parameters,
                 subject: Subject(kind: Subject.Kind(rawValue: row.text(at: 5)) ?? .project, name: row.text(at: 6), project: row.text(at: 7)),
                 amount: amount, amountIsUSD: row.int64(at: 10) == 1, score: Int(row.int64(at: 11)),
-                evidence: row.text(at: 12).split(separator: ",").compactMap { Int64($0) }, explanation: row.text(at: 13)))
+                evidence: Flag.evidence(storedText: row.text(at: 12)), explanation: row.text(at: 13)))
         }
         return flags
     }

@@ -43,7 +43,7 @@ public struct PopulationFacts: Sendable {
     public let throughSeq: Int64
     public private(set) var projects: [String: Project] = [:]
     public private(set) var rates = RateBook()
-    private var ruleChanges: [(ruleId: String, parameters: [String: Int64])] = []
+    private var settings = RuleSettings()
 
     /// Empty facts, to be fed with `add` in seq order.
     public init(throughSeq: Int64) {
@@ -98,11 +98,7 @@ public struct PopulationFacts: Sendable {
     /// `rule`'s defaults overridden, in order, by every `RuleConfigured` for it recorded by
     /// `throughSeq`; names the rule does not have are ignored.
     public func parameters(for rule: any PopulationRule) -> [String: Int64] {
-        var result = rule.defaultParameters
-        for change in ruleChanges where change.ruleId == rule.id {
-            for (name, value) in change.parameters where result[name] != nil { result[name] = value }
-        }
-        return result
+        settings.parameters(for: rule, asOf: throughSeq)
     }
 
     /// Reads one event; events must come in seq order, and those after `throughSeq` are ignored.
@@ -112,12 +108,7 @@ public struct PopulationFacts: Sendable {
         let p = e.payload
         func text(_ key: String) -> String? { p[key]?.stringValue }
         func amount(_ key: String) -> Amount? { p[key].flatMap { try? Amount(json: $0) } }
-        if e.type == "RuleConfigured", e.stream == "rules", let ruleId = text("ruleId"), case let .object(values)? = p["parameters"] {
-            var parameters: [String: Int64] = [:]
-            for name in values.keys { if case let .integer(v)? = values[name] { parameters[name] = v } }
-            ruleChanges.append((ruleId, parameters))
-            return
-        }
+        if settings.record(e) != nil { return }
         guard e.stream.hasPrefix("project:") else { return }
         let id = String(e.stream.dropFirst("project:".count))
         if projects[id] == nil { projects[id] = Project(id: id) }

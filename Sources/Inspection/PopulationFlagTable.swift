@@ -29,7 +29,7 @@ public enum PopulationFlagTable {
                  .text(flag.parametersText), .text(flag.subject.kind.rawValue), .text(flag.subject.name),
                  flag.amount.map { .text($0.canonicalText) } ?? .null, flag.amount.map { .text($0.currency.code) } ?? .null,
                  .integer(flag.amountIsUSD ? 1 : 0), .integer(Int64(flag.score)),
-                 .text(flag.evidence.map(String.init).joined(separator: ",")), .text(flag.explanation), .integer(evaluationSeq)])
+                 .text(flag.evidenceText), .text(flag.explanation), .integer(evaluationSeq)])
         }
     }
 
@@ -40,25 +40,23 @@ public enum PopulationFlagTable {
         guard exists > 0 else { return [] }
         var flags: [Flag] = []
         try database.query("SELECT * FROM \(prefix)\(name) ORDER BY id") { row in
-            let parameters = Dictionary(uniqueKeysWithValues: row.text(at: 4).split(separator: ",").compactMap { pair -> (String, Int64)? in
-                let parts = pair.split(separator: "=", maxSplits: 1)
-                guard parts.count == 2, let value = Int64(parts[1]) else { return nil }
-                return (String(parts[0]), value)
-            })
+            let parameters = Flag.parameters(storedText: row.text(at: 4))
             let amount = row.optionalText(at: 7).flatMap { text in row.optionalText(at: 8).flatMap { try? Amount(text, currency: $0) } }
             flags.append(Flag(
                 id: row.text(at: 0), ruleId: row.text(at: 1), ruleVersion: Int(row.int64(at: 2)),
                 severity: Severity(rawValue: row.text(at: 3)) ?? .low, parameters: parameters,
                 subject: .portfolio(Subject.Kind(rawValue: row.text(at: 5)) ?? .project, row.text(at: 6)),
                 amount: amount, amountIsUSD: row.int64(at: 9) == 1, score: Int(row.int64(at: 10)),
-                evidence: row.text(at: 11).split(separator: ",").compactMap { Int64($0) }, explanation: row.text(at: 12)))
+                evidence: Flag.evidence(storedText: row.text(at: 11)), explanation: row.text(at: 12)))
         }
         return flags
     }
 
     /// Whether a population flag `id` is stored.
     static func contains(_ id: String, in database: ProjectionDatabase) throws -> Bool {
-        try all(in: database).contains { $0.id == id }
+        let exists = try database.scalarInt64("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1", [.text(name)]) ?? 0
+        guard exists > 0 else { return false }
+        return try database.scalarInt64("SELECT count(*) FROM \(name) WHERE id = ?1", [.text(id)]) ?? 0 > 0
     }
 }
 
