@@ -15,6 +15,14 @@ Writes, into OUT (a directory):
                    subjects expected (rule id, subject kind/name/project) and the idempotency keys of
                    the events that make it (a flag's evidence must include one of their seqs).
 
+From POPULATION_MINIMUM (40) projects on, it also injects the population rules' anomalies, labelled
+with "scope": "population" and portfolio-wide subjects (project ""): project-years disbursing far above
+their budget (peer-execution-rate), a payee captured across one implementing agency's projects
+(portfolio-payee-concentration), and two agencies paying one in six payments just under a threshold (kip
+purchases under 5,000,000 kip; dollar contracts under US$ 10,000) for the Benford tests, each with near
+misses. Honest payments are split with log-uniform weights over a decade, so their leading digits follow
+Benford's law; disbursements execute 55-85 % of a year's budget, so peers spread as real ones do.
+
 Every payload is valid against the ODA catalogue (Schemas/events). Background activity is built so
 that no per-project rule (Schemas/rules.md) fires on it: payments to one payee at least 35 days apart,
 amounts never a single digit followed by zeros, December kept below a fifth of a year's spending,
@@ -399,6 +407,10 @@ class Portfolio:
         if currency == "USD" and rng.random() < 0.3:
             currency = "LAK"  # government-executed, accounted in kip
         start = add_months(date(2021, 3, 1), rng.randrange(0, 36))
+        if start.month >= 11:
+            # Effective from January rather than in the last two months: a first year of one or two
+            # months would be all December, which year-end-spike rightly finds odd.
+            start = date(start.year + 1, 1, 1)
         end = add_months(start, rng.randrange(24, 49)) - timedelta(days=1)
         provinces = rng.sample(sorted(PROVINCES), rng.choice([1, 1, 2, 3]))
         annual_usd = rng.choice([250_000, 400_000, 650_000, 900_000, 1_300_000, 2_000_000])
@@ -475,7 +487,7 @@ class Portfolio:
         for plan in by_agency[self.population_roles["near-miss-shared-payee"]]:
             if "payee-concentration" not in plan["anomalies"]:
                 plan["population"]["payee"] = (shared, "0.30", "near-miss-shared-payee")
-        for role, per_month in (("threshold-bunching", 1.4), ("prior-review-bunching", 1.4), ("near-miss-bunching", 0.12)):
+        for role, per_month in (("threshold-bunching", 1.4), ("prior-review-bunching", 2.0), ("near-miss-bunching", 0.12)):
             for plan in by_agency[self.population_roles[role]]:
                 plan["population"]["digits"] = (role, per_month)
 
@@ -595,6 +607,11 @@ class Portfolio:
         # project; payment kinds go to years with at least eight months of activity, least loaded first.
         complete = [y for y in years if date(y, 12, 31) <= min(end, TIMELINE_END - timedelta(days=40)) and date(y, 3, 1) >= start]
         busy = [y for y in years if (min(date(y, 12, 31), last_day) - max(date(y, 1, 1), start)).days >= 240] or years
+        # Payment anomalies pay above the 500,000,000 kip threshold: keep them to years whose budget is at
+        # least four such payments, so they never push a year's spending over its budget on their own.
+        big_usd = {y: Decimal(SPLIT_THRESHOLD_KIP) * Decimal("1.3") / self.rate_on("LAK", date(y, 6, 1)) for y in years}
+        share_of = {y: Decimal((min(date(y, 12, 31), end).month - max(date(y, 1, 1), start).month + 1)) / 12 for y in years}
+        busy = [y for y in busy if Decimal(plan["annual_usd"]) * share_of[y] >= 4 * big_usd[y]] or busy
         load = {y: 0 for y in years}
         year_for: dict[str, int] = {}
         decoys = sorted(plan["decoys"])
@@ -660,10 +677,11 @@ class Portfolio:
             payee_state[name] = {"days": []}
             return name
 
-        def day_in(year: int, lo: int, hi: int) -> date:
-            """A day `lo`..`hi` days into the project's part of `year`, kept before 25 November."""
+        def day_in(year: int, lo: int, hi: int, room: int = 0) -> date:
+            """A day `lo`..`hi` days into the project's part of `year`, kept before 25 November and at
+            least `room` days before the project's last day (for payments that follow it)."""
             first = max(date(year, 1, 1), start + timedelta(days=15))
-            latest = min(date(year, 11, 25), last_day)
+            latest = min(date(year, 11, 25), last_day - timedelta(days=room))
             return min(first + timedelta(days=rng.randrange(lo, hi)), latest)
 
         def inject(year: int) -> Decimal:
@@ -679,7 +697,7 @@ class Portfolio:
                 label("exact-duplicate", [k1, k2], {"kind": "payee", "name": payee, "project": pid},
                       f"One invoice of {payee} paid twice on {day}.")
             if "near-duplicate" in kinds:
-                day = day_in(year, 100, 150)
+                day = day_in(year, 100, 150, room=6)
                 payee, amount = pick_payee(day), big(day)
                 k1 = pay(day, amount, payee, next_key("exp"))
                 places = Decimal("1") if currency in ("JPY", "LAK") else Decimal("0.01")
@@ -690,7 +708,7 @@ class Portfolio:
                 label("near-duplicate", [k1, k2], {"kind": "payee", "name": payee, "project": pid},
                       f"{payee} paid twice within a week, amounts 0.4 % apart.")
             if "splitting" in kinds:
-                day = min(day_in(year, 160, 200), date(year, 11, 12))
+                day = min(day_in(year, 160, 200, room=12), date(year, 11, 12))
                 payee = fresh_payee("Supplies")
                 threshold = SMALL_THRESHOLD_KIP if rng.random() < 0.5 else SPLIT_THRESHOLD_KIP
                 keys = []
@@ -751,7 +769,7 @@ class Portfolio:
                 added += Decimal(figure)
                 decoy("near-miss-round", [key], f"A payment of {figure} {currency}: two significant digits, not one.")
             if "near-miss-splitting" in kinds:
-                day = min(day_in(year, 190, 230), date(year, 11, 10))
+                day = min(day_in(year, 190, 230, room=9), date(year, 11, 10))
                 payee = fresh_payee("Stationery")
                 threshold = SMALL_THRESHOLD_KIP if rng.random() < 0.5 else SPLIT_THRESHOLD_KIP
                 keys = []
@@ -762,7 +780,7 @@ class Portfolio:
                     added += Decimal(amount["amount"])
                 decoy("near-miss-splitting", keys, f"Two payments to {payee} 9 days apart, together about 90 % of the {threshold:,} kip threshold.")
             if "near-miss-near-duplicate" in kinds:
-                day = day_in(year, 230, 260)
+                day = day_in(year, 230, 260, room=3)
                 payee, amount = pick_payee(day), big(day)
                 k1 = pay(day, amount, payee, next_key("exp"))
                 places = Decimal("1") if currency in ("JPY", "LAK") else Decimal("0.01")
@@ -771,7 +789,7 @@ class Portfolio:
                 added += Decimal(amount["amount"]) + Decimal(second["amount"])
                 decoy("near-miss-near-duplicate", [k1, k2], f"{payee} paid twice 3 days apart, amounts 2.5 % apart (over 1 %).")
             if "near-miss-exact-duplicate" in kinds:
-                day = day_in(year, 20, 60)
+                day = day_in(year, 20, 60, room=42)
                 payee, amount = fresh_payee("Rental"), big(day)
                 k1 = pay(day, amount, payee, next_key("exp"))
                 k2 = pay(day + timedelta(days=42), amount, payee, next_key("exp"))
@@ -783,7 +801,9 @@ class Portfolio:
             period_start = max(date(year, 1, 1), start)
             period_end = min(date(year, 12, 31), end)
             share = (period_end.month - period_start.month + 1) / 12
-            budget_total = self.usd_value(plan["annual_usd"] * share, currency, period_start)
+            # Planned in the project's currency at the rates of its start: a kip or yen budget does not
+            # follow the dollar (and the commitment, fixed at the start, keeps room for every year).
+            budget_total = self.usd_value(plan["annual_usd"] * share, currency, start)
             lines = []
             t = self.work_time(max(period_start - timedelta(days=20), approved_on + timedelta(days=5)), t)
             for n, (name, part) in enumerate(zip(plan["lines"], [Decimal("0.6"), Decimal("0.4")])):
@@ -899,12 +919,14 @@ class Portfolio:
                 # The month's extra figures come out of its total, so budgets and shares hold.
                 for extra in injected_digits(d):
                     pay_day = d.replace(day=rng.randrange(3, 26))
-                    if start <= pay_day <= last_day:
+                    value = Decimal(extra["amount"])
+                    if extra["currency"] != currency:
+                        value = value * self.kip_per_unit(extra["currency"], pay_day) / self.kip_per_unit(currency, pay_day)
+                    # At most half of what is left of the month, so the month's total (and every share and
+                    # budget built on it) holds.
+                    if start <= pay_day <= last_day and value <= monthly / 2:
                         key = pay(pay_day, extra, pick_payee(pay_day), next_key("exp"))
                         self.population_keys.setdefault(digits_role[0], []).append(key)
-                        value = Decimal(extra["amount"])
-                        if extra["currency"] != currency:
-                            value = value * self.kip_per_unit(extra["currency"], pay_day) / self.kip_per_unit(currency, pay_day)
                         monthly -= value
                 # Honest payments of many sizes: weights spread over one decade (log-uniform), so their
                 # leading digits follow Benford's law whatever the month's total; a captured payee's
@@ -949,18 +971,19 @@ class Portfolio:
                     key = pay(pay_day, self.amount(gap, currency), pick_payee(pay_day), next_key("exp"))
                     decoy("near-miss-budget", [key], f"Expenditure dated {year} reaches about 97 % of its budget.")
 
-            # Disbursements: one per quarter, 45-95 % of the year's budget in all (execution rates differ
+            # Disbursements: one per quarter, 55-85 % of the year's budget in all (execution rates differ
             # between projects), in withdrawal applications of different sizes, under the commitment.
             quarters = [m for m in month_days if m.month in (1, 4, 7, 10) or m == month_days[0]]
-            execution_rate = Decimal(rng.randrange(45, 96)) / Decimal(100)
+            execution_rate = Decimal(rng.randrange(55, 86)) / Decimal(100)
             execution_kind = execution[0] if execution and execution[1] == year else None
             if execution_kind == "near-miss-execution":
-                execution_rate = Decimal(rng.randrange(108, 119)) / Decimal(100)
+                execution_rate = Decimal(rng.randrange(93, 100)) / Decimal(100)
+            budget_now = sum(Decimal(l["amount"]["amount"]) for l in lines)
             shares = [Decimal(10) ** Decimal(str(round(rng.random(), 6))) for _ in quarters]
             year_disbursements = []
             for q, share in zip(quarters, shares):
                 room = commitment * Decimal("0.93") - self.disbursed.get(pid, Decimal(0))
-                value = min(budget * execution_rate * share / sum(shares), room)
+                value = min(budget_now * execution_rate * share / sum(shares), room)
                 q_day = q.replace(day=rng.randrange(5, 20))
                 if value <= 0 or q_day > last_day:
                     continue
@@ -976,15 +999,15 @@ class Portfolio:
                 # or money moved out of the project's control), inside the commitment.
                 q_day = min(date(year, rng.choice([9, 10, 11]), rng.randrange(5, 20)), last_day)
                 room = commitment * Decimal("0.99") - self.disbursed.get(pid, Decimal(0))
-                value = min(budget * Decimal(rng.randrange(130, 170)) / Decimal(100), room)
+                value = min(budget_now * Decimal(rng.randrange(130, 170)) / Decimal(100), room)
                 amount = self.amount(value, currency)
                 self.disbursed[pid] = self.disbursed.get(pid, Decimal(0)) + Decimal(amount["amount"])
                 key = self.emit(self.work_time(q_day + timedelta(days=2), activated), recorder, stream, "DisbursementRecorded", {
                     "transactionId": f"{pid}-D-ADV-{year}", "date": q_day.isoformat(), "amount": amount, "provider": partner_id,
                     "receiver": plan["agency"], "reference": "Advance to the designated account"}, next_key("disb"))
                 population_label("execution-spike", [key] + year_disbursements, {"kind": "project", "name": pid, "project": ""},
-                                 f"{pid} disbursed about {int((execution_rate + value / budget) * 100)} % of its {year} budget, "
-                                 f"peers about 45-95 %.")
+                                 f"{pid} disbursed about {int((execution_rate + value / budget_now) * 100)} % of its {year} budget, "
+                                 f"peers about 55-85 %.")
             elif execution_kind == "near-miss-execution":
                 population_decoy("near-miss-execution", year_disbursements,
                                  f"{pid} disbursed about {int(execution_rate * 100)} % of its {year} budget: high, inside the peers' spread.")
