@@ -21,7 +21,7 @@ their budget (peer-execution-rate), a payee captured across one implementing age
 (portfolio-payee-concentration), and two agencies paying one in six payments just under a threshold (kip
 purchases under 5,000,000 kip; dollar contracts under US$ 10,000) for the Benford tests, each with near
 misses. Honest payments are split with log-uniform weights over a decade, so their leading digits follow
-Benford's law; disbursements execute 55-85 % of a year's budget, so peers spread as real ones do.
+Benford's law; disbursements execute 63-79 % of a year's budget, so peers spread as real ones do.
 
 Every payload is valid against the ODA catalogue (Schemas/events). Background activity is built so
 that no per-project rule (Schemas/rules.md) fires on it: payments to one payee at least 35 days apart,
@@ -283,6 +283,7 @@ class Portfolio:
         self.rate_table: dict[str, list[tuple[date, Decimal]]] = {}
         self.disbursed: dict[str, Decimal] = {}
         self.decoys: list[dict] = []
+        self.captured_agency: str | None = None
         self.group_years: dict[tuple[str, int], int] = {}
         self.population_roles: dict[str, str] = {}
         self.population_keys: dict[str, list[str]] = {}
@@ -428,8 +429,15 @@ class Portfolio:
         """Each kind goes to `per_kind` distinct projects, rotating so kinds spread across projects."""
         per_kind = max(2, len(plans) // 8)
         kinds = list(KINDS)
+        # The agency whose projects a payee captures (population anomalies): the largest. None of its
+        # projects is dominated by a payee of its own, which would dilute the captured share.
+        counts: dict[str, int] = {}
+        for plan in plans:
+            counts[plan["agency"]] = counts.get(plan["agency"], 0) + 1
+        self.captured_agency = min(counts, key=lambda a: (-counts[a], a)) if len(plans) >= POPULATION_MINIMUM else None
         for k, kind in enumerate(kinds):
-            eligible = [p for p in plans if self.eligible(kind, p)]
+            eligible = [p for p in plans if self.eligible(kind, p)
+                        and not (kind == "payee-concentration" and p["agency"] == self.captured_agency)]
             self.rng.shuffle(eligible)
             eligible.sort(key=lambda p: len(p["anomalies"]))
             taken = 0
@@ -461,8 +469,8 @@ class Portfolio:
             self.assign_population(plans, per_kind)
 
     def assign_population(self, plans: list[dict], per_kind: int) -> None:
-        """Roles in the population anomalies, by agency: a payee captured across the projects of one of
-        the four largest agencies; among the others (largest first), a utility paid a thinner share of
+        """Roles in the population anomalies, by agency: a payee captured across the projects of the
+        largest agency (chosen in assign_anomalies); among the others (largest first), a utility paid a thinner share of
         every project of the first (near miss), payments bunched just below the 5,000,000 kip
         direct-selection threshold in the first, dollar contracts bunched just below a US$ 10,000
         prior-review threshold in the second, and a little kip bunching in the third (near miss). Execution spikes (and near
@@ -471,10 +479,7 @@ class Portfolio:
         for plan in plans:
             by_agency.setdefault(plan["agency"], []).append(plan)
         agencies = sorted(by_agency, key=lambda a: (-len(by_agency[a]), a))
-        # The capture goes to one of the four largest agencies with the fewest projects dominated by
-        # another payee (those keep their own dominant payee and would dilute the captured share).
-        dominated = {a: sum("payee-concentration" in p["anomalies"] for p in by_agency[a]) for a in agencies}
-        first = min(agencies[:4], key=lambda a: (dominated[a], agencies.index(a)))
+        first = self.captured_agency
         rest = [a for a in agencies if a != first]
         # The digit anomalies go to the largest other agencies (enough payments for both Benford tests).
         self.population_roles = {"captured-payee": first, "near-miss-shared-payee": rest[0], "threshold-bunching": rest[0],
@@ -483,7 +488,7 @@ class Portfolio:
         shared = "Electricite du Laos (EDL)"
         for plan in by_agency[self.population_roles["captured-payee"]]:
             if "payee-concentration" not in plan["anomalies"]:
-                plan["population"]["payee"] = (captured, "0.58", "captured-payee")
+                plan["population"]["payee"] = (captured, "0.60", "captured-payee")
         for plan in by_agency[self.population_roles["near-miss-shared-payee"]]:
             if "payee-concentration" not in plan["anomalies"]:
                 plan["population"]["payee"] = (shared, "0.30", "near-miss-shared-payee")
@@ -877,6 +882,9 @@ class Portfolio:
             # Months differ: each month's spending varies over a decade (log-uniform), so even a payee
             # paid a fixed share of its months is paid amounts whose digits follow Benford's law.
             month_factor = {d: Decimal(10) ** Decimal(str(round(rng.random() - 0.5, 6))) for d in month_days}
+            for d in month_days:
+                if d.month == 12:  # December never above an ordinary month: a short first year stays clear of year-end-spike
+                    month_factor[d] = min(month_factor[d], Decimal(1))
 
             def month_weight(d: date) -> Decimal:
                 if spike and d.month == 12:
@@ -971,13 +979,13 @@ class Portfolio:
                     key = pay(pay_day, self.amount(gap, currency), pick_payee(pay_day), next_key("exp"))
                     decoy("near-miss-budget", [key], f"Expenditure dated {year} reaches about 97 % of its budget.")
 
-            # Disbursements: one per quarter, 55-85 % of the year's budget in all (execution rates differ
+            # Disbursements: one per quarter, 63-79 % of the year's budget in all (execution rates differ
             # between projects), in withdrawal applications of different sizes, under the commitment.
             quarters = [m for m in month_days if m.month in (1, 4, 7, 10) or m == month_days[0]]
-            execution_rate = Decimal(rng.randrange(55, 86)) / Decimal(100)
+            execution_rate = Decimal(rng.randrange(63, 80)) / Decimal(100)
             execution_kind = execution[0] if execution and execution[1] == year else None
             if execution_kind == "near-miss-execution":
-                execution_rate = Decimal(rng.randrange(93, 100)) / Decimal(100)
+                execution_rate = Decimal(rng.randrange(88, 92)) / Decimal(100)
             budget_now = sum(Decimal(l["amount"]["amount"]) for l in lines)
             shares = [Decimal(10) ** Decimal(str(round(rng.random(), 6))) for _ in quarters]
             year_disbursements = []
@@ -1007,10 +1015,11 @@ class Portfolio:
                     "receiver": plan["agency"], "reference": "Advance to the designated account"}, next_key("disb"))
                 population_label("execution-spike", [key] + year_disbursements, {"kind": "project", "name": pid, "project": ""},
                                  f"{pid} disbursed about {int((execution_rate + value / budget_now) * 100)} % of its {year} budget, "
-                                 f"peers about 55-85 %.")
+                                 f"peers about 63-79 %.")
             elif execution_kind == "near-miss-execution":
                 population_decoy("near-miss-execution", year_disbursements,
-                                 f"{pid} disbursed about {int(execution_rate * 100)} % of its {year} budget: high, inside the peers' spread.")
+                                 f"{pid} disbursed about {int(execution_rate * 100)} % of its {year} budget: high, but less than "
+                                 "25 points above its peers (63-79 %).")
 
             # Counterpart actual, in December (or at the end of the project).
             actual_day = min(date(year, 12, 10), end)

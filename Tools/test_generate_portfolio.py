@@ -376,9 +376,9 @@ class PopulationAnomalyTests(unittest.TestCase):
             if key in spikes:
                 self.assertGreater(rate, Decimal("1.5"), key)
             elif key in near:
-                self.assertTrue(Decimal("0.9") < rate < Decimal("1.0"), (key, rate))
+                self.assertTrue(Decimal("0.85") < rate < Decimal("0.95"), (key, rate))
             else:
-                self.assertLess(rate, Decimal("0.9"), (key, rate))
+                self.assertLess(rate, Decimal("0.85"), (key, rate))
 
 
 class BundledPortfolioTests(unittest.TestCase):
