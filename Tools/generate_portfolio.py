@@ -473,7 +473,8 @@ class Portfolio:
         largest agency (chosen in assign_anomalies); among the others (largest first), a utility paid a thinner share of
         every project of the first (near miss), payments bunched just below the 5,000,000 kip
         direct-selection threshold in the first, dollar contracts bunched just below a US$ 10,000
-        prior-review threshold in the second, and a little kip bunching in the third (near miss). Execution spikes (and near
+        prior-review threshold in the second; and a little kip bunching in the captured agency, the largest
+        (near miss: enough payments for both Benford tests to judge it). Execution spikes (and near
         misses) go to project-years whose sector group has enough peers to be judged."""
         by_agency: dict[str, list[dict]] = {}
         for plan in plans:
@@ -483,7 +484,7 @@ class Portfolio:
         rest = [a for a in agencies if a != first]
         # The digit anomalies go to the largest other agencies (enough payments for both Benford tests).
         self.population_roles = {"captured-payee": first, "near-miss-shared-payee": rest[0], "threshold-bunching": rest[0],
-                                 "prior-review-bunching": rest[1], "near-miss-bunching": rest[2]}
+                                 "prior-review-bunching": rest[1], "near-miss-bunching": first}
         captured = f"{self.rng.choice(PAYEE_NAMES)} Prime Trading and Construction Co., Ltd."
         shared = "Electricite du Laos (EDL)"
         for plan in by_agency[self.population_roles["captured-payee"]]:

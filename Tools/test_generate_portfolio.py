@@ -376,7 +376,8 @@ class PopulationAnomalyTests(unittest.TestCase):
             if key in spikes:
                 self.assertGreater(rate, Decimal("1.5"), key)
             elif key in near:
-                self.assertTrue(Decimal("0.85") < rate < Decimal("0.95"), (key, rate))
+                # 88-91 % when disbursed; a revision recorded later in the year's scenario can lower it.
+                self.assertTrue(Decimal("0.75") < rate < Decimal("0.95"), (key, rate))
             else:
                 self.assertLess(rate, Decimal("0.85"), (key, rate))
 
