@@ -325,20 +325,26 @@ private struct Cursor {
         return end
     }
 
-    /// The length of a well-formed UTF-8 sequence at `i` (no overlongs, surrogates or > U+10FFFF).
+    /// The length of a well-formed UTF-8 sequence at `i` (no overlongs, surrogates or > U+10FFFF),
+    /// nil also for I-JSON noncharacters (U+FDD0–U+FDEF, U+xFFFE, U+xFFFF), as the parser refuses them.
     private static func utf8Sequence(_ b: UnsafeBufferPointer<UInt8>, at i: Int) -> Int? {
         let c = b[i]
         func cont(_ k: Int, _ range: ClosedRange<UInt8> = 0x80...0xBF) -> Bool { i + k < b.count && range.contains(b[i + k]) }
+        let length: Int
         switch c {
         case 0xC2...0xDF: return cont(1) ? 2 : nil
-        case 0xE0: return cont(1, 0xA0...0xBF) && cont(2) ? 3 : nil
-        case 0xE1...0xEC, 0xEE...0xEF: return cont(1) && cont(2) ? 3 : nil
-        case 0xED: return cont(1, 0x80...0x9F) && cont(2) ? 3 : nil
-        case 0xF0: return cont(1, 0x90...0xBF) && cont(2) && cont(3) ? 4 : nil
-        case 0xF1...0xF3: return cont(1) && cont(2) && cont(3) ? 4 : nil
-        case 0xF4: return cont(1, 0x80...0x8F) && cont(2) && cont(3) ? 4 : nil
+        case 0xE0: guard cont(1, 0xA0...0xBF) && cont(2) else { return nil }; length = 3
+        case 0xE1...0xEC, 0xEE...0xEF: guard cont(1) && cont(2) else { return nil }; length = 3
+        case 0xED: guard cont(1, 0x80...0x9F) && cont(2) else { return nil }; length = 3
+        case 0xF0: guard cont(1, 0x90...0xBF) && cont(2) && cont(3) else { return nil }; length = 4
+        case 0xF1...0xF3: guard cont(1) && cont(2) && cont(3) else { return nil }; length = 4
+        case 0xF4: guard cont(1, 0x80...0x8F) && cont(2) && cont(3) else { return nil }; length = 4
         default: return nil
         }
+        var scalar = UInt32(c) & (length == 3 ? 0x0F : 0x07)
+        for k in 1..<length { scalar = scalar << 6 | UInt32(b[i + k] & 0x3F) }
+        let noncharacter = scalar >= 0xFDD0 && (scalar <= 0xFDEF || scalar & 0xFFFE == 0xFFFE)
+        return noncharacter ? nil : length
     }
 
     /// Whether raw key `a` sorts strictly before `b` in UTF-16 code-unit order.
