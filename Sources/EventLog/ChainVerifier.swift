@@ -48,7 +48,7 @@ public struct ChainVerifier {
             let streams = StreamIndexCheck(path: store.path, through: last)
             let group = DispatchGroup()
             for (k, checker) in checkers.enumerated() {
-                DispatchQueue.global().async(group: group) {
+                group.runOnOwnThread {
                     var index = k
                     while index < chunks, !pipeline.isCancelled {
                         let lower = first + Int64(index) * Self.chunk
@@ -58,7 +58,7 @@ public struct ChainVerifier {
                     }
                 }
             }
-            DispatchQueue.global().async(group: group) { streams.run() }
+            group.runOnOwnThread { streams.run() }
             defer {
                 pipeline.cancel()
                 group.wait()

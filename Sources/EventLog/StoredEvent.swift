@@ -59,10 +59,10 @@ extension EventStore {
             let source = StoredRowSource(statement)
             let first = try source.fill()
             guard try first.deliver(body), first.count == StoredBatch.capacity else { return }
-            // More rows than one batch: fetch the rest on another thread, one batch ahead of the scan.
+            // More rows than one batch: fetch the rest on another thread, ahead of the scan.
             let pipeline = ChunkPipeline<StoredBatch>(window: StoredBatch.readAhead)
             let fetcher = DispatchGroup()
-            DispatchQueue.global().async(group: fetcher) {
+            fetcher.runOnOwnThread {
                 var index = 0
                 while !pipeline.isCancelled {
                     let batch = Result { try source.fill() }
