@@ -15,7 +15,8 @@
 # Prints one JSON object on standard output; progress on stderr.
 #
 #   Tools/bench_http.sh [--runs N] [--duration S] [--scratch PATH] [--scenarios "health project flags append"]
-#                       [--connections "1 16 64"]
+#                       [--connections "1 16 64"] [--binary PATH]
+# --binary measures an oda-ledger built elsewhere (e.g. to compare two branches) instead of building.
 set -euo pipefail
 
 RUNS=3
@@ -23,6 +24,7 @@ DURATION=5
 SCRATCH="${SCRATCH:-.build}"
 SCENARIOS="health project flags append"
 CONNECTIONS="1 16 64"
+BIN=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) RUNS="$2"; shift 2 ;;
@@ -30,15 +32,18 @@ while [ $# -gt 0 ]; do
     --scratch) SCRATCH="$2"; shift 2 ;;
     --scenarios) SCENARIOS="$2"; shift 2 ;;
     --connections) CONNECTIONS="$2"; shift 2 ;;
-    *) echo "usage: $0 [--runs N] [--duration S] [--scratch PATH] [--scenarios LIST] [--connections LIST]" >&2; exit 2 ;;
+    --binary) BIN="$2"; shift 2 ;;
+    *) echo "usage: $0 [--runs N] [--duration S] [--scratch PATH] [--scenarios LIST] [--connections LIST] [--binary PATH]" >&2; exit 2 ;;
   esac
 done
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 2; }
-echo "building oda-ledger (release)..." >&2
-swift build -c release --product oda-ledger --package-path "$ROOT" --scratch-path "$SCRATCH" >&2
-BIN="$(swift build -c release --package-path "$ROOT" --scratch-path "$SCRATCH" --show-bin-path)/oda-ledger"
+if [ -z "$BIN" ]; then
+  echo "building oda-ledger (release)..." >&2
+  swift build -c release --product oda-ledger --package-path "$ROOT" --scratch-path "$SCRATCH" >&2
+  BIN="$(swift build -c release --package-path "$ROOT" --scratch-path "$SCRATCH" --show-bin-path)/oda-ledger"
+fi
 
 DATA="$(mktemp -d /tmp/bench-http.XXXXXX)"
 SERVER_PID=""

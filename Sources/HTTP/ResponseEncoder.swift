@@ -1,3 +1,4 @@
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -20,10 +21,17 @@ enum ResponseEncoder {
     static func encode(_ response: HTTPResponse, omitBody: Bool, close: Bool, announceKeepAlive: Bool = false) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(160 + response.body.count)
-        out.append(contentsOf: "HTTP/1.1 \(response.status.code) \(response.status.reasonPhrase)\r\n".utf8)
-        out.append(contentsOf: "Date: \(httpDate())\r\n".utf8)
+        out.append(contentsOf: "HTTP/1.1 ".utf8)
+        appendDecimal(response.status.code, to: &out)
+        out.append(ASCII.space)
+        out.append(contentsOf: response.status.reasonPhrase.utf8)
+        out.append(contentsOf: "\r\nDate: ".utf8)
+        out.append(contentsOf: currentDate())
+        out.append(contentsOf: "\r\n".utf8)
         if !response.status.forbidsContent {
-            out.append(contentsOf: "Content-Length: \(response.body.count)\r\n".utf8)
+            out.append(contentsOf: "Content-Length: ".utf8)
+            appendDecimal(response.body.count, to: &out)
+            out.append(contentsOf: "\r\n".utf8)
         }
         if close {
             out.append(contentsOf: "Connection: close\r\n".utf8)
@@ -39,6 +47,24 @@ enum ResponseEncoder {
         out.append(contentsOf: "\r\n".utf8)
         if !omitBody && !response.status.forbidsContent { out.append(contentsOf: response.body) }
         return out
+    }
+
+    /// Decimal digits without interpolation (a number this short is a small string: no allocation).
+    private static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+        out.append(contentsOf: String(value).utf8)
+    }
+
+    /// The Date value of the current second: formatted once per second, not once per response.
+    private static let dateOfSecond = Mutex<(second: Int, bytes: [UInt8])>((-1, []))
+
+    static func currentDate() -> [UInt8] {
+        let now = time(nil)
+        return dateOfSecond.withLock { cached in
+            if cached.second != now {
+                cached = (now, Array(httpDate(now).utf8))
+            }
+            return cached.bytes
+        }
     }
 
     private static let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]

@@ -123,7 +123,7 @@ public final class LedgerService: Sendable {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw ProblemDetails(.unauthorized, "unauthenticated", "send Authorization: Bearer <token>; this header has another scheme or no token")
         }
-        switch users.authentication(token: String(parts[1]).trimmingCharacters(in: .whitespaces)) {
+        switch users.authentication(token: Self.trimmingBlanks(parts[1])) {
         case let .valid(user):
             return user
         case let .expired(user):
@@ -133,6 +133,19 @@ public final class LedgerService: Sendable {
         case .invalid:
             throw ProblemDetails(.unauthorized, "unauthenticated", "the bearer token is unknown, revoked or malformed")
         }
+    }
+
+    /// The token without surrounding spaces or tabs (the only whitespace a header value may hold).
+    private static func trimmingBlanks(_ text: Substring) -> String {
+        let bytes = text.utf8
+        var start = bytes.startIndex, end = bytes.endIndex
+        while start < end, bytes[start] == UInt8(ascii: " ") || bytes[start] == UInt8(ascii: "\t") { start = bytes.index(after: start) }
+        while end > start {
+            let before = bytes.index(before: end)
+            guard bytes[before] == UInt8(ascii: " ") || bytes[before] == UInt8(ascii: "\t") else { break }
+            end = before
+        }
+        return String(decoding: bytes[start ..< end], as: UTF8.self)
     }
 
     private func metricsJSON() -> JSONValue {
