@@ -1,4 +1,3 @@
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -54,18 +53,39 @@ enum ResponseEncoder {
         out.append(contentsOf: String(value).utf8)
     }
 
-    /// The Date value of the current second: formatted once per second, not once per response.
-    private static let dateOfSecond = Mutex<(second: Int, bytes: [UInt8])>((-1, []))
-
-    static func currentDate() -> [UInt8] {
-        let now = time(nil)
-        return dateOfSecond.withLock { cached in
-            if cached.second != now {
-                cached = (now, Array(httpDate(now).utf8))
-            }
-            return cached.bytes
+    /// The Date value for now, formatted straight into bytes: per response, with no shared state
+    /// for the connection threads to contend on.
+    static func currentDate(_ seconds: Int = time(nil)) -> [UInt8] {
+        var t = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        var out: [UInt8] = []
+        out.reserveCapacity(29)
+        func two(_ value: Int32) {
+            out.append(UInt8(ascii: "0") + UInt8(value / 10))
+            out.append(UInt8(ascii: "0") + UInt8(value % 10))
         }
+        out.append(contentsOf: dayBytes[Int(parts.tm_wday)])
+        out.append(contentsOf: ", ".utf8)
+        two(parts.tm_mday)
+        out.append(ASCII.space)
+        out.append(contentsOf: monthBytes[Int(parts.tm_mon)])
+        out.append(ASCII.space)
+        let year = parts.tm_year + 1900
+        two(year / 100)
+        two(year % 100)
+        out.append(ASCII.space)
+        two(parts.tm_hour)
+        out.append(UInt8(ascii: ":"))
+        two(parts.tm_min)
+        out.append(UInt8(ascii: ":"))
+        two(parts.tm_sec)
+        out.append(contentsOf: " GMT".utf8)
+        return out
     }
+
+    private static let dayBytes = days.map { Array($0.utf8) }
+    private static let monthBytes = months.map { Array($0.utf8) }
 
     private static let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
