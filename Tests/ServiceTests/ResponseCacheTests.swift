@@ -4,6 +4,7 @@ import Foundation
 import HTTP
 import ODA
 import Service
+import Synchronization
 import XCTest
 
 /// The response cache of project, history and flag reads: a hit returns exactly the bytes a fresh
@@ -102,5 +103,38 @@ final class ResponseCacheTests: XCTestCase {
         XCTAssertEqual(get(h.service, "/v1/projects/P-VT", token: provincial).status, .ok)
         try h.users.revoke(name: "insp-vt")
         XCTAssertEqual(get(h.service, "/v1/projects/P-VT", token: provincial).status, .unauthorized)
+    }
+
+    /// Readers filling the cache while appends go on never make an acknowledged append invisible:
+    /// after each append, the writer's own read shows it (read-your-writes through the cache).
+    func testReadersDuringAppendsNeverHideAnAcknowledgedAppend() throws {
+        let h = try ServiceHarness()
+        let admin = try h.token("admin", .admin)
+        let inspector = try h.token("inspector", .inspector)
+        XCTAssertEqual(h.request("POST", "/v1/events", token: admin, body: "[\(Sample.proposal("P-1")),\(Sample.location("P-1", ["LA-SV"]))]").status, 201)
+        let service = h.service
+        let stop = Atomic<Bool>(false)
+        let readers = DispatchGroup()
+        for _ in 0 ..< 4 {
+            DispatchQueue.global().async(group: readers) {
+                while !stop.load(ordering: .relaxed) {
+                    _ = service.handle(HTTPRequest(method: "GET", target: "/v1/projects/P-1", headers: ["Authorization": "Bearer " + inspector]))
+                }
+            }
+        }
+        defer {
+            stop.store(true, ordering: .relaxed)
+            readers.wait()
+        }
+        for count in 1 ... 25 {
+            let append = service.handle(HTTPRequest(
+                method: "POST", target: "/v1/events",
+                headers: ["Authorization": "Bearer " + admin, "Content-Type": "application/json"],
+                body: Array(Sample.commitment("P-1", "C-\(count)").utf8)))
+            XCTAssertEqual(append.status, .created)
+            let read = service.handle(HTTPRequest(method: "GET", target: "/v1/projects/P-1", headers: ["Authorization": "Bearer " + inspector]))
+            let transactions = try JSONValue.parse(read.body).objectValue?["transactions"]?.arrayValue?.count
+            XCTAssertEqual(transactions, count, "after append \(count)")
+        }
     }
 }
