@@ -51,8 +51,8 @@ func processCPUSeconds() -> Double {
 enum ProjectionBenchmark {
     static let actor = try! Actor(id: "user:bench", role: "recorder", unit: "LA-VT")
 
-    /// A realistic ODA stream: each project proposed, then disbursed against, in catalogue form
-    /// (the projector reads these payloads); 100 events per project.
+    /// The validated-append figures' events: each project proposed, then disbursed against, in
+    /// catalogue form; 100 events per project. (The append and rebuild figures use `RealisticODAEvents`.)
     static func odaEvent(_ i: Int) -> ProposedEvent {
         let project = "LA-MPI-2026-\(String(format: "%04d", i / 100))"
         if i % 100 == 0 {

@@ -127,6 +127,8 @@ struct ProjectionBatch<Rows: ProjectionRows> {
         switch e.type {
         case "CommitmentRecorded", "DisbursementRecorded", "ExpenditureRecorded", "CounterpartContributionRecorded":
             // The hot case: one row buffered, and the audit summary built from the amount parsed here.
+            // A rebuild hands these types a payload of `StoredEventScan.projectedMemberNames` only:
+            // a member read here (or in `AuditEntry` for these types) must be in that list.
             guard let value = amount("amount"), let kind = TransactionKind(eventType: e.type, payload: payload) else { break }
             let date = payload["date"]?.stringValue
             let year = date.flatMap(CalendarDate.init).map { Int64($0.year) } ?? payload["fiscalYear"]?.integerValue
