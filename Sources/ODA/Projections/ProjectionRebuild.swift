@@ -10,7 +10,8 @@ import SQLite
 /// (`proj_transactions`, `proj_history`) are held in memory (`CollectedProjectionRows`) and
 /// written once at the end, in primary-key order, through one reused multi-row statement, rather
 /// than inserted event by event at scattered places of their B-trees. Memory grows with the
-/// ledger: about 300 bytes per event while the rebuild runs.
+/// ledger while the rebuild runs: about 600 bytes per event (a 200,000-event rebuild peaked
+/// 114 MB above the event-by-event one), so some 600 MB for a million events.
 final class ProjectionRebuild: BulkProjectionRebuild {
     private let database: ProjectionDatabase
     private let sql: ProjectionStatements
