@@ -59,9 +59,19 @@ extension EventStore {
                 guard !swap || end == head.seq else { throw ProjectionError.partialRebuildCannotSwap(target: end, head: head.seq) }
                 for table in projector.tableNames { try connection.execute("DROP TABLE IF EXISTS shadow_\(table)") }
                 try projector.createTables(in: database, prefix: "shadow_")
-                try writer.forEachBatch(after: 0, through: end) { batch in
-                    try projector.apply(batch, in: database, prefix: "shadow_")
-                    progress(batch.last?.seq ?? 0, end)
+                if let bulk = try projector.bulkRebuild(in: database, prefix: "shadow_") {
+                    var count = 0
+                    try writer.forEachStoredEvent(through: end) { event in
+                        try bulk.add(event)
+                        count += 1
+                        if count % 4096 == 0 { progress(event.seq, end) }
+                    }
+                    try bulk.finish()
+                } else {
+                    try writer.forEachBatch(after: 0, through: end) { batch in
+                        try projector.apply(batch, in: database, prefix: "shadow_")
+                        progress(batch.last?.seq ?? 0, end)
+                    }
                 }
                 progress(end, end)
                 let result: R
@@ -116,6 +126,17 @@ extension Writer {
             }
         }
         if !batch.isEmpty { try body(batch) }
+    }
+
+    /// Streams the stored bytes of the events in `[1, through]`, undecoded, from this connection.
+    func forEachStoredEvent(through end: Int64, _ body: (StoredEventBytes) throws -> Void) throws {
+        guard end > 0 else { return }
+        let statement = try connection.cached("SELECT seq, body FROM events WHERE seq <= ?1 ORDER BY seq")
+        try statement.bind([.integer(end)])
+        defer { statement.reset() }
+        while try statement.step() {
+            try body(StoredEventBytes(seq: statement.int64(at: 0), canonicalBytes: statement.blob(at: 1)))
+        }
     }
 
     /// Applies to `projector` whatever lies between its checkpoint and `seq`, then moves the checkpoint.

@@ -1,3 +1,4 @@
+import CanonicalJSON
 import SQLite
 
 /// A read model kept in the ledger file and updated inside the append transaction.
@@ -23,6 +24,47 @@ public protocol Projector: Sendable {
     func createTables(in database: ProjectionDatabase, prefix: String) throws
     /// Applies recorded events (in `seq` order) to the tables named `prefix + name`.
     func apply(_ events: [RecordedEvent], in database: ProjectionDatabase, prefix: String) throws
+    /// A projector's own way of rebuilding from nothing into the (just created, empty) tables
+    /// named `prefix + name`, or nil to be rebuilt through `apply` (the default). A rebuild hands
+    /// it every stored event in `seq` order, then calls `finish()`, all in one transaction;
+    /// the tables must end exactly as `apply` over the same events would leave them.
+    func bulkRebuild(in database: ProjectionDatabase, prefix: String) throws -> (any BulkProjectionRebuild)?
+}
+
+extension Projector {
+    public func bulkRebuild(in database: ProjectionDatabase, prefix: String) throws -> (any BulkProjectionRebuild)? { nil }
+}
+
+/// A full rebuild a projector runs itself (see `Projector.bulkRebuild`): it may read the stored
+/// bytes without decoding whole envelopes and keep rows in memory until `finish()`.
+public protocol BulkProjectionRebuild: AnyObject {
+    /// One stored event, in `seq` order.
+    func add(_ event: StoredEventBytes) throws
+    /// Writes whatever is still held; called once, after the last event.
+    func finish() throws
+}
+
+/// One stored event as a rebuild reads it: its seq and its stored canonical bytes (the truth).
+public struct StoredEventBytes: Sendable {
+    public let seq: Int64
+    public let canonicalBytes: [UInt8]
+
+    public init(seq: Int64, canonicalBytes: [UInt8]) {
+        self.seq = seq
+        self.canonicalBytes = canonicalBytes
+    }
+
+    /// The full envelope, decoded as every other read of the ledger decodes it (the bytes are
+    /// not re-checked for canonical form); `StoreError.corruptEvent` when they are not an envelope.
+    public func decoded() throws(StoreError) -> EventEnvelope {
+        do {
+            return try EventEnvelope(json: JSONValue.parse(canonicalBytes))
+        } catch let error as EnvelopeError {
+            throw .corruptEvent(seq: seq, reason: error.description)
+        } catch {
+            throw .corruptEvent(seq: seq, reason: "\(error)")
+        }
+    }
 }
 
 /// The statements a projector may run: on the writer's connection inside its open transaction
@@ -52,6 +94,12 @@ public struct ProjectionDatabase {
     /// The first column of the first row, as an integer.
     public func scalarInt64(_ sql: String, _ values: [SQLValue] = []) throws(SQLiteError) -> Int64? {
         try connection.scalarInt64(sql, values)
+    }
+
+    /// A statement prepared once per connection (kept in its cache), for a caller that binds
+    /// values one by one and runs it many times, e.g. a rebuild's bulk inserts. Reset it after use.
+    public func statement(_ sql: String) throws(SQLiteError) -> Statement {
+        try connection.cached(sql)
     }
 
     /// Runs several statements without bound values (table definitions).

@@ -7,14 +7,22 @@ import ODA
 // path, the rate of a full rebuild into shadow tables, and the cost of a validated append as a
 // project's history grows. Part of the full `oda-bench` run, or alone:
 //
-//   oda-bench projections [--runs N] [--projection-events N] [--history N]
+//   oda-bench projections [--runs N] [--projection-events N] [--rebuild-events N] [--history N]
+//
+// Both the append figures and the rebuild use `RealisticODAEvents` (the catalogue's types in a
+// working portfolio's proportions, projects interleaved). The rebuild ledger (`--rebuild-events`,
+// one million by default, as issue #3 asks) is appended once without projectors, then brought to
+// the state `oda-ledger replay` meets (live projection tables at the head) by one untimed rebuild;
+// each run then times a full rebuild of it: shadow tables, the old live tables dropped, the swap
+// and the commit.
 
 /// One repetition's projection figures.
 struct ProjectionFigures {
     /// Seconds to append the events in batches without projectors, and with the projector.
     var plainAppend: Double
     var projectedAppend: Double
-    /// Events per second of the full rebuild into shadow tables and swap (`oda-ledger replay` without its digest).
+    /// Events per second of the full rebuild of the rebuild ledger into shadow tables and swap
+    /// (`oda-ledger replay` without its digest).
     var rebuildRate: Double
     /// Seconds to compute the projection digest afterwards (what `replay` adds to the rebuild).
     var digestSeconds: Double
@@ -43,8 +51,8 @@ func processCPUSeconds() -> Double {
 enum ProjectionBenchmark {
     static let actor = try! Actor(id: "user:bench", role: "recorder", unit: "LA-VT")
 
-    /// A realistic ODA stream: each project proposed, then disbursed against, in catalogue form
-    /// (the projector reads these payloads); 100 events per project.
+    /// The validated-append figures' events: each project proposed, then disbursed against, in
+    /// catalogue form; 100 events per project. (The append and rebuild figures use `RealisticODAEvents`.)
     static func odaEvent(_ i: Int) -> ProposedEvent {
         let project = "LA-MPI-2026-\(String(format: "%04d", i / 100))"
         if i % 100 == 0 {
@@ -67,34 +75,32 @@ enum ProjectionBenchmark {
         return try! ProposedEvent(stream: "project:" + project, type: "DisbursementRecorded", payload: payload)
     }
 
-    /// Appends `events` catalogue events in batches of `batch` to a ledger without and one with
-    /// the projector, rebuilds the latter, and times validated appends against a short and a
-    /// `history`-event project.
-    static func measure(in dir: URL, events: Int, batch: Int, history: Int) throws -> ProjectionFigures {
+    /// Appends `events` realistic events in batches of `batch` to a ledger without and one with
+    /// the projector, rebuilds `rebuildStore` (holding `rebuildEvents`), and times validated
+    /// appends against a short and a `history`-event project.
+    static func measure(in dir: URL, events: Int, batch: Int, rebuildStore: EventStore, rebuildEvents: Int,
+                        history: Int) throws -> ProjectionFigures {
         let clock = ContinuousClock()
         func seconds(_ d: Duration) -> Double {
             Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
         }
         let batches = stride(from: 0, to: events, by: batch).map { start in
-            (start..<min(start + batch, events)).map(odaEvent)
+            (start..<min(start + batch, events)).map(RealisticODAEvents.event)
         }
         var times: [Double] = [], cpu: [Double] = []
-        var rebuildRate = 0.0, digestTime = 0.0, rebuildCPU = 0.0
         for withProjection in [false, true] {
             let store = try EventStore.create(at: dir.appendingPathComponent("oda-\(withProjection).sqlite").path)
             if withProjection { try store.register(ProjectStateProjector()) }
             let cpuStart = processCPUSeconds()
             times.append(seconds(clock.measure { for b in batches { _ = try! store.append(b, actor: actor) } }))
             cpu.append(processCPUSeconds() - cpuStart)
-            if withProjection {
-                // The rebuild alone (shadow tables, swap, commit), then what `replay` adds: the digest.
-                let rebuildStart = processCPUSeconds()
-                let rebuild = clock.measure { _ = try! store.rebuild(ProjectStateProjector(), swap: true) { _, _ in () } }
-                rebuildCPU = processCPUSeconds() - rebuildStart
-                rebuildRate = Double(events) / seconds(rebuild)
-                digestTime = seconds(clock.measure { _ = try! store.withProjectionSnapshot { try ProjectionDigest(of: $0) } })
-            }
         }
+        // The rebuild alone (shadow tables, old tables dropped, swap, commit), then what `replay` adds: the digest.
+        let rebuildStart = processCPUSeconds()
+        let rebuild = clock.measure { _ = try! rebuildStore.rebuild(ProjectStateProjector(), swap: true) { _, _ in () } }
+        let rebuildCPU = processCPUSeconds() - rebuildStart
+        let rebuildRate = Double(rebuildEvents) / seconds(rebuild)
+        let digestTime = seconds(clock.measure { _ = try! rebuildStore.withProjectionSnapshot { try ProjectionDigest(of: $0) } })
 
         // Validated appends: the same single disbursement on a fresh project and on one that
         // already holds `history` events (built unvalidated, which is not what is timed).
@@ -128,28 +134,46 @@ enum ProjectionBenchmark {
                                  rebuildCPU: rebuildCPU)
     }
 
+    /// The ledger every run rebuilds: `events` realistic events appended without projectors in
+    /// batches of 5,000, then one untimed rebuild so it holds live projection tables at the head.
+    static func rebuildLedger(in dir: URL, events: Int) throws -> EventStore {
+        let store = try EventStore.create(at: dir.appendingPathComponent("rebuild.sqlite").path)
+        for start in stride(from: 0, to: events, by: 5_000) {
+            _ = try store.append((start..<min(start + 5_000, events)).map(RealisticODAEvents.event), actor: actor)
+        }
+        _ = try store.rebuild(ProjectStateProjector(), swap: true) { _, _ in () }
+        return store
+    }
+
     /// `oda-bench projections ...`: only these figures, medians of `--runs`, as one JSON object.
     static func runAlone(_ options: ArraySlice<String>) -> Never {
-        var runs = 3, events = 50_000, history = 20_000
+        var runs = 3, events = 50_000, rebuildEvents = 1_000_000, history = 20_000
         var args = options
         while let flag = args.popFirst() {
             guard let value = args.popFirst().flatMap(Int.init), value > 0,
-                  ["--runs", "--projection-events", "--history"].contains(flag) else {
-                FileHandle.standardError.write(Data("usage: oda-bench projections [--runs N] [--projection-events N] [--history N]\n".utf8))
+                  ["--runs", "--projection-events", "--rebuild-events", "--history"].contains(flag) else {
+                FileHandle.standardError.write(Data(
+                    "usage: oda-bench projections [--runs N] [--projection-events N] [--rebuild-events N] [--history N]\n".utf8))
                 exit(2)
             }
             switch flag {
             case "--runs": runs = value
             case "--projection-events": events = value
+            case "--rebuild-events": rebuildEvents = value
             default: history = value
             }
         }
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("oda-bench-proj-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: base) }
+        let rebuildStore = try! rebuildLedger(in: base, events: rebuildEvents)
         var all: [ProjectionFigures] = []
         for _ in 0..<runs {
-            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("oda-bench-proj-\(UUID().uuidString)")
+            let dir = base.appendingPathComponent(UUID().uuidString)
             try! FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: dir) }
-            all.append(try! measure(in: dir, events: events, batch: 1000, history: history))
+            all.append(try! measure(in: dir, events: events, batch: 1000, rebuildStore: rebuildStore, rebuildEvents: rebuildEvents,
+                                    history: history))
         }
         func median(_ f: (ProjectionFigures) -> Double) -> Double {
             let s = all.map(f).sorted()
@@ -167,7 +191,8 @@ enum ProjectionBenchmark {
             "projection_append_overhead_percent": .string(String(format: "%.1f", median(\.appendOverheadPercent))),
             "projection_rebuild_events_per_s": .string(String(format: "%.0f", median(\.rebuildRate))),
             "projection_append_overhead_cpu_percent": .string(String(format: "%.1f", median(\.appendOverheadCPUPercent))),
-            "projection_rebuild_events_per_cpu_s": .string(String(format: "%.0f", median { Double(events) / $0.rebuildCPU })),
+            "projection_rebuild_events": .integer(Int64(rebuildEvents)),
+            "projection_rebuild_events_per_cpu_s": .string(String(format: "%.0f", median { Double(rebuildEvents) / $0.rebuildCPU })),
             "projection_digest_seconds": .string(String(format: "%.2f", median(\.digestSeconds))),
             "validated_append_history": .integer(Int64(history)),
             "validated_append_short_history_us": .string(String(format: "%.0f", median { $0.validatedShort * 1e6 })),
@@ -176,7 +201,7 @@ enum ProjectionBenchmark {
                 "projection_append_overhead_percent": samples(\.appendOverheadPercent, "%.1f"),
                 "projection_rebuild_events_per_s": samples(\.rebuildRate, "%.0f"),
                 "projection_append_overhead_cpu_percent": samples(\.appendOverheadCPUPercent, "%.1f"),
-                "projection_rebuild_events_per_cpu_s": samples({ Double(events) / $0.rebuildCPU }, "%.0f"),
+                "projection_rebuild_events_per_cpu_s": samples({ Double(rebuildEvents) / $0.rebuildCPU }, "%.0f"),
                 "validated_append_long_history_us": samples({ $0.validatedLong * 1e6 }, "%.0f"),
             ],
         ]

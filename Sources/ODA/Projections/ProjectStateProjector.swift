@@ -11,8 +11,10 @@ import SQLite
 /// construction. A member that does not parse (an event recorded without validation) leaves the
 /// row it would have changed as it was: the projection is a function of the log and never refuses
 /// what the log holds. Each batch is written by a `ProjectionBatch` (statements prepared once,
-/// the one-row-per-event tables in multi-row inserts); the validator reads the same tables to
-/// check invariants (`RecordedProjectState`).
+/// the one-row-per-event tables in multi-row inserts); a full rebuild runs the same
+/// `ProjectionBatch` over the stored bytes and writes those tables once at the end
+/// (`ProjectionRebuild`). The validator reads the same tables to check invariants
+/// (`RecordedProjectState`).
 public struct ProjectStateProjector: Projector {
     public static let name = "oda.project-state"
     public var name: String { Self.name }
@@ -34,9 +36,27 @@ public struct ProjectStateProjector: Projector {
     }
 
     public func apply(_ events: [RecordedEvent], in database: ProjectionDatabase, prefix: String) throws {
-        var batch = ProjectionBatch(database: database, sql: .forPrefix(prefix), capacity: events.count)
-        for event in events { try batch.apply(event.envelope) }
-        try batch.flush()
+        let sql = ProjectionStatements.forPrefix(prefix)
+        var batch = ProjectionBatch(database: database, sql: sql,
+                                    rows: BufferedProjectionRows(database: database, sql: sql, capacity: events.count))
+        // `recordedAt` is shared by every event of an append: formatted once per run of equal values.
+        var lastRecordedAt: Timestamp?
+        var recordedAtText = ""
+        for event in events {
+            let e = event.envelope
+            if lastRecordedAt != e.recordedAt {
+                lastRecordedAt = e.recordedAt
+                recordedAtText = e.recordedAt.rfc3339
+            }
+            try batch.apply(ProjectedEvent(e, recordedAt: recordedAtText))
+        }
+        try batch.rows.flush()
+    }
+
+    /// A full rebuild reads the stored bytes without decoding whole envelopes, holds the
+    /// one-row-per-event tables in memory and writes them once, in key order (`ProjectionRebuild`).
+    public func bulkRebuild(in database: ProjectionDatabase, prefix: String) throws -> (any BulkProjectionRebuild)? {
+        ProjectionRebuild(database: database, prefix: prefix)
     }
 }
 

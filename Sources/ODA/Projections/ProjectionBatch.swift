@@ -2,72 +2,96 @@ import CanonicalJSON
 import EventLog
 import SQLite
 
-/// Applies one batch of recorded events to the projection tables.
+/// One event as the projector reads it: the envelope members it uses and the payload.
 ///
-/// The one-row-per-event tables (`proj_history`, `proj_transactions`) are collected and written
-/// in multi-row inserts of `ProjectionStatements.rowsPerInsert` rows (the rest by `flush()`, one
-/// row at a time); everything else
-/// is written as it comes, through statements prepared once per connection. Pending transaction
-/// rows are flushed before the only statement that reads them back (a reversal's `UPDATE`), so
-/// the result is exactly that of applying the events one by one, in `seq` order.
-struct ProjectionBatch {
+/// The live path fills it from a decoded `EventEnvelope`; a bulk rebuild fills it from the stored
+/// bytes (`StoredEventScan`) with a payload holding only the members the projector reads for the
+/// event's type, so both run the same `ProjectionBatch.apply`.
+struct ProjectedEvent {
+    let seq: Int64
+    let stream: String
+    let type: String
+    let actorID: String
+    let actorRole: String?
+    /// `recordedAt` in its RFC 3339 form (`Timestamp.rfc3339`).
+    let recordedAt: String
+    let occurredAt: String?
+    let payload: JSONObject
+
+    init(seq: Int64, stream: String, type: String, actorID: String, actorRole: String?, recordedAt: String,
+         occurredAt: String?, payload: JSONObject) {
+        self.seq = seq
+        self.stream = stream
+        self.type = type
+        self.actorID = actorID
+        self.actorRole = actorRole
+        self.recordedAt = recordedAt
+        self.occurredAt = occurredAt
+        self.payload = payload
+    }
+
+    init(_ e: EventEnvelope, recordedAt: String) {
+        self.init(seq: e.seq, stream: e.stream, type: e.type, actorID: e.actor.id, actorRole: e.actor.role,
+                  recordedAt: recordedAt, occurredAt: e.occurredAt, payload: e.payload)
+    }
+}
+
+/// A `proj_transactions` row as the projector makes it (`reversedBy` set by a later reversal).
+struct TransactionRow {
+    let seq: Int64
+    let project: String
+    let transactionId: String?
+    let kind: TransactionKind
+    let date: String?
+    let fiscalYear: Int64?
+    let amount: String
+    let currency: String
+    let counterparty: String?
+    var reversedBy: Int64?
+}
+
+/// A `proj_history` row: one line of a project's audit trail.
+struct HistoryRow {
+    let seq: Int64
+    let project: String
+    let type: String
+    let actor: String
+    let actorRole: String?
+    let recordedAt: String
+    let occurredAt: String?
+    let decisionReference: String?
+    let summary: String
+}
+
+/// Where the one-row-per-event tables go: straight to SQL in the append path
+/// (`BufferedProjectionRows`), into memory during a bulk rebuild (`CollectedProjectionRows`).
+protocol ProjectionRows {
+    mutating func add(_ row: TransactionRow) throws
+    mutating func add(_ row: HistoryRow) throws
+    /// Marks the transaction `seq` of `project`, if there is one, as reversed by `reversal`
+    /// (what `UPDATE proj_transactions SET reversed_by ... WHERE seq AND project_id` does).
+    mutating func reverse(seq: Int64, project: String, by reversal: Int64) throws
+}
+
+/// Applies events to the projection tables: the rows that change in place (projects,
+/// allocations, agreements, budget lines, exchange rates, organisations) through statements
+/// prepared once per connection, the one-row-per-event rows (`proj_transactions`,
+/// `proj_history`) through `rows`.
+struct ProjectionBatch<Rows: ProjectionRows> {
     let database: ProjectionDatabase
     let sql: ProjectionStatements
-    private var history: [SQLValue] = []
-    private var transactions: [SQLValue] = []
-    /// `recordedAt` is shared by every event of an append: formatted once per run of equal values.
-    private var lastRecordedAt: Timestamp?
-    private var lastRecordedAtText: SQLValue = .null
+    var rows: Rows
     /// Consecutive events mostly share a project: its id is cut from the stream name once per run.
     private var lastStream = ""
-    private var lastProject: SQLValue = .null
+    private var lastProject = ""
 
-    init(database: ProjectionDatabase, sql: ProjectionStatements, capacity: Int) {
+    init(database: ProjectionDatabase, sql: ProjectionStatements, rows: Rows) {
         self.database = database
         self.sql = sql
-        history.reserveCapacity(min(capacity, ProjectionStatements.rowsPerInsert) * ProjectionStatements.historyColumns)
-        transactions.reserveCapacity(min(capacity, ProjectionStatements.rowsPerInsert) * ProjectionStatements.transactionColumns)
+        self.rows = rows
     }
 
-    /// Writes the pending rows.
-    mutating func flush() throws {
-        try Self.write(&history, columns: ProjectionStatements.historyColumns, single: sql.history, many: sql.historyRows, database)
-        try flushTransactions()
-    }
-
-    private mutating func flushTransactions() throws {
-        try Self.write(&transactions, columns: ProjectionStatements.transactionColumns, single: sql.transaction,
-                       many: sql.transactionRows, database)
-    }
-
-    /// Writes a full multi-row chunk as soon as one has been collected, so the buffer is handed
-    /// to SQLite as it is, without copying.
-    private mutating func writeFullChunks() throws {
-        if history.count == ProjectionStatements.rowsPerInsert * ProjectionStatements.historyColumns {
-            try database.execute(sql.historyRows, history)
-            history.removeAll(keepingCapacity: true)
-        }
-        if transactions.count == ProjectionStatements.rowsPerInsert * ProjectionStatements.transactionColumns {
-            try database.execute(sql.transactionRows, transactions)
-            transactions.removeAll(keepingCapacity: true)
-        }
-    }
-
-    /// Writes what remains (fewer rows than a chunk) one row at a time.
-    private static func write(_ values: inout [SQLValue], columns: Int, single: String, many: String,
-                              _ database: ProjectionDatabase) throws {
-        guard !values.isEmpty else { return }
-        if values.count == ProjectionStatements.rowsPerInsert * columns {
-            try database.execute(many, values)
-        } else {
-            for start in stride(from: 0, to: values.count, by: columns) {
-                try database.execute(single, Array(values[start..<(start + columns)]))
-            }
-        }
-        values.removeAll(keepingCapacity: true)
-    }
-
-    mutating func apply(_ e: EventEnvelope) throws {
+    mutating func apply(_ e: ProjectedEvent) throws {
         let payload = e.payload
         func text(_ key: String) -> SQLValue {
             if case let .string(s)? = payload[key] { return .text(s) }
@@ -87,43 +111,39 @@ struct ProjectionBatch {
             try database.execute(sql.organisation, [text("organisationId"), text("name"), text("organisationType")])
             return
         }
-        let project: SQLValue
+        let projectID: String
         if e.stream == lastStream {
-            project = lastProject
+            projectID = lastProject
         } else {
             guard e.stream.hasPrefix("project:") else { return }
-            project = .text(String(e.stream.dropFirst("project:".count)))
+            projectID = String(e.stream.dropFirst("project:".count))
             lastStream = e.stream
-            lastProject = project
+            lastProject = projectID
         }
+        let project = SQLValue.text(projectID)
         let seq = SQLValue.integer(e.seq)
         var summary: String?
 
         switch e.type {
         case "CommitmentRecorded", "DisbursementRecorded", "ExpenditureRecorded", "CounterpartContributionRecorded":
             // The hot case: one row buffered, and the audit summary built from the amount parsed here.
+            // A rebuild hands these types a payload of `StoredEventScan.projectedMemberNames` only:
+            // a member read here (or in `AuditEntry` for these types) must be in that list.
             guard let value = amount("amount"), let kind = TransactionKind(eventType: e.type, payload: payload) else { break }
             let date = payload["date"]?.stringValue
             let year = date.flatMap(CalendarDate.init).map { Int64($0.year) } ?? payload["fiscalYear"]?.integerValue
             let counterparty = payload["provider"]?.stringValue ?? payload["payee"]?.stringValue
             let amountText = value.canonicalText
-            transactions.append(seq)
-            transactions.append(project)
-            transactions.append(text("transactionId"))
-            transactions.append(.text(kind.rawValue))
-            transactions.append(date.sqlValue)
-            transactions.append(year.map(SQLValue.integer) ?? .null)
-            transactions.append(.text(amountText))
-            transactions.append(.text(value.currency.code))
-            transactions.append(counterparty.sqlValue)
-            transactions.append(.null)
+            try rows.add(TransactionRow(seq: e.seq, project: projectID, transactionId: payload["transactionId"]?.stringValue,
+                                        kind: kind, date: date, fiscalYear: year, amount: amountText,
+                                        currency: value.currency.code, counterparty: counterparty, reversedBy: nil))
             summary = AuditEntry.transactionSummary(type: e.type, payload: payload, amount: amountText + " " + value.currency.code)
         case "ProjectProposed":
             let cost = amount("estimatedCost")
             try database.execute(sql.propose, [
                 project, text("title"), text("developmentPartner"), text("implementingAgency"), text("sectorWorkingGroup"),
                 text("plannedStartDate"), text("plannedEndDate"), cost.map { .text($0.canonicalText) } ?? .null,
-                cost.map { .text($0.currency.code) } ?? .null, .text(e.actor.id), seq,
+                cost.map { .text($0.currency.code) } ?? .null, .text(e.actorID), seq,
             ])
         case "ProjectApproved":
             let selfApproved: Int64 = payload["selfApproved"] == .bool(true) ? 1 : 0
@@ -172,25 +192,14 @@ struct ProjectionBatch {
                                                   .integer(e.type == "BudgetPeriodLocked" ? 1 : 0)])
         case "TransactionReversed":
             if let reversed = payload["reversedSeq"]?.integerValue {
-                try flushTransactions()
-                try database.execute(sql.reverse, [.integer(reversed), project, seq])
+                try rows.reverse(seq: reversed, project: projectID, by: e.seq)
             }
         default:
             break
         }
-        if lastRecordedAt != e.recordedAt {
-            lastRecordedAt = e.recordedAt
-            lastRecordedAtText = .text(e.recordedAt.rfc3339)
-        }
-        history.append(seq)
-        history.append(project)
-        history.append(.text(e.type))
-        history.append(.text(e.actor.id))
-        history.append(e.actor.role.sqlValue)
-        history.append(lastRecordedAtText)
-        history.append(e.occurredAt.sqlValue)
-        history.append(AuditEntry.decisionReference(in: payload).sqlValue)
-        history.append(.text(summary ?? AuditEntry.summary(type: e.type, payload: payload)))
-        try writeFullChunks()
+        try rows.add(HistoryRow(seq: e.seq, project: projectID, type: e.type, actor: e.actorID, actorRole: e.actorRole,
+                                recordedAt: e.recordedAt, occurredAt: e.occurredAt,
+                                decisionReference: AuditEntry.decisionReference(in: payload),
+                                summary: summary ?? AuditEntry.summary(type: e.type, payload: payload)))
     }
 }
