@@ -155,3 +155,35 @@ final class EnvelopeEncodingTests: XCTestCase {
         XCTAssertTrue(try ChainVerifier(store: store).verify().isIntact)
     }
 }
+
+/// A proposal whose payload holds a noncharacter would be stored but never read back (the reader
+/// is I-JSON strict), so it is refused before anything is written, naming the place.
+final class ProposedEventTextTests: XCTestCase {
+    func testNoncharactersInPayloadStringsOrKeysAreRefusedWithTheirLocation() throws {
+        func text(_ scalar: UInt32) -> String { String(Character(Unicode.Scalar(scalar)!)) }
+        let cases: [(JSONObject, String, String)] = [
+            (["note": .string("end" + text(0xFFFF))], "/payload/note", "U+FFFF"),
+            (["a": .array([.integer(1), .object(["b": .string("x" + text(0xFDD0))])])], "/payload/a/1/b", "U+FDD0"),
+            (try JSONObject([("k" + text(0x10FFFE), .string("v"))]), "/payload/k" + text(0x10FFFE), "U+10FFFE"),
+            (["ok": "ວຽງຈັນ", "z": .string(text(0x1FFFF))], "/payload/z", "U+1FFFF"),
+        ]
+        for (payload, pointer, scalar) in cases {
+            XCTAssertThrowsError(try ProposedEvent(stream: "project:P", type: "NoteAdded", payload: payload)) { error in
+                guard case let .invalidValue(p, reason)? = error as? EnvelopeError else { return XCTFail("\(error)") }
+                XCTAssertEqual(p, pointer)
+                XCTAssertTrue(reason.contains(scalar), reason)
+            }
+        }
+    }
+
+    func testOtherNonASCIITextIsAcceptedAndReadsBack() throws {
+        let ledger = try TestLedger()
+        let store = try ledger.open()
+        let payload: JSONObject = ["note": .string("ວຽງຈັນ \u{FFFD} \u{EFFF} \u{FDCF} \u{FDF0} 😀 \u{10FFFD} \u{2028}")]
+        let outcome = try store.append([try ProposedEvent(stream: "project:P", type: "NoteAdded", payload: payload)], actor: recorder)
+        var read: [RecordedEvent] = []
+        try store.read { read.append($0); return true }
+        XCTAssertEqual(read.map(\.envelope), outcome.map(\.event.envelope))
+        XCTAssertEqual(read.first?.envelope.payload, payload)
+    }
+}
