@@ -15,6 +15,14 @@ Writes, into OUT (a directory):
                    subjects expected (rule id, subject kind/name/project) and the idempotency keys of
                    the events that make it (a flag's evidence must include one of their seqs).
 
+From POPULATION_MINIMUM (40) projects on, it also injects the population rules' anomalies, labelled
+with "scope": "population" and portfolio-wide subjects (project ""): project-years disbursing far above
+their budget (peer-execution-rate), a payee captured across one implementing agency's projects
+(portfolio-payee-concentration), and two agencies paying one in six payments just under a threshold (kip
+purchases under 5,000,000 kip; dollar contracts under US$ 10,000) for the Benford tests, each with near
+misses. Honest payments are split with log-uniform weights over a decade, so their leading digits follow
+Benford's law; disbursements execute 63-79 % of a year's budget, so peers spread as real ones do.
+
 Every payload is valid against the ODA catalogue (Schemas/events). Background activity is built so
 that no per-project rule (Schemas/rules.md) fires on it: payments to one payee at least 35 days apart,
 amounts never a single digit followed by zeros, December kept below a fifth of a year's spending,
@@ -134,7 +142,30 @@ DECOYS = {
     "near-miss-exact-duplicate": ("exact-duplicate-payments", "exact-duplicate"),
     "near-miss-window": ("outside-project-window", "outside-project-window"),
     "near-miss-budget": ("spending-above-annual-budget", "spending-above-annual-budget"),
+    "near-miss-late-revision": ("budget-revision-after-approval-or-lock", "revision-after-period-end"),
 }
+# Mid-year reviews of approved projects are ordinary: a share of them is listed as near misses of the
+# budget-revision rule (version 2 leaves revisions during the period alone).
+MID_YEAR_DECOY = ("near-miss-mid-year-review", "budget-revision-after-approval-or-lock")
+
+# Population anomalies (Schemas/rules.md, population rules): injected only in portfolios of at least
+# POPULATION_MINIMUM projects, where agencies and sector groups are large enough to be judged.
+POPULATION_KINDS = {
+    "execution-spike": "peer-execution-rate",
+    "captured-payee": "portfolio-payee-concentration",
+    "threshold-bunching": ("benford-first-digit", "benford-first-two-digits"),
+    "prior-review-bunching": ("benford-first-digit", "benford-first-two-digits"),
+}
+POPULATION_DECOYS = {
+    "near-miss-execution": "peer-execution-rate",
+    "near-miss-shared-payee": "portfolio-payee-concentration",
+    "near-miss-bunching": "benford-first-digit",
+}
+POPULATION_MINIMUM = 40
+# The Benford rules' minimum samples (payments of at least 10 in their own currency per agency).
+BENFORD_MINIMUM = {"benford-first-digit": 1000, "benford-first-two-digits": 3000}
+# Peers a project-year needs in its sector group (or partner) before peer-execution-rate judges it: 5 others.
+PEER_MINIMUM = 6
 DECOY_EXCLUDES = {"near-miss-budget": {"spending-above-annual-budget", "year-end-spike", "outside-project-window"}}
 
 # Kinds never put in one project: a spike or overspend paid to other payees would dilute a dominant one.
@@ -149,6 +180,7 @@ SMALL_THRESHOLD_KIP = 5_000_000
 # Anomaly kinds -> the rule (Schemas/rules.md) that must catch each.
 KINDS = {
     "revision-after-lock": "budget-revision-after-approval-or-lock",
+    "revision-after-period-end": "budget-revision-after-approval-or-lock",
     "serial-revisions": "serial-budget-revisions",
     "year-end-spike": "year-end-spike",
     "disbursement-above-commitment": "disbursement-above-commitment",
@@ -251,6 +283,10 @@ class Portfolio:
         self.rate_table: dict[str, list[tuple[date, Decimal]]] = {}
         self.disbursed: dict[str, Decimal] = {}
         self.decoys: list[dict] = []
+        self.captured_agency: str | None = None
+        self.group_years: dict[tuple[str, int], int] = {}
+        self.population_roles: dict[str, str] = {}
+        self.population_keys: dict[str, list[str]] = {}
 
     # ---- recording -------------------------------------------------------------------------
     def work_time(self, day: date, earliest: datetime | None = None) -> datetime:
@@ -360,6 +396,8 @@ class Portfolio:
         self.assign_anomalies(plans)
         for plan in plans:
             self.generate_project(plan)
+        if self.population_roles:
+            self.label_population()
 
     def plan_project(self, index: int) -> dict:
         rng = self.rng
@@ -370,6 +408,10 @@ class Portfolio:
         if currency == "USD" and rng.random() < 0.3:
             currency = "LAK"  # government-executed, accounted in kip
         start = add_months(date(2021, 3, 1), rng.randrange(0, 36))
+        if start.month >= 11:
+            # Effective from January rather than in the last two months: a first year of one or two
+            # months would be all December, which year-end-spike rightly finds odd.
+            start = date(start.year + 1, 1, 1)
         end = add_months(start, rng.randrange(24, 49)) - timedelta(days=1)
         provinces = rng.sample(sorted(PROVINCES), rng.choice([1, 1, 2, 3]))
         annual_usd = rng.choice([250_000, 400_000, 650_000, 900_000, 1_300_000, 2_000_000])
@@ -380,15 +422,22 @@ class Portfolio:
             "lines": lines, "currency": currency, "start": start, "end": end, "provinces": provinces,
             "annual_usd": annual_usd, "recorder": recorder,
             "approver": APPROVERS[index % len(APPROVERS)], "director": DIRECTORS[index % len(DIRECTORS)],
-            "anomalies": [], "decoys": [],
+            "anomalies": [], "decoys": [], "population": {},
         }
 
     def assign_anomalies(self, plans: list[dict]) -> None:
         """Each kind goes to `per_kind` distinct projects, rotating so kinds spread across projects."""
         per_kind = max(2, len(plans) // 8)
         kinds = list(KINDS)
+        # The agency whose projects a payee captures (population anomalies): the largest. None of its
+        # projects is dominated by a payee of its own, which would dilute the captured share.
+        counts: dict[str, int] = {}
+        for plan in plans:
+            counts[plan["agency"]] = counts.get(plan["agency"], 0) + 1
+        self.captured_agency = min(counts, key=lambda a: (-counts[a], a)) if len(plans) >= POPULATION_MINIMUM else None
         for k, kind in enumerate(kinds):
-            eligible = [p for p in plans if self.eligible(kind, p)]
+            eligible = [p for p in plans if self.eligible(kind, p)
+                        and not (kind == "payee-concentration" and p["agency"] == self.captured_agency)]
             self.rng.shuffle(eligible)
             eligible.sort(key=lambda p: len(p["anomalies"]))
             taken = 0
@@ -409,6 +458,57 @@ class Portfolio:
             eligible.sort(key=lambda p: len(p["decoys"]))
             for plan in eligible[:max(1, per_kind // 2)]:
                 plan["decoys"].append(kind)
+        # Project-years per sector working group and per partner: peer-execution-rate judges a year
+        # against the sector group's other projects, else the partner's, when there are 5 of them.
+        self.group_years: dict[tuple[str, int], int] = {}
+        for plan in plans:
+            for y in self.years(plan):
+                for group in (plan["swg"], plan["partner"][0]):
+                    self.group_years[(group, y)] = self.group_years.get((group, y), 0) + 1
+        if len(plans) >= POPULATION_MINIMUM:
+            self.assign_population(plans, per_kind)
+
+    def assign_population(self, plans: list[dict], per_kind: int) -> None:
+        """Roles in the population anomalies, by agency: a payee captured across the projects of the
+        largest agency (chosen in assign_anomalies); among the others (largest first), a utility paid a thinner share of
+        every project of the first (near miss), payments bunched just below the 5,000,000 kip
+        direct-selection threshold in the first, dollar contracts bunched just below a US$ 10,000
+        prior-review threshold in the second; and a little kip bunching in the captured agency, the largest
+        (near miss: enough payments for both Benford tests to judge it). Execution spikes (and near
+        misses) go to project-years whose sector group has enough peers to be judged."""
+        by_agency: dict[str, list[dict]] = {}
+        for plan in plans:
+            by_agency.setdefault(plan["agency"], []).append(plan)
+        agencies = sorted(by_agency, key=lambda a: (-len(by_agency[a]), a))
+        first = self.captured_agency
+        rest = [a for a in agencies if a != first]
+        # The digit anomalies go to the largest other agencies (enough payments for both Benford tests).
+        self.population_roles = {"captured-payee": first, "near-miss-shared-payee": rest[0], "threshold-bunching": rest[0],
+                                 "prior-review-bunching": rest[1], "near-miss-bunching": first}
+        captured = f"{self.rng.choice(PAYEE_NAMES)} Prime Trading and Construction Co., Ltd."
+        shared = "Electricite du Laos (EDL)"
+        for plan in by_agency[self.population_roles["captured-payee"]]:
+            if "payee-concentration" not in plan["anomalies"]:
+                plan["population"]["payee"] = (captured, "0.60", "captured-payee")
+        for plan in by_agency[self.population_roles["near-miss-shared-payee"]]:
+            if "payee-concentration" not in plan["anomalies"]:
+                plan["population"]["payee"] = (shared, "0.30", "near-miss-shared-payee")
+        for role, per_month in (("threshold-bunching", 1.4), ("prior-review-bunching", 2.0), ("near-miss-bunching", 0.12)):
+            for plan in by_agency[self.population_roles[role]]:
+                plan["population"]["digits"] = (role, per_month)
+
+        group_years = self.group_years
+
+        def spike_years(plan: dict) -> list[int]:
+            return [y for y in self.years(plan) if 2022 <= y <= TIMELINE_END.year - 1 and group_years[(plan["swg"], y)] >= PEER_MINIMUM + 1
+                    and (min(date(y, 12, 31), plan["end"]) - max(date(y, 1, 1), plan["start"])).days >= 180]
+        spare = {"disbursement-above-commitment"}
+        eligible = [p for p in plans if spike_years(p) and not spare & set(p["anomalies"])
+                    and "near-miss-disbursement" not in p["decoys"]]
+        self.rng.shuffle(eligible)
+        for n, plan in enumerate(eligible[:per_kind + max(1, per_kind // 2)]):
+            plan["population"]["execution"] = ("execution-spike" if n < per_kind else "near-miss-execution",
+                                               self.rng.choice(spike_years(plan)))
 
     @staticmethod
     def years(plan: dict) -> list[int]:
@@ -418,7 +518,8 @@ class Portfolio:
     def eligible(self, kind: str, plan: dict) -> bool:
         complete_years = [y for y in self.years(plan) if date(y, 12, 31) <= min(plan["end"], TIMELINE_END - timedelta(days=40))
                           and date(y, 1, 1) >= plan["start"].replace(day=1, month=1)]
-        if kind in ("year-end-spike", "revision-after-lock", "counterpart-shortfall", "spending-above-annual-budget"):
+        if kind in ("year-end-spike", "revision-after-lock", "revision-after-period-end", "counterpart-shortfall",
+                    "spending-above-annual-budget"):
             return any(date(y, 3, 1) >= plan["start"] for y in complete_years)
         if kind == "outside-project-window":
             return plan["end"] < TIMELINE_END - timedelta(days=150)
@@ -445,12 +546,30 @@ class Portfolio:
             self.decoys.append({"kind": kind, "rule": DECOYS[kind][0], "project": pid, "idempotencyKeys": keys,
                                 "description": description})
 
+        def population_label(kind: str, keys: list[str], subject: dict, description: str) -> None:
+            self.labels.append({"kind": kind, "rule": POPULATION_KINDS[kind], "project": pid, "scope": "population",
+                                "expect": [{"rule": POPULATION_KINDS[kind], "subject": subject}],
+                                "idempotencyKeys": keys, "description": description})
+
+        def population_decoy(kind: str, keys: list[str], description: str) -> None:
+            self.decoys.append({"kind": kind, "rule": POPULATION_DECOYS[kind], "project": pid, "scope": "population",
+                                "idempotencyKeys": keys, "description": description})
+
+        def peer_judged(year: int) -> bool:
+            """Whether peer-execution-rate judges the project in `year`: a year before the portfolio's
+            last, and 5 other projects of its sector group or partner with budgets that year."""
+            return year < TIMELINE_END.year and max(self.group_years.get((plan["swg"], year), 0),
+                                                    self.group_years.get((partner_id, year), 0)) >= PEER_MINIMUM
+
         # Proposal, allocations, approval, agreement, commitment.
         proposed_on = start - timedelta(days=rng.randrange(60, 150))
         t = self.work_time(proposed_on)
         months = (end.year - start.year) * 12 + end.month - start.month + 1
         total_usd = plan["annual_usd"] * months / 12
-        estimated = self.amount(self.usd_value(total_usd * 1.12, currency, start), currency)
+        execution = plan["population"].get("execution")
+        # A project that draws a large advance in one year was committed more than its budgets (room for it).
+        headroom = 1.7 if execution and execution[0] == "execution-spike" else 1.12
+        estimated = self.amount(self.usd_value(total_usd * headroom, currency, start), currency)
         self.emit(t, recorder, stream, "ProjectProposed", {
             "projectId": pid, "title": plan["title"], "developmentPartner": partner_id,
             "implementingAgency": plan["agency"], "plannedStartDate": start.isoformat(), "plannedEndDate": end.isoformat(),
@@ -494,13 +613,17 @@ class Portfolio:
         # project; payment kinds go to years with at least eight months of activity, least loaded first.
         complete = [y for y in years if date(y, 12, 31) <= min(end, TIMELINE_END - timedelta(days=40)) and date(y, 3, 1) >= start]
         busy = [y for y in years if (min(date(y, 12, 31), last_day) - max(date(y, 1, 1), start)).days >= 240] or years
+        # Payment anomalies pay above the 500,000,000 kip threshold: keep them to years whose budget is at
+        # least four such payments, so they never push a year's spending over its budget on their own.
+        big_usd = {y: Decimal(SPLIT_THRESHOLD_KIP) * Decimal("1.3") / self.rate_on("LAK", date(y, 6, 1)) for y in years}
+        share_of = {y: Decimal((min(date(y, 12, 31), end).month - max(date(y, 1, 1), start).month + 1)) / 12 for y in years}
+        busy = [y for y in busy if Decimal(plan["annual_usd"]) * share_of[y] >= 4 * big_usd[y]] or busy
         load = {y: 0 for y in years}
         year_for: dict[str, int] = {}
         decoys = sorted(plan["decoys"])
-        for kind in sorted(anomalies, key=lambda k: (k not in ("year-end-spike", "revision-after-lock",
-                                                                "counterpart-shortfall", "spending-above-annual-budget"), k)) + decoys:
-            yearly = ("year-end-spike", "revision-after-lock", "counterpart-shortfall", "spending-above-annual-budget",
-                      "near-miss-counterpart", "near-miss-budget")
+        yearly = ("year-end-spike", "revision-after-lock", "revision-after-period-end", "counterpart-shortfall",
+                  "spending-above-annual-budget", "near-miss-counterpart", "near-miss-budget", "near-miss-late-revision")
+        for kind in sorted(anomalies, key=lambda k: (k not in yearly, k)) + decoys:
             pool = [y for y in complete if y not in year_for.values()] or complete if kind in yearly else busy
             if kind == "serial-revisions":
                 pool = [y for y in busy if y > start.year] or busy
@@ -544,7 +667,10 @@ class Portfolio:
                 "description": rng.choice(["Works certificate", "Goods delivered", "Consulting services",
                                            "Training workshop", "Monitoring mission"])}, key)
             payee_state.setdefault(payee, {"days": []})["days"].append(day)
-            spent[day.year] = spent.get(day.year, Decimal(0)) + Decimal(amount["amount"])
+            value = Decimal(amount["amount"])
+            if amount["currency"] != currency:  # kip purchases, or dollar contracts, in a project accounted otherwise
+                value = value * self.kip_per_unit(amount["currency"], day) / self.kip_per_unit(currency, day)
+            spent[day.year] = spent.get(day.year, Decimal(0)) + value
             expenditures.append((key, day, at))
             return key
 
@@ -557,10 +683,11 @@ class Portfolio:
             payee_state[name] = {"days": []}
             return name
 
-        def day_in(year: int, lo: int, hi: int) -> date:
-            """A day `lo`..`hi` days into the project's part of `year`, kept before 25 November."""
+        def day_in(year: int, lo: int, hi: int, room: int = 0) -> date:
+            """A day `lo`..`hi` days into the project's part of `year`, kept before 25 November and at
+            least `room` days before the project's last day (for payments that follow it)."""
             first = max(date(year, 1, 1), start + timedelta(days=15))
-            latest = min(date(year, 11, 25), last_day)
+            latest = min(date(year, 11, 25), last_day - timedelta(days=room))
             return min(first + timedelta(days=rng.randrange(lo, hi)), latest)
 
         def inject(year: int) -> Decimal:
@@ -576,7 +703,7 @@ class Portfolio:
                 label("exact-duplicate", [k1, k2], {"kind": "payee", "name": payee, "project": pid},
                       f"One invoice of {payee} paid twice on {day}.")
             if "near-duplicate" in kinds:
-                day = day_in(year, 100, 150)
+                day = day_in(year, 100, 150, room=6)
                 payee, amount = pick_payee(day), big(day)
                 k1 = pay(day, amount, payee, next_key("exp"))
                 places = Decimal("1") if currency in ("JPY", "LAK") else Decimal("0.01")
@@ -587,7 +714,7 @@ class Portfolio:
                 label("near-duplicate", [k1, k2], {"kind": "payee", "name": payee, "project": pid},
                       f"{payee} paid twice within a week, amounts 0.4 % apart.")
             if "splitting" in kinds:
-                day = min(day_in(year, 160, 200), date(year, 11, 12))
+                day = min(day_in(year, 160, 200, room=12), date(year, 11, 12))
                 payee = fresh_payee("Supplies")
                 threshold = SMALL_THRESHOLD_KIP if rng.random() < 0.5 else SPLIT_THRESHOLD_KIP
                 keys = []
@@ -648,7 +775,7 @@ class Portfolio:
                 added += Decimal(figure)
                 decoy("near-miss-round", [key], f"A payment of {figure} {currency}: two significant digits, not one.")
             if "near-miss-splitting" in kinds:
-                day = min(day_in(year, 190, 230), date(year, 11, 10))
+                day = min(day_in(year, 190, 230, room=9), date(year, 11, 10))
                 payee = fresh_payee("Stationery")
                 threshold = SMALL_THRESHOLD_KIP if rng.random() < 0.5 else SPLIT_THRESHOLD_KIP
                 keys = []
@@ -659,7 +786,7 @@ class Portfolio:
                     added += Decimal(amount["amount"])
                 decoy("near-miss-splitting", keys, f"Two payments to {payee} 9 days apart, together about 90 % of the {threshold:,} kip threshold.")
             if "near-miss-near-duplicate" in kinds:
-                day = day_in(year, 230, 260)
+                day = day_in(year, 230, 260, room=3)
                 payee, amount = pick_payee(day), big(day)
                 k1 = pay(day, amount, payee, next_key("exp"))
                 places = Decimal("1") if currency in ("JPY", "LAK") else Decimal("0.01")
@@ -668,7 +795,7 @@ class Portfolio:
                 added += Decimal(amount["amount"]) + Decimal(second["amount"])
                 decoy("near-miss-near-duplicate", [k1, k2], f"{payee} paid twice 3 days apart, amounts 2.5 % apart (over 1 %).")
             if "near-miss-exact-duplicate" in kinds:
-                day = day_in(year, 20, 60)
+                day = day_in(year, 20, 60, room=42)
                 payee, amount = fresh_payee("Rental"), big(day)
                 k1 = pay(day, amount, payee, next_key("exp"))
                 k2 = pay(day + timedelta(days=42), amount, payee, next_key("exp"))
@@ -680,7 +807,9 @@ class Portfolio:
             period_start = max(date(year, 1, 1), start)
             period_end = min(date(year, 12, 31), end)
             share = (period_end.month - period_start.month + 1) / 12
-            budget_total = self.usd_value(plan["annual_usd"] * share, currency, period_start)
+            # Planned in the project's currency at the rates of its start: a kip or yen budget does not
+            # follow the dollar (and the commitment, fixed at the start, keeps room for every year).
+            budget_total = self.usd_value(plan["annual_usd"] * share, currency, start)
             lines = []
             t = self.work_time(max(period_start - timedelta(days=20), approved_on + timedelta(days=5)), t)
             for n, (name, part) in enumerate(zip(plan["lines"], [Decimal("0.6"), Decimal("0.4")])):
@@ -712,8 +841,22 @@ class Portfolio:
                         "reason": "Reallocation after steering committee review"}, next_key("revision")))
                     line["amount"] = new
                 subject = {"kind": "budget-line", "name": line["id"], "project": pid}
-                label("serial-revisions", keys, subject, f"{line['id']} {year} revised three times in a few months.",
-                      also=[{"rule": KINDS["revision-after-lock"], "subject": subject}])
+                label("serial-revisions", keys, subject, f"{line['id']} {year} revised three times in a few months.")
+            elif not [k for k, y in year_for.items() if y == year] and rng.random() < 0.4:
+                # An ordinary mid-year review (June to August) of the first line, -6 % to +15 %, in a year
+                # without injected anomalies (a cut could otherwise push their spending over the budget).
+                line = lines[0]
+                review_day = date(year, rng.choice([6, 7, 8]), rng.randrange(8, 26))
+                if period_start < review_day <= min(period_end, last_day):
+                    new = self.amount(Decimal(line["amount"]["amount"]) * Decimal(rng.randrange(94, 116)) / Decimal(100), currency)
+                    key = self.emit(self.work_time(review_day), recorder, stream, "AnnualBudgetRevised", {
+                        "budgetLineId": line["id"], "periodStart": period_start.isoformat(), "newAmount": new,
+                        "previousAmount": line["amount"], "decisionReference": f"PSC-{pid}-{year}-MYR",
+                        "reason": "Mid-year review by the project steering committee"}, next_key("revision"))
+                    line["amount"] = new
+                    if rng.random() < 0.3:
+                        self.decoys.append({"kind": MID_YEAR_DECOY[0], "rule": MID_YEAR_DECOY[1], "project": pid,
+                                            "idempotencyKeys": [key], "description": f"{line['id']} {year} revised at its mid-year review."})
 
             injected = inject(year)
             spike = year_for.get("year-end-spike") == year
@@ -730,13 +873,45 @@ class Portfolio:
                 month_days.append(day)
                 day = add_months(day.replace(day=1), 1)
 
+            payee_role = plan["population"].get("payee")
+            digits_role = plan["population"].get("digits")
+
+            def role_month(d: date) -> bool:
+                """Months in which a captured (or widely shared) payee is paid: every other month."""
+                return bool(payee_role) and ((d.year - start.year) * 12 + d.month - start.month) % 2 == 0
+
+            # Months differ: each month's spending varies over a decade (log-uniform), so even a payee
+            # paid a fixed share of its months is paid amounts whose digits follow Benford's law.
+            month_factor = {d: Decimal(10) ** Decimal(str(round(rng.random() - 0.5, 6))) for d in month_days}
+            for d in month_days:
+                if d.month == 12:  # December never above an ordinary month: a short first year stays clear of year-end-spike
+                    month_factor[d] = min(month_factor[d], Decimal(1))
+
             def month_weight(d: date) -> Decimal:
                 if spike and d.month == 12:
                     return Decimal(0)
-                weight = Decimal(3 if d.month == 12 else 10)
+                weight = Decimal(3 if d.month == 12 else 10) * month_factor[d]
                 if dominant and ((d.year - start.year) * 12 + d.month - start.month) % 2 == 0:
                     weight *= Decimal("3")
+                if role_month(d):
+                    weight *= Decimal("2")
                 return weight
+
+            def injected_digits(d: date) -> list[dict]:
+                """The month's payments of a digit anomaly (population): kip purchases bunched just under
+                the 5,000,000 kip direct-selection threshold, or US dollar contracts just under a partner's
+                US$ 10,000 prior-review threshold. None in December."""
+                if not digits_role or d.month == 12:
+                    return []
+                role, rate = digits_role
+                n = int(rate) + (1 if rng.random() < rate - int(rate) else 0)
+                out = []
+                for _ in range(n):
+                    if role in ("threshold-bunching", "near-miss-bunching"):
+                        out.append({"amount": str(rng.randrange(45_000, 49_900) * 100), "currency": "LAK"})
+                    else:
+                        out.append({"amount": f"{rng.randrange(9_500, 9_990)}.{rng.randrange(1, 100):02d}", "currency": "USD"})
+                return [a for a in out if not is_round(a["amount"])]
 
             total_weight = sum(month_weight(d) for d in month_days) or Decimal(1)
             dominant_keys = []
@@ -750,11 +925,37 @@ class Portfolio:
                     if start <= pay_day <= last_day:
                         dominant_keys.append(pay(pay_day, self.amount(monthly, currency), dominant, next_key("exp")))
                     continue
-                count = 1 if monthly < self.usd_value(20_000, currency, d) else 2
-                for _ in range(count):
+                # The month's extra figures come out of its total, so budgets and shares hold.
+                for extra in injected_digits(d):
                     pay_day = d.replace(day=rng.randrange(3, 26))
-                    if start <= pay_day <= last_day:
-                        pay(pay_day, self.amount(monthly / count, currency), pick_payee(pay_day), next_key("exp"))
+                    value = Decimal(extra["amount"])
+                    if extra["currency"] != currency:
+                        value = value * self.kip_per_unit(extra["currency"], pay_day) / self.kip_per_unit(currency, pay_day)
+                    # At most half of what is left of the month, so the month's total (and every share and
+                    # budget built on it) holds.
+                    if start <= pay_day <= last_day and value <= monthly / 2:
+                        key = pay(pay_day, extra, pick_payee(pay_day), next_key("exp"))
+                        self.population_keys.setdefault(digits_role[0], []).append(key)
+                        monthly -= value
+                # Honest payments of many sizes: weights spread over one decade (log-uniform), so their
+                # leading digits follow Benford's law whatever the month's total; a captured payee's
+                # payment weighs payee_role[1] times more.
+                count = rng.randrange(5, 10)
+                weights = [Decimal(10) ** Decimal(str(round(rng.random(), 6))) for _ in range(count)]
+                if role_month(d):
+                    # The captured (or shared) payee takes its fixed share of the month; the others share the rest.
+                    share = Decimal(payee_role[1])
+                    weights = [w * (1 - share) / sum(weights) for w in weights] + [share]
+                total = sum(weights)
+                for n, w in enumerate(weights):
+                    pay_day = d.replace(day=rng.randrange(3, 26))
+                    if not start <= pay_day <= last_day or monthly <= 0:
+                        continue
+                    captured = role_month(d) and n == count
+                    payee = payee_role[0] if captured else pick_payee(pay_day)
+                    key = pay(pay_day, self.amount(monthly * w / total, currency), payee, next_key("exp"))
+                    if captured:
+                        self.population_keys.setdefault(payee_role[2], []).append(key)
             if dominant_keys:
                 plan.setdefault("dominant_keys", []).extend(dominant_keys)
             if spike:
@@ -779,20 +980,47 @@ class Portfolio:
                     key = pay(pay_day, self.amount(gap, currency), pick_payee(pay_day), next_key("exp"))
                     decoy("near-miss-budget", [key], f"Expenditure dated {year} reaches about 97 % of its budget.")
 
-            # Disbursements: one per quarter, 70 % of the year's budget in all, under the commitment.
+            # Disbursements: one per quarter, 63-79 % of the year's budget in all (execution rates differ
+            # between projects), in withdrawal applications of different sizes, under the commitment.
             quarters = [m for m in month_days if m.month in (1, 4, 7, 10) or m == month_days[0]]
-            for q in quarters:
+            execution_rate = Decimal(rng.randrange(63, 80)) / Decimal(100)
+            execution_kind = execution[0] if execution and execution[1] == year else None
+            if execution_kind == "near-miss-execution":
+                execution_rate = Decimal(rng.randrange(88, 92)) / Decimal(100)
+            budget_now = sum(Decimal(l["amount"]["amount"]) for l in lines)
+            shares = [Decimal(10) ** Decimal(str(round(rng.random(), 6))) for _ in quarters]
+            year_disbursements = []
+            for q, share in zip(quarters, shares):
                 room = commitment * Decimal("0.93") - self.disbursed.get(pid, Decimal(0))
-                value = min(budget * Decimal("0.7") / len(quarters), room)
+                value = min(budget_now * execution_rate * share / sum(shares), room)
                 q_day = q.replace(day=rng.randrange(5, 20))
                 if value <= 0 or q_day > last_day:
                     continue
-                amount = self.amount(value * Decimal("0.98"), currency)
+                amount = self.amount(value, currency)
                 self.disbursed[pid] = self.disbursed.get(pid, Decimal(0)) + Decimal(amount["amount"])
-                self.emit(self.work_time(q_day + timedelta(days=rng.randrange(0, 5)), activated), recorder, stream, "DisbursementRecorded", {
-                    "transactionId": f"{pid}-D-{q_day.isoformat()}", "date": q_day.isoformat(), "amount": amount,
-                    "provider": partner_id, "receiver": plan["agency"], "reference": f"Withdrawal application {q_day:%Y-%m}"},
-                    next_key("disb"))
+                year_disbursements.append(self.emit(
+                    self.work_time(q_day + timedelta(days=rng.randrange(0, 5)), activated), recorder, stream, "DisbursementRecorded", {
+                        "transactionId": f"{pid}-D-{q_day.isoformat()}", "date": q_day.isoformat(), "amount": amount,
+                        "provider": partner_id, "receiver": plan["agency"], "reference": f"Withdrawal application {q_day:%Y-%m}"},
+                    next_key("disb")))
+            if execution_kind == "execution-spike":
+                # A large advance to the designated account, far beyond the year's plan (front-loading,
+                # or money moved out of the project's control), inside the commitment.
+                q_day = min(date(year, rng.choice([9, 10, 11]), rng.randrange(5, 20)), last_day)
+                room = commitment * Decimal("0.99") - self.disbursed.get(pid, Decimal(0))
+                value = min(budget_now * Decimal(rng.randrange(130, 170)) / Decimal(100), room)
+                amount = self.amount(value, currency)
+                self.disbursed[pid] = self.disbursed.get(pid, Decimal(0)) + Decimal(amount["amount"])
+                key = self.emit(self.work_time(q_day + timedelta(days=2), activated), recorder, stream, "DisbursementRecorded", {
+                    "transactionId": f"{pid}-D-ADV-{year}", "date": q_day.isoformat(), "amount": amount, "provider": partner_id,
+                    "receiver": plan["agency"], "reference": "Advance to the designated account"}, next_key("disb"))
+                population_label("execution-spike", [key] + year_disbursements, {"kind": "project", "name": pid, "project": ""},
+                                 f"{pid} disbursed about {int((execution_rate + value / budget_now) * 100)} % of its {year} budget, "
+                                 f"peers about 63-79 %.")
+            elif execution_kind == "near-miss-execution":
+                population_decoy("near-miss-execution", year_disbursements,
+                                 f"{pid} disbursed about {int(execution_rate * 100)} % of its {year} budget: high, but less than "
+                                 "25 points above its peers (63-79 %).")
 
             # Counterpart actual, in December (or at the end of the project).
             actual_day = min(date(year, 12, 10), end)
@@ -823,6 +1051,29 @@ class Portfolio:
                     "decisionReference": f"DIC/{pid}/CORR-{year}"}, next_key("reversal"), reversesKey=target_key)
                 label("reversal", [key, target_key], project_subject, "An expenditure was reversed.")
 
+            # Early January, before the year is locked: a revision of the closed year to match what was
+            # spent (material: the anomaly; a small correction: the near miss).
+            if date(year, 12, 31) < last_day and period_end == date(year, 12, 31):
+                for kind, low, high in (("revision-after-period-end", 18, 36), ("near-miss-late-revision", 2, 7)):
+                    if year_for.get(kind) != year:
+                        continue
+                    line = lines[1]
+                    late_day = date(year + 1, 1, rng.randrange(6, 14))
+                    new = money(Decimal(line["amount"]["amount"]) * Decimal(100 + rng.randrange(low, high)) / Decimal(100), currency)
+                    if is_round(new["amount"]):
+                        new = money(Decimal(new["amount"]) + (Decimal(1) if currency in ("JPY", "LAK") else Decimal("0.01")), currency)
+                    key = self.emit(self.work_time(late_day), recorder, stream, "AnnualBudgetRevised", {
+                        "budgetLineId": line["id"], "periodStart": period_start.isoformat(), "newAmount": new,
+                        "previousAmount": line["amount"], "decisionReference": f"PSC-{pid}-{year}-FINAL",
+                        "reason": "Aligned to the year's final expenditure"}, next_key("revision"))
+                    change = int((Decimal(new["amount"]) / Decimal(line["amount"]["amount"]) - 1) * 100)
+                    line["amount"] = new
+                    if kind == "revision-after-period-end":
+                        label(kind, [key], {"kind": "budget-line", "name": line["id"], "project": pid},
+                              f"{line['id']} {year} raised {change} % in January {year + 1}, after the year had ended.")
+                    else:
+                        decoy(kind, [key], f"{line['id']} {year} corrected by {change} % in January {year + 1}, under the 10 % materiality.")
+
             # Lock the year in January; the revision-after-lock scenario reopens the period and raises it.
             if date(year, 12, 31) < last_day and period_end == date(year, 12, 31):
                 lock_day = date(year + 1, 1, 20)
@@ -836,7 +1087,9 @@ class Portfolio:
                     line = lines[0]
                     decision = f"MOF/{year + 1}/{plan['index'] + 300}"
                     t_re = self.work_time(lock_day + timedelta(days=rng.randrange(20, 40)), t_lock)
-                    reopen = self.emit(t_re, approver, stream, "BudgetReopenApproved", {
+                    # Every other case: the user who then revises the line approved the reopening too.
+                    same_user = plan["index"] % 2 == 1
+                    reopen = self.emit(t_re, recorder if same_user else approver, stream, "BudgetReopenApproved", {
                         "budgetLineId": line["id"], "periodStart": period_start.isoformat(),
                         "decisionReference": decision, "reason": "Audit adjustment"}, f"{key_prefix}-reopen-{year}")
                     new = self.amount(Decimal(line["amount"]["amount"]) * Decimal("1.2"), currency)
@@ -847,26 +1100,42 @@ class Portfolio:
                         "reason": "Raised after the year was closed"}, next_key("revision"))
                     line["amount"] = new
                     label("revision-after-lock", [key, reopen], {"kind": "budget-line", "name": line["id"], "project": pid},
-                          f"{line['id']} {year} was raised 20 % after the period was locked, then reopened.")
+                          f"{line['id']} {year} was raised 20 % after the period was locked and reopened"
+                          + (f" by {recorder}, who recorded the revision." if same_user else "."))
 
         if dominant:
             label("payee-concentration", plan.get("dominant_keys", []), {"kind": "payee", "name": dominant, "project": pid},
                   f"{dominant} received about two thirds of the project's expenditure.")
+        # The extra withdrawals of these two scenarios fall in the project's last year, so no later year
+        # is left without room under the commitment; that year's execution is far above its peers'.
+        final_from = max(start, date(last_day.year, 1, 1))
+
+        def final_day() -> date:
+            return final_from + timedelta(days=rng.randrange(0, max(1, (last_day - final_from).days)))
+
+        def execution_side_effect() -> list[dict]:
+            judged = peer_judged(last_day.year)
+            return [{"rule": "peer-execution-rate", "subject": {"kind": "project", "name": pid, "project": ""}}] if judged else []
+
         if "disbursement-above-commitment" in anomalies:
-            day = min(start + timedelta(days=rng.randrange(200, 400)), last_day)
+            day = final_day()
             amount = self.amount(commitment * Decimal("1.25") - self.disbursed.get(pid, Decimal(0)), currency)
             key = self.emit(self.work_time(day + timedelta(days=2)), recorder, stream, "DisbursementRecorded", {
                 "transactionId": f"{pid}-D-EXTRA", "date": day.isoformat(), "amount": amount, "provider": partner_id,
                 "receiver": plan["agency"], "reference": "Additional withdrawal application"}, next_key("disb"))
-            label("disbursement-above-commitment", [key], project_subject, "Disbursements reach about 125 % of the commitment.")
+            label("disbursement-above-commitment", [key], project_subject, "Disbursements reach about 125 % of the commitment.",
+                  also=execution_side_effect())
         if "near-miss-disbursement" in plan["decoys"]:
-            day = min(start + timedelta(days=rng.randrange(200, 400)), last_day)
+            day = final_day()
             amount = self.amount(commitment * Decimal("1.04") - self.disbursed.get(pid, Decimal(0)), currency)
             if Decimal(amount["amount"]) > 0:
                 key = self.emit(self.work_time(day + timedelta(days=2)), recorder, stream, "DisbursementRecorded", {
                     "transactionId": f"{pid}-D-FX", "date": day.isoformat(), "amount": amount, "provider": partner_id,
                     "receiver": plan["agency"], "reference": "Withdrawal at the agreement's exchange rate"}, next_key("disb"))
                 decoy("near-miss-disbursement", [key], "Disbursements reach about 104 % of the commitment, inside the 6 % tolerance.")
+                if execution_side_effect():
+                    population_label("execution-spike", [key], {"kind": "project", "name": pid, "project": ""},
+                                     f"The catch-up withdrawal of {day} puts {last_day.year} disbursements far above its budget.")
         if "near-miss-window" in plan["decoys"] and end <= TIMELINE_END - timedelta(days=25):
             amount = self.amount(self.usd_value(plan["annual_usd"] * 0.02, currency, end), currency)
             key = pay(end, amount, fresh_payee("Final Audit"), next_key("exp"))
@@ -882,6 +1151,60 @@ class Portfolio:
                 f"{key_prefix}-completed")
 
 
+    def label_population(self) -> None:
+        """Labels (and near misses) of the agency-wide anomalies, once every project is generated: the
+        captured payee, and the digit anomalies of agencies with enough payments to be judged (the
+        Benford rules' minimum samples, counted over live disbursements and expenditures of at least 10)."""
+        agency_of = {}
+        for _, _, line in self.lines:
+            if line["type"] == "ProjectProposed":
+                agency_of[line["stream"]] = line["payload"]["implementingAgency"]
+        reversed_keys = {line["reversesKey"] for _, _, line in self.lines if "reversesKey" in line}
+        payments: dict[str, int] = {}
+        for _, _, line in self.lines:
+            if line["type"] in ("DisbursementRecorded", "ExpenditureRecorded") and line["idempotencyKey"] not in reversed_keys \
+                    and Decimal(line["payload"]["amount"]["amount"]) >= 10:
+                agency = agency_of[line["stream"]]
+                payments[agency] = payments.get(agency, 0) + 1
+        self.agency_payments = payments
+
+        def add(kind: str, keys: list[str], expect: list[dict], description: str, decoy_rules: list[str] | None = None) -> None:
+            if decoy_rules is not None:
+                for rule in decoy_rules:
+                    self.decoys.append({"kind": kind, "rule": rule, "project": "", "scope": "population",
+                                        "idempotencyKeys": keys, "description": description})
+            elif expect:
+                self.labels.append({"kind": kind, "rule": expect[0]["rule"], "project": "", "scope": "population",
+                                    "expect": expect, "idempotencyKeys": keys, "description": description})
+
+        roles, keys = self.population_roles, self.population_keys
+        captured_keys = keys.get("captured-payee", [])
+        if captured_keys:
+            payee = next(line["payload"]["payee"] for _, _, line in self.lines if line["idempotencyKey"] == captured_keys[0])
+            add("captured-payee", captured_keys, [{"rule": "portfolio-payee-concentration",
+                                                   "subject": {"kind": "payee", "name": payee, "project": ""}}],
+                f"{payee} is paid about 40 % of the expenditure of every project of {roles['captured-payee']} but those "
+                "dominated by another payee.")
+        if keys.get("near-miss-shared-payee"):
+            add("near-miss-shared-payee", keys["near-miss-shared-payee"], [],
+                f"A utility paid about 17 % of the expenditure of each project of {roles['near-miss-shared-payee']}.",
+                decoy_rules=["portfolio-payee-concentration"])
+        for role, description in (("threshold-bunching", "pays about one in six payments as a kip purchase just under the "
+                                                         "5,000,000 kip direct-selection threshold"),
+                                  ("prior-review-bunching", "pays about one in six payments as a US dollar contract just under "
+                                                            "the partner's US$ 10,000 prior-review threshold")):
+            agency = roles[role]
+            judged = [rule for rule, minimum in sorted(BENFORD_MINIMUM.items()) if payments.get(agency, 0) >= minimum]
+            add(role, keys.get(role, []), [{"rule": rule, "subject": {"kind": "implementing-agency", "name": agency, "project": ""}}
+                                           for rule in judged],
+                f"{agency} {description} ({payments.get(agency, 0)} payments).")
+        agency = roles["near-miss-bunching"]
+        judged = [rule for rule, minimum in sorted(BENFORD_MINIMUM.items()) if payments.get(agency, 0) >= minimum]
+        if keys.get("near-miss-bunching") and judged:
+            add("near-miss-bunching", keys["near-miss-bunching"], [],
+                f"{agency} pays about 2 % of its {payments.get(agency, 0)} payments just under the 5,000,000 kip threshold.",
+                decoy_rules=judged)
+
     # ---- output ----------------------------------------------------------------------------
     def write(self, out: str) -> tuple[str, str]:
         os.makedirs(out, exist_ok=True)
@@ -894,6 +1217,7 @@ class Portfolio:
         document = {
             "generator": "Tools/generate_portfolio.py", "seed": self.seed, "projects": self.project_count,
             "events": len(ordered), "rules": sorted(set(KINDS.values())),
+            "populationRules": sorted({r for v in POPULATION_KINDS.values() for r in ((v,) if isinstance(v, str) else v)}),
             "matching": "A flag is a true positive when its ruleId and subject (kind, name, project) equal one of a "
                         "label's expectations and its evidence includes the seq of one of the label's idempotencyKeys.",
             "anomalies": [dict(label, id=f"A{n + 1:03d}") for n, label in enumerate(self.labels)],

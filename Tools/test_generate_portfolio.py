@@ -11,12 +11,14 @@ subject rule, and background activity that keeps clear of what each rule looks f
 from __future__ import annotations
 
 import json
+import math
 import re
 import subprocess
 import sys
 import tempfile
 import unittest
 from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
 
 TOOLS = Path(__file__).resolve().parent
@@ -150,7 +152,13 @@ class GeneratedPortfolioTests(unittest.TestCase):
         rules = subject_rules()
         self.assertEqual(len(rules), 16)
         counts = {}
+        self.assertLess(16, gp.POPULATION_MINIMUM)
         for label in self.labels["anomalies"]:
+            if label.get("scope") == "population":
+                # Side effects only (a catch-up withdrawal far above the year's budget), below the minimum.
+                self.assertEqual(label["kind"], "execution-spike")
+                self.assertEqual([e["subject"]["project"] for e in label["expect"]], [""])
+                continue
             self.assertEqual(gp.KINDS[label["kind"]], label["rule"])
             self.assertEqual(label["expect"][0]["rule"], label["rule"])
             for expectation in label["expect"]:
@@ -161,6 +169,9 @@ class GeneratedPortfolioTests(unittest.TestCase):
                 self.assertEqual(self.keys[key]["stream"], "project:" + label["project"])
         self.assertEqual(set(counts), rules)
         self.assertTrue(all(count >= 2 for count in counts.values()), counts)
+        kinds = {label["kind"] for label in self.labels["anomalies"]}
+        self.assertIn("revision-after-period-end", kinds)
+        self.assertIn("revision-after-lock", kinds)
 
     def test_background_transactions_are_recorded_in_vientiane_working_hours_within_days_of_their_date(self):
         off_hours = {k for l in self.labels["anomalies"] if l["kind"] == "off-hours" for k in l["idempotencyKeys"]}
@@ -199,13 +210,25 @@ class GeneratedPortfolioTests(unittest.TestCase):
     def test_near_misses_stay_just_inside_their_rule(self):
         decoys = {d["kind"]: d for d in self.labels["decoys"]}
         self.assertGreaterEqual(len(decoys), 8, sorted(decoys))
+        self.assertIn(gp.MID_YEAR_DECOY[0], decoys)
         for item in self.labels["decoys"]:
-            self.assertEqual(gp.DECOYS[item["kind"]][0], item["rule"])
+            self.assertEqual(dict(gp.DECOYS, **{gp.MID_YEAR_DECOY[0]: gp.MID_YEAR_DECOY[1:]})[item["kind"]][0], item["rule"])
             lines = [self.keys[k] for k in item["idempotencyKeys"]]
             self.assertTrue(all(line["stream"] == "project:" + item["project"] for line in lines))
             if item["kind"] == "near-miss-back-dated":
                 at = datetime.strptime(lines[0]["recordedAt"], "%Y-%m-%dT%H:%M:%S.%fZ").date()
                 self.assertTrue(45 <= (at - date.fromisoformat(lines[0]["payload"]["date"])).days <= 90)
+            if item["kind"] in ("near-miss-late-revision", gp.MID_YEAR_DECOY[0]):
+                payload = lines[0]["payload"]
+                change = abs(float(payload["newAmount"]["amount"]) / float(payload["previousAmount"]["amount"]) - 1)
+                self.assertLess(change, 0.16)
+                end = date(int(payload["periodStart"][:4]), 12, 31)
+                at = datetime.strptime(lines[0]["recordedAt"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+                after_end = at.astimezone(timezone(timedelta(hours=7))).date() > end
+                # A late correction stays under the 10 % materiality; a mid-year review is inside its period.
+                self.assertEqual(after_end, item["kind"] == "near-miss-late-revision", item)
+                if after_end:
+                    self.assertLess(change, 0.10)
             if item["kind"] == "near-miss-near-duplicate":
                 a, b = (float(line["payload"]["amount"]["amount"]) for line in lines)
                 self.assertGreater(abs(a - b) / max(a, b), 0.01)
@@ -231,6 +254,132 @@ class GeneratedPortfolioTests(unittest.TestCase):
         for n in range(1, 7):
             shares = gp.split_percentages("province", [f"LA-{i}" for i in range(n)])
             self.assertEqual(sum(Decimal(s["percentage"]) for s in shares), Decimal(100))
+
+
+def first_digits(amount: str, width: int) -> int:
+    digits = amount.replace("-", "").replace(".", "").lstrip("0")
+    return int(digits[:width])
+
+
+def mad(amounts: list[str], width: int) -> float:
+    span = range(1, 10) if width == 1 else range(10, 100)
+    counts: dict[int, int] = {}
+    for a in amounts:
+        counts[first_digits(a, width)] = counts.get(first_digits(a, width), 0) + 1
+    return sum(abs(counts.get(d, 0) / len(amounts) - math.log10(1 + 1 / d)) for d in span) / len(span)
+
+
+class PopulationAnomalyTests(unittest.TestCase):
+    """A portfolio large enough for the population anomalies: what the generator promises about them,
+    checked on its output with this file's own arithmetic (the rules themselves are Swift's)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.lines, cls.labels = generate(11, 120, cls.tmp.name)
+        cls.keys = {line["idempotencyKey"]: line for line in cls.lines}
+        cls.agency = {l["stream"]: l["payload"]["implementingAgency"] for l in cls.lines if l["type"] == "ProjectProposed"}
+        reversed_keys = {l["reversesKey"] for l in cls.lines if "reversesKey" in l}
+        cls.payments = [l for l in cls.lines if l["type"] in ("DisbursementRecorded", "ExpenditureRecorded")
+                        and l["idempotencyKey"] not in reversed_keys]
+        rates = {"USD": Decimal(1)}
+        for l in cls.lines:
+            if l["type"] == "ExchangeRateRecorded":
+                rates[l["payload"]["quoteCurrency"]] = Decimal(l["payload"]["rate"])
+        cls.rates = rates
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def usd(self, amount: dict) -> Decimal:
+        return Decimal(amount["amount"]) / self.rates[amount["currency"]]
+
+    def population(self, kind: str) -> list[dict]:
+        return [l for l in self.labels["anomalies"] + self.labels["decoys"] if l["kind"] == kind]
+
+    def test_every_population_rule_has_labels_and_near_misses(self):
+        expected = {r for l in self.labels["anomalies"] if l.get("scope") == "population" for e in l["expect"] for r in [e["rule"]]}
+        self.assertEqual(expected, set(self.labels["populationRules"]))
+        self.assertGreaterEqual(len(self.population("execution-spike")), 10)
+        decoy_rules = {d["rule"] for d in self.labels["decoys"] if d.get("scope") == "population"}
+        self.assertEqual(decoy_rules, set(self.labels["populationRules"]))
+
+    def test_honest_agencies_follow_benford_and_bunching_agencies_do_not(self):
+        by_agency: dict[str, list[str]] = {}
+        for l in self.payments:
+            if Decimal(l["payload"]["amount"]["amount"]) >= 10:
+                by_agency.setdefault(self.agency[l["stream"]], []).append(l["payload"]["amount"]["amount"])
+        flagged = {e["subject"]["name"]: e["rule"] for l in self.population("threshold-bunching") + self.population("prior-review-bunching")
+                   for e in l["expect"]}
+        self.assertEqual(len(set(flagged)), 2)
+        for agency, amounts in by_agency.items():
+            first, two = mad(amounts, 1), mad(amounts, 2)
+            if agency in flagged:
+                self.assertGreater(first, 0.02, agency)
+                self.assertGreater(two, 0.0026, agency)
+                self.assertGreaterEqual(len(amounts), 3000, agency)
+            else:
+                self.assertLess(first, 0.010, agency)
+                if len(amounts) >= 3000:
+                    self.assertLess(two, 0.0019, agency)
+
+    def test_the_captured_payee_holds_a_third_of_its_agency_and_under_half_of_each_project(self):
+        (label,) = self.population("captured-payee")
+        payee = label["expect"][0]["subject"]["name"]
+        per_project: dict[str, dict[str, Decimal]] = {}
+        for l in self.payments:
+            if l["type"] == "ExpenditureRecorded":
+                shares = per_project.setdefault(l["stream"], {})
+                shares[l["payload"]["payee"]] = shares.get(l["payload"]["payee"], Decimal(0)) + self.usd(l["payload"]["amount"])
+        agencies = {self.agency[s] for s, p in per_project.items() if payee in p}
+        self.assertEqual(len(agencies), 1)
+        agency = agencies.pop()
+        total = sum(sum(p.values()) for s, p in per_project.items() if self.agency[s] == agency)
+        taken = sum(p.get(payee, Decimal(0)) for s, p in per_project.items() if self.agency[s] == agency)
+        self.assertGreater(taken / total, Decimal("0.32"))
+        for stream, p in per_project.items():
+            if payee in p:
+                self.assertLess(p[payee] / sum(p.values()), Decimal("0.47"), stream)
+        (shared,) = self.population("near-miss-shared-payee")
+        shared_payee = self.keys[shared["idempotencyKeys"][0]]["payload"]["payee"]
+        for stream, p in per_project.items():
+            if shared_payee in p:
+                self.assertLess(p[shared_payee] / sum(p.values()), Decimal("0.25"), stream)
+
+    def test_execution_spikes_are_far_above_the_background_rates(self):
+        planned: dict[tuple[str, int], Decimal] = {}
+        for l in self.lines:
+            if l["type"] in ("AnnualBudgetPlanned", "AnnualBudgetRevised"):
+                year = int(l["payload"]["periodStart"][:4])
+                key = (l["stream"], l["payload"]["budgetLineId"], year)
+                planned[key] = Decimal((l["payload"].get("amount") or l["payload"]["newAmount"])["amount"])
+        plan_by_year: dict[tuple[str, int], Decimal] = {}
+        for (stream, _, year), value in planned.items():
+            plan_by_year[(stream, year)] = plan_by_year.get((stream, year), Decimal(0)) + value
+        paid: dict[tuple[str, int], Decimal] = {}
+        for l in self.payments:
+            if l["type"] == "DisbursementRecorded":
+                key = (l["stream"], int(l["payload"]["date"][:4]))
+                paid[key] = paid.get(key, Decimal(0)) + Decimal(l["payload"]["amount"]["amount"])
+        spikes = {(self.keys[l["idempotencyKeys"][0]]["stream"], int(self.keys[l["idempotencyKeys"][0]]["payload"]["date"][:4]))
+                  for l in self.population("execution-spike")}
+        near = {(self.keys[d["idempotencyKeys"][0]]["stream"], int(self.keys[d["idempotencyKeys"][0]]["payload"]["date"][:4]))
+                for d in self.population("near-miss-execution")}
+        # Projects whose extra withdrawal breaks the commitment (or nearly) spike in their last year too.
+        catch_up = {self.keys[l["idempotencyKeys"][0]]["stream"] for l in self.labels["anomalies"] + self.labels["decoys"]
+                    if l["kind"] in ("disbursement-above-commitment", "near-miss-disbursement")}
+        for key, value in plan_by_year.items():
+            if key[1] >= 2026 or key not in paid or (key[0] in catch_up and key not in spikes):
+                continue
+            rate = paid[key] / value
+            if key in spikes:
+                self.assertGreater(rate, Decimal("1.5"), key)
+            elif key in near:
+                # 88-91 % when disbursed; a revision recorded later in the year's scenario can lower it.
+                self.assertTrue(Decimal("0.75") < rate < Decimal("0.95"), (key, rate))
+            else:
+                self.assertLess(rate, Decimal("0.85"), (key, rate))
 
 
 class BundledPortfolioTests(unittest.TestCase):

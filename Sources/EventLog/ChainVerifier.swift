@@ -38,7 +38,8 @@ public struct ChainVerifier {
         let connection = checkers[0].connection
         do {
             var chain = ChainWalk()
-            let total = try connection.scalarInt64("SELECT count(*) FROM events") ?? 0
+            // Counting is a pass over a whole index before any checking starts: only for progress.
+            let total = progress == nil ? 0 : try connection.scalarInt64("SELECT count(*) FROM events") ?? 0
             let first = try connection.scalarInt64("SELECT min(seq) FROM events") ?? 1
             let last = try connection.scalarInt64("SELECT max(seq) FROM events") ?? 0
             let chunks = last >= first ? Int((last - first) / Self.chunk) + 1 : 0
@@ -47,7 +48,7 @@ public struct ChainVerifier {
             let streams = StreamIndexCheck(path: store.path, through: last)
             let group = DispatchGroup()
             for (k, checker) in checkers.enumerated() {
-                DispatchQueue.global().async(group: group) {
+                group.runOnOwnThread {
                     var index = k
                     while index < chunks, !pipeline.isCancelled {
                         let lower = first + Int64(index) * Self.chunk
@@ -57,7 +58,7 @@ public struct ChainVerifier {
                     }
                 }
             }
-            DispatchQueue.global().async(group: group) { streams.run() }
+            group.runOnOwnThread { streams.run() }
             defer {
                 pipeline.cancel()
                 group.wait()

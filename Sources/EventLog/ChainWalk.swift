@@ -237,26 +237,32 @@ final class StreamIndexCheck: @unchecked Sendable {
 
     /// Calls `body` with every break among rows up to seq `last`, until it returns false.
     static func scan(_ connection: Connection, through last: Int64, _ body: (Break) throws -> Bool) throws {
+        // The index alone covers these columns; the stream's name is looked up only for a break,
+        // so the pass costs one index entry per row rather than a join per row.
         let rows = try connection.prepare("""
-            SELECT e.stream_id, s.name, e.stream_version, e.seq FROM events AS e INDEXED BY events_by_stream
-            LEFT JOIN streams AS s ON s.id = e.stream_id WHERE e.seq <= ?1 ORDER BY e.stream_id, e.stream_version
+            SELECT stream_id, stream_version, seq FROM events INDEXED BY events_by_stream
+            WHERE seq <= ?1 ORDER BY stream_id, stream_version
             """)
+        let names = try connection.prepare("SELECT name FROM streams WHERE id = ?1")
         try rows.bind([.integer(last)])
         var currentStream: Int64 = -1
         var lastVersion: Int64 = 0
         var lastSeq: Int64 = 0
         while try rows.step() {
             let streamID = rows.int64(at: 0)
-            let version = rows.int64(at: 2)
-            let seq = rows.int64(at: 3)
+            let version = rows.int64(at: 1)
+            let seq = rows.int64(at: 2)
             if streamID != currentStream {
                 currentStream = streamID
                 lastVersion = 0
                 lastSeq = 0
             }
             if version != lastVersion + 1 || seq <= lastSeq {
+                try names.bind([.integer(streamID)])
+                let name = try names.step() ? names.optionalText(at: 0) : nil
+                names.reset()
                 let step = Break(seq: seq, version: version, previousSeq: lastSeq, previousVersion: lastVersion,
-                                 stream: rows.optionalText(at: 1) ?? "#\(streamID)")
+                                 stream: name ?? "#\(streamID)")
                 if try !body(step) { return }
             }
             lastVersion = version

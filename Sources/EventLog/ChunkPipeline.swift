@@ -55,3 +55,17 @@ final class ChunkPipeline<Value>: @unchecked Sendable {
         condition.unlock()
     }
 }
+
+extension DispatchGroup {
+    /// Runs `body` on a new thread of its own, counted in this group. The read and verify
+    /// pipelines wait for their producers; a Dispatch worker could be starved by a saturated pool
+    /// (the waiting caller may hold one of its threads), a thread of its own cannot.
+    func runOnOwnThread(_ body: @escaping @Sendable () -> Void) {
+        enter()
+        let group = self
+        Thread {
+            defer { group.leave() }
+            body()
+        }.start()
+    }
+}

@@ -40,8 +40,32 @@ private enum Member: Int, CaseIterable {
     case actor, causationId, correlationId, idempotencyKey, occurredAt, payload, prev, recordedAt, schemaVersion, seq,
          stream, streamVersion, type
 
-    static let names: [[UInt8]] = Member.allCases.map { Array(String(describing: $0).utf8) }
-    static let required: Set<Member> = [.actor, .payload, .prev, .recordedAt, .schemaVersion, .seq, .stream, .streamVersion, .type]
+    /// The member's name. A literal, not a stored array: the scanner compares names for every
+    /// key of every event, and a global array would cost a lazy-initialisation check and a
+    /// retain each time.
+    var name: StaticString {
+        switch self {
+        case .actor: "actor"
+        case .causationId: "causationId"
+        case .correlationId: "correlationId"
+        case .idempotencyKey: "idempotencyKey"
+        case .occurredAt: "occurredAt"
+        case .payload: "payload"
+        case .prev: "prev"
+        case .recordedAt: "recordedAt"
+        case .schemaVersion: "schemaVersion"
+        case .seq: "seq"
+        case .stream: "stream"
+        case .streamVersion: "streamVersion"
+        case .type: "type"
+        }
+    }
+
+    /// The members every envelope has, one bit per raw value.
+    static let requiredMask: UInt16 = {
+        let required: [Member] = [.actor, .payload, .prev, .recordedAt, .schemaVersion, .seq, .stream, .streamVersion, .type]
+        return required.reduce(0) { $0 | 1 << $1.rawValue }
+    }()
 }
 
 private struct Cursor {
@@ -52,6 +76,7 @@ private struct Cursor {
 
     mutating func envelope() -> EnvelopeScanner.Header? {
         var header = EnvelopeScanner.Header()
+        let requiredMembers = Member.requiredMask
         guard i < b.count, b[i] == UInt8(ascii: "{") else { return nil }
         i += 1
         var seen = 0 as UInt16
@@ -97,8 +122,7 @@ private struct Cursor {
             i += 1
             break
         }
-        guard i == b.count else { return nil }
-        for m in Member.required where seen & (1 << m.rawValue) == 0 { return nil }
+        guard i == b.count, seen & requiredMembers == requiredMembers else { return nil }
         header.hashInsertionPoint = insertion ?? (b.count - 1)
         return header
     }
@@ -122,31 +146,37 @@ private struct Cursor {
         case (4, UInt8(ascii: "t")): candidate = .type
         default: return nil
         }
-        return equals(Member.names[candidate.rawValue], key, b) ? candidate : nil
+        return equals(candidate.name, key, b) ? candidate : nil
     }
 
     /// Byte equality of a known name and a key, without generic collection machinery.
-    private static func equals(_ name: [UInt8], _ key: Range<Int>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard name.count == key.count else { return false }
-        return name.withUnsafeBufferPointer { n in
-            for k in 0..<n.count where n[k] != b[key.lowerBound + k] { return false }
-            return true
-        }
+    private static func equals(_ name: StaticString, _ key: Range<Int>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard name.utf8CodeUnitCount == key.count else { return false }
+        let n = name.utf8Start
+        for k in 0..<key.count where n[k] != b[key.lowerBound + k] { return false }
+        return true
     }
 
-    private static let actorMembers: [[UInt8]] = [Array("id".utf8), Array("role".utf8), Array("unit".utf8)]
+    private static func actorMember(_ index: Int) -> StaticString {
+        switch index {
+        case 0: "id"
+        case 1: "role"
+        default: "unit"
+        }
+    }
 
     /// `{"id":…,"role":…,"unit":…}` with `id` required, in that order.
     private mutating func actor() -> Bool {
         guard i < b.count, b[i] == UInt8(ascii: "{") else { return false }
         i += 1
-        let names = Self.actorMembers
         var next = 0
         var sawID = false
         while true {
             guard let key = string(), i < b.count, b[i] == UInt8(ascii: ":") else { return false }
             i += 1
-            guard let index = (next..<3).first(where: { Self.equals(names[$0], key, b) }) else { return false }
+            var index = next
+            while index < 3, !Self.equals(Self.actorMember(index), key, b) { index += 1 }
+            guard index < 3 else { return false }
             next = index + 1
             guard let value = string() else { return false }
             switch index {
@@ -235,78 +265,86 @@ private struct Cursor {
         guard i < b.count, b[i] == UInt8(ascii: "\"") else { return nil }
         i += 1
         let start = i
-        while i < b.count {
-            // Most bytes are printable ASCII that needs no escape: one range test and two compares,
-            // on locals the optimiser keeps in registers.
-            var j = i
-            let end = b.count
-            // Eight bytes at a time (SWAR) while none of them is a quote, a backslash, a control
-            // character or non-ASCII; the byte loop below handles the rest exactly.
-            if let base = b.baseAddress {
-                let raw = UnsafeRawPointer(base)
-                let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-                while j + 8 <= end {
-                    let x = raw.loadUnaligned(fromByteOffset: j, as: UInt64.self)
-                    if x & highs != 0 { break }
-                    let control = (x &- ones &* 0x20) & ~x & highs
-                    let q = x ^ (ones &* 0x22), bs = x ^ (ones &* 0x5C)
-                    let quote = (q &- ones) & ~q & highs, backslash = (bs &- ones) & ~bs & highs
-                    if control | quote | backslash != 0 { break }
-                    j += 8
-                }
-            }
-            guard j < end else { return nil }
-            var c = b[j]
-            while c &- 0x20 < 0x60, c != UInt8(ascii: "\""), c != UInt8(ascii: "\\") {
-                j += 1
-                guard j < end else { return nil }
-                c = b[j]
-            }
-            i = j
+        let end = b.count
+        while true {
+            i = Self.firstSpecial(b, from: i)
+            guard i < end else { return nil }
+            let c = b[i]
             if c == UInt8(ascii: "\"") {
-                defer { i += 1 }
-                return start..<i
+                i += 1
+                return start..<(i - 1)
             }
             if c < 0x20 { return nil }
             if c == UInt8(ascii: "\\") {
-                guard i + 1 < b.count else { return nil }
+                guard i + 1 < end else { return nil }
                 switch b[i + 1] {
                 case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "b"), UInt8(ascii: "f"), UInt8(ascii: "n"),
                      UInt8(ascii: "r"), UInt8(ascii: "t"):
                     i += 2
                 case UInt8(ascii: "u"):
                     // Only control characters without a short escape are written as \u00xx.
-                    guard i + 5 < b.count, b[i + 2] == 0x30, b[i + 3] == 0x30, (0x30...0x31).contains(b[i + 4]),
+                    guard i + 5 < end, b[i + 2] == 0x30, b[i + 3] == 0x30, (0x30...0x31).contains(b[i + 4]),
                           Self.isLowerHex(b[i + 5]) else { return nil }
                     let code = (b[i + 4] - 0x30) << 4 | Self.hexValue(b[i + 5])
-                    if [0x08, 0x09, 0x0A, 0x0C, 0x0D].contains(code) { return nil }
+                    if code == 0x08 || code == 0x09 || code == 0x0A || code == 0x0C || code == 0x0D { return nil }
                     i += 6
                 default:
                     return nil
                 }
                 continue
             }
-            if c < 0x80 { i += 1; continue }
+            // Non-ASCII: one well-formed UTF-8 sequence.
             guard let length = Self.utf8Sequence(b, at: i) else { return nil }
             i += length
         }
-        return nil
     }
 
-    /// The length of a well-formed UTF-8 sequence at `i` (no overlongs, surrogates or > U+10FFFF).
+    /// The index of the first byte at or after `from` that is a quote, a backslash, a control
+    /// character or non-ASCII (`b.count` if none). Eight bytes per step (SWAR); the lowest
+    /// flagged byte of a word is always a true match, since a false flag can only sit above one.
+    @inline(__always)
+    private static func firstSpecial(_ b: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        var j = start
+        let end = b.count
+        if let base = b.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            while j + 8 <= end {
+                let x = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: j, as: UInt64.self))
+                let q = x ^ (ones &* 0x22), bs = x ^ (ones &* 0x5C)
+                let mask = ((x &- ones &* 0x20) & ~x | (q &- ones) & ~q | (bs &- ones) & ~bs | x) & highs
+                if mask != 0 { return j + mask.trailingZeroBitCount >> 3 }
+                j += 8
+            }
+        }
+        while j < end {
+            let c = b[j]
+            if c &- 0x20 >= 0x60 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") { return j }
+            j += 1
+        }
+        return end
+    }
+
+    /// The length of a well-formed UTF-8 sequence at `i` (no overlongs, surrogates or > U+10FFFF),
+    /// nil also for I-JSON noncharacters (U+FDD0–U+FDEF, U+xFFFE, U+xFFFF), as the parser refuses them.
     private static func utf8Sequence(_ b: UnsafeBufferPointer<UInt8>, at i: Int) -> Int? {
         let c = b[i]
         func cont(_ k: Int, _ range: ClosedRange<UInt8> = 0x80...0xBF) -> Bool { i + k < b.count && range.contains(b[i + k]) }
+        let length: Int
         switch c {
         case 0xC2...0xDF: return cont(1) ? 2 : nil
-        case 0xE0: return cont(1, 0xA0...0xBF) && cont(2) ? 3 : nil
-        case 0xE1...0xEC, 0xEE...0xEF: return cont(1) && cont(2) ? 3 : nil
-        case 0xED: return cont(1, 0x80...0x9F) && cont(2) ? 3 : nil
-        case 0xF0: return cont(1, 0x90...0xBF) && cont(2) && cont(3) ? 4 : nil
-        case 0xF1...0xF3: return cont(1) && cont(2) && cont(3) ? 4 : nil
-        case 0xF4: return cont(1, 0x80...0x8F) && cont(2) && cont(3) ? 4 : nil
+        case 0xE0: guard cont(1, 0xA0...0xBF) && cont(2) else { return nil }; length = 3
+        case 0xE1...0xEC, 0xEE...0xEF: guard cont(1) && cont(2) else { return nil }; length = 3
+        case 0xED: guard cont(1, 0x80...0x9F) && cont(2) else { return nil }; length = 3
+        case 0xF0: guard cont(1, 0x90...0xBF) && cont(2) && cont(3) else { return nil }; length = 4
+        case 0xF1...0xF3: guard cont(1) && cont(2) && cont(3) else { return nil }; length = 4
+        case 0xF4: guard cont(1, 0x80...0x8F) && cont(2) && cont(3) else { return nil }; length = 4
         default: return nil
         }
+        var scalar = UInt32(c) & (length == 3 ? 0x0F : 0x07)
+        for k in 1..<length { scalar = scalar << 6 | UInt32(b[i + k] & 0x3F) }
+        let noncharacter = scalar >= 0xFDD0 && (scalar <= 0xFDEF || scalar & 0xFFFE == 0xFFFE)
+        return noncharacter ? nil : length
     }
 
     /// Whether raw key `a` sorts strictly before `b` in UTF-16 code-unit order.

@@ -1,5 +1,6 @@
 import Crypto
 import Dispatch
+import SQLite
 
 /// An event as stored, read without decoding its payload: the canonical bytes, their recorded
 /// hash, and the envelope's header members found by one scan of the bytes. Exports, logs and
@@ -44,64 +45,82 @@ extension EventStore {
     /// without decoding payloads. A row whose bytes are not a canonical envelope stops the read
     /// with `StoreError.corruptEvent` naming its seq, after every row before it was delivered.
     ///
-    /// Rows are fetched in batches of `StoredBatch.capacity`; a large batch is scanned on two
-    /// threads (the scan costs more than fetching), then handed to `body` one event at a time, in
-    /// seq order, on the calling thread.
+    /// Rows are fetched in batches of `StoredBatch.capacity`. When there is more than one batch,
+    /// a second thread steps SQLite and copies rows out while the calling thread scans and
+    /// delivers the batch before: the two halves of the work cost about the same, so a long read
+    /// runs on both cores. At most `StoredBatch.readAhead` batches wait ahead of the caller, and
+    /// the fetching thread has stopped before this returns or throws, whatever `body` does.
     public func readStored(_ query: EventQuery = EventQuery(), _ body: (StoredEvent) throws -> Bool) throws {
         try withSnapshot { connection in
             let (text, values) = query.sql
             let statement = try connection.cached(text)
             try statement.bind(values)
             defer { statement.reset() }
-            let batch = StoredBatch()
-            var more = true
-            while more {
-                batch.removeAll()
-                while batch.count < StoredBatch.capacity, try statement.step() {
-                    batch.append(seq: statement.int64(at: 0), bytes: statement.blob(at: 2),
-                                 hash: statement.withUnsafeBytes(at: 1) { try? SHA256Digest(bytes: $0) })
+            let source = StoredRowSource(statement)
+            let first = try source.fill()
+            guard try first.deliver(body), first.count == StoredBatch.capacity else { return }
+            // More rows than one batch: fetch the rest on another thread, ahead of the scan.
+            let pipeline = ChunkPipeline<StoredBatch>(window: StoredBatch.readAhead)
+            let fetcher = DispatchGroup()
+            fetcher.runOnOwnThread {
+                var index = 0
+                while !pipeline.isCancelled {
+                    let batch = Result { try source.fill() }
+                    guard pipeline.put(index, batch) else { return }
+                    guard case let .success(filled) = batch, filled.count == StoredBatch.capacity else { return }
+                    index += 1
                 }
-                more = batch.count == StoredBatch.capacity
-                batch.scan()
-                for index in 0..<batch.count {
-                    guard let event = batch.event(at: index) else {
-                        throw StoreError.corruptEvent(seq: batch.seq(at: index), reason: "its stored bytes or hash are malformed")
-                    }
-                    if try !body(event) { return }
-                }
+            }
+            defer {
+                pipeline.cancel()
+                fetcher.wait()
+            }
+            var index = 0
+            while true {
+                let batch = try pipeline.take(index)
+                guard try batch.deliver(body), batch.count == StoredBatch.capacity else { return }
+                index += 1
             }
         }
     }
 }
 
-/// Rows fetched for `readStored`, scanned together. The scan of each row writes only that
-/// row's own header slot, so two threads can scan disjoint halves without locking.
+/// The statement of one `readStored` call, stepped by one thread at a time: the caller for the
+/// first batch, then the fetching thread alone until the caller has waited for it to finish.
+final class StoredRowSource: @unchecked Sendable {
+    private let statement: Statement
+
+    init(_ statement: Statement) { self.statement = statement }
+
+    /// The next rows, up to `StoredBatch.capacity`; fewer only when the statement is done.
+    func fill() throws -> StoredBatch {
+        let batch = StoredBatch()
+        while batch.count < StoredBatch.capacity, try statement.step() {
+            batch.append(seq: statement.int64(at: 0), bytes: statement.blob(at: 2),
+                         hash: statement.withUnsafeBytes(at: 1) { try? SHA256Digest(bytes: $0) })
+        }
+        return batch
+    }
+}
+
+/// Rows fetched for `readStored`, copied out of SQLite and ready to be scanned and delivered.
 final class StoredBatch: @unchecked Sendable {
     static let capacity = 512
-    /// Below this many rows a batch is scanned on the calling thread alone.
-    static let parallelThreshold = 128
+    /// Filled batches that may wait for the caller: enough to ride out a slow `body` call
+    /// without holding more than a few hundred KiB.
+    static let readAhead = 2
 
     private var seqs: [Int64] = []
     private var bytes: [[UInt8]] = []
     private var hashes: [SHA256Digest?] = []
-    private let headers = UnsafeMutableBufferPointer<EnvelopeScanner.Header?>.allocate(capacity: StoredBatch.capacity)
 
     init() {
         seqs.reserveCapacity(Self.capacity)
         bytes.reserveCapacity(Self.capacity)
         hashes.reserveCapacity(Self.capacity)
-        headers.initialize(repeating: nil)
     }
-
-    deinit { headers.deallocate() }
 
     var count: Int { seqs.count }
-
-    func removeAll() {
-        seqs.removeAll(keepingCapacity: true)
-        bytes.removeAll(keepingCapacity: true)
-        hashes.removeAll(keepingCapacity: true)
-    }
 
     func append(seq: Int64, bytes row: [UInt8], hash: SHA256Digest?) {
         seqs.append(seq)
@@ -109,28 +128,15 @@ final class StoredBatch: @unchecked Sendable {
         hashes.append(hash)
     }
 
-    /// Scans every row's bytes into its header slot.
-    func scan() {
-        let count = self.count
-        guard count >= Self.parallelThreshold else {
-            scan(0..<count)
-            return
+    /// Scans each row and hands it to `body` in order; false when `body` asked to stop.
+    /// Throws `corruptEvent` at the first row whose bytes or hash are malformed.
+    func deliver(_ body: (StoredEvent) throws -> Bool) throws -> Bool {
+        for index in 0..<count {
+            guard let hash = hashes[index], let header = EnvelopeScanner.scan(bytes[index]) else {
+                throw StoreError.corruptEvent(seq: seqs[index], reason: "its stored bytes or hash are malformed")
+            }
+            if try !body(StoredEvent(canonicalBytes: bytes[index], hash: hash, header: header)) { return false }
         }
-        let half = count / 2
-        DispatchQueue.concurrentPerform(iterations: 2) { part in
-            scan(part == 0 ? 0..<half : half..<count)
-        }
-    }
-
-    private func scan(_ range: Range<Int>) {
-        for index in range { headers[index] = EnvelopeScanner.scan(bytes[index]) }
-    }
-
-    func seq(at index: Int) -> Int64 { seqs[index] }
-
-    /// The event at `index`, or nil when its bytes or hash are malformed.
-    func event(at index: Int) -> StoredEvent? {
-        guard let hash = hashes[index], let header = headers[index] else { return nil }
-        return StoredEvent(canonicalBytes: bytes[index], hash: hash, header: header)
+        return true
     }
 }

@@ -19,7 +19,16 @@ public enum BearerToken {
     public static func isWellFormed(_ text: String) -> Bool {
         guard text.hasPrefix(prefix) else { return false }
         let rest = text.utf8.dropFirst(prefix.utf8.count)
-        return rest.count == 43 && rest.allSatisfy { alphabet.utf8.contains($0) }
+        return rest.count == 43 && rest.allSatisfy(isAlphabetByte)
+    }
+
+    /// base64url's alphabet as a byte test: it runs on every authenticated request.
+    private static func isAlphabetByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "A") ... UInt8(ascii: "Z"), UInt8(ascii: "a") ... UInt8(ascii: "z"),
+             UInt8(ascii: "0") ... UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"): true
+        default: false
+        }
     }
 
     /// The value stored for `token`: HMAC-SHA256 keyed with the ledger's token secret.

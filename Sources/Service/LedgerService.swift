@@ -19,6 +19,8 @@ public final class LedgerService: Sendable {
     public let appendQueue: AppendQueue
     /// The decoded flags, re-read only when the ledger has moved.
     let flagQueue = FlagQueue()
+    /// Finished project, history and flag-list responses, reused while the head stays put.
+    let responseCache: ResponseCache
     /// Receives the cause of every 500, which the client sees only as "see the server's log", so
     /// that file paths and SQLite messages stay on the server.
     let errorLog: (@Sendable (String) -> Void)?
@@ -27,9 +29,11 @@ public final class LedgerService: Sendable {
     public static let maximumPageSize: Int64 = 1_000
     public static let defaultPageSize: Int64 = 100
 
+    /// `cachesResponses` false computes every read afresh (tests compare both ways).
     public init(store: EventStore, users: UserDirectory, validator: EventValidator = EventValidator(),
-                errorLog: (@Sendable (String) -> Void)? = nil) {
+                cachesResponses: Bool = true, errorLog: (@Sendable (String) -> Void)? = nil) {
         self.store = store
+        responseCache = cachesResponses ? ResponseCache() : ResponseCache(capacity: 0)
         appendQueue = AppendQueue(store: store)
         self.users = users
         self.validator = validator
@@ -78,9 +82,14 @@ public final class LedgerService: Sendable {
         case .projectState, .projectHistory:
             let id = parameters["id"] ?? ""
             try ProvinceScope.checkRead(projectStream: "project:" + id, by: user, store: store)
-            return try project(id, request, history: route == .projectHistory)
+            return try cached(route, resource: id, request, province: nil) {
+                try project(id, request, history: route == .projectHistory)
+            }
         case .portfolio: return try portfolio(request, user: user)
-        case .listFlags: return try listFlags(request, user: user)
+        case .listFlags:
+            return try cached(route, resource: "", request, province: user.province?.code) {
+                try listFlags(request, user: user)
+            }
         case .flagDetail: return try flagDetail(parameters["id"] ?? "", request, user: user)
         case .caseAction: return try caseAction(parameters["id"] ?? "", request, user: user)
         case .listCosignatures: return try cosignatures(size: parameters["size"] ?? "", request)
@@ -89,6 +98,19 @@ public final class LedgerService: Sendable {
         case .inclusionProof: return try inclusionProof(request)
         case .consistencyProof: return try consistencyProof(request)
         }
+    }
+
+    /// The response for `route` as of the current head: from ``responseCache`` when the same
+    /// read was answered at this head, else from `compute` (and stored). Authorization has run.
+    private func cached(_ route: Route, resource: String, _ request: HTTPRequest, province: String?,
+                        _ compute: () throws -> HTTPResponse) throws -> HTTPResponse {
+        guard responseCache.capacity > 0 else { return try compute() }
+        let position = try store.head().seq
+        let key = ResponseCache.Key(route: route, resource: resource, query: request.query, province: province)
+        if let hit = responseCache.response(for: key, at: position) { return hit }
+        let response = try compute()
+        responseCache.store(response, for: key, at: position)
+        return response
     }
 
     /// The active user named by `Authorization: Bearer <token>`. The token is never logged, nor
@@ -101,7 +123,7 @@ public final class LedgerService: Sendable {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw ProblemDetails(.unauthorized, "unauthenticated", "send Authorization: Bearer <token>; this header has another scheme or no token")
         }
-        switch users.authentication(token: String(parts[1]).trimmingCharacters(in: .whitespaces)) {
+        switch users.authentication(token: Self.trimmingBlanks(parts[1])) {
         case let .valid(user):
             return user
         case let .expired(user):
@@ -113,12 +135,28 @@ public final class LedgerService: Sendable {
         }
     }
 
+    /// The token without surrounding spaces or tabs (the only whitespace a header value may hold).
+    private static func trimmingBlanks(_ text: Substring) -> String {
+        let bytes = text.utf8
+        var start = bytes.startIndex, end = bytes.endIndex
+        while start < end, bytes[start] == UInt8(ascii: " ") || bytes[start] == UInt8(ascii: "\t") { start = bytes.index(after: start) }
+        while end > start {
+            let before = bytes.index(before: end)
+            guard bytes[before] == UInt8(ascii: " ") || bytes[before] == UInt8(ascii: "\t") else { break }
+            end = before
+        }
+        return String(decoding: bytes[start ..< end], as: UTF8.self)
+    }
+
     private func metricsJSON() -> JSONValue {
         guard case var .object(object) = metrics.json else { return metrics.json }
         let groups = appendQueue.statistics
         object["appendGroups"] = .integer(groups.groups)
         object["appendRequestsGrouped"] = .integer(groups.requests)
         object["largestAppendGroup"] = .integer(Int64(groups.largestGroup))
+        let cache = responseCache.statistics
+        object["responseCacheHits"] = .integer(cache.hits)
+        object["responseCacheMisses"] = .integer(cache.misses)
         return .object(object)
     }
 

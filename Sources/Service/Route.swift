@@ -63,15 +63,16 @@ public enum Route: String, Sendable, CaseIterable {
         guard want.count == have.count else { return nil }
         var parameters: [String: String] = [:]
         for (w, h) in zip(want, have) {
-            if w.first == "{" {
+            if w.utf8.first == UInt8(ascii: "{") {
                 guard !h.isEmpty else { return nil }
-                if h.contains("%") {
+                if h.utf8.contains(UInt8(ascii: "%")) {
                     guard let decoded = String(h).removingPercentEncoding else { return nil }
                     parameters[String(w.dropFirst().dropLast())] = decoded
                 } else {
                     parameters[String(w.dropFirst().dropLast())] = String(h)
                 }
-            } else if w != h {
+            } else if !w.utf8.elementsEqual(h.utf8) {
+                // Bytes, not Unicode equivalence: a path matches its template exactly or not at all.
                 return nil
             }
         }

@@ -5,14 +5,16 @@ import Inspection
 import LedgerCLI
 import ODA
 
-/// `oda-bench --detection`: precision and recall of every subject rule on a synthetic portfolio
-/// with labelled, injected anomalies (`Tools/generate_portfolio.py`).
+/// `oda-bench --detection`: precision and recall of every rule, subject and population, on a
+/// synthetic portfolio with labelled, injected anomalies (`Tools/generate_portfolio.py`).
 ///
 ///   swift run -c release oda-bench --detection [--projects N] [--seed S] [--portfolio DIR] [--keep DIR]
 ///
 /// Runs the generator into a temporary folder (or reads `DIR/portfolio.jsonl` and `DIR/labels.json`),
 /// records every line through the validated append path with its actor and simulated time, runs a
-/// full evaluation, and matches flags to labels: a flag is a true positive when its rule and subject
+/// full evaluation of the subject rules, then records a population evaluation as the product does
+/// (`PopulationRulesEvaluated`, on demand, its flags read back from `insp_population_flags`), and
+/// matches flags to labels: a flag is a true positive when its rule and subject
 /// (kind, name, project) equal one of a label's expectations and its evidence holds the seq of one of
 /// the label's events. Prints one JSON object: per rule the labels, flags, recall and precision
 /// (targets 0.95 and 0.9) and the near misses (`decoys`: background just inside the rule's
@@ -111,8 +113,13 @@ enum DetectionBenchmark {
         let seqs = try portfolio.append(into: store, clock: clock, validator: EventValidator(policy: ValidationPolicy(allowsSelfApproval: true)))
         let appendSeconds = Date().timeIntervalSince(appendStart)
         let evaluationStart = Date()
-        let flags = try FullEvaluation.flags(in: store)
+        let subjectFlags = try FullEvaluation.flags(in: store)
         let evaluationSeconds = Date().timeIntervalSince(evaluationStart)
+        let populationStart = Date()
+        let evaluatedAt = try store.evaluatePopulationRules(trigger: .onDemand, actor: try Actor(id: "user:inspector"))
+        let populationFlags = try store.withProjectionSnapshot { try PopulationFlagTable.all(in: $0) }
+        let populationSeconds = Date().timeIntervalSince(populationStart)
+        let flags = subjectFlags + populationFlags
 
         // Matching.
         func matches(_ flag: Flag, _ label: Label, _ expectation: Expectation) -> Bool {
@@ -123,14 +130,17 @@ enum DetectionBenchmark {
         }
         var rules: [String: (labels: Int, found: Int, flags: Int, truePositives: Int)] = [:]
         for rule in RuleCatalogue.subjectRules { rules[rule.id] = (0, 0, 0, 0) }
+        for rule in RuleCatalogue.populationRules { rules[rule.id] = (0, 0, 0, 0) }
         var missed: [JSONValue] = []
         for label in labels {
             for expectation in label.expectations {
                 let found = flags.contains { matches($0, label, expectation) }
                 rules[expectation.rule, default: (0, 0, 0, 0)].labels += 1
                 if found { rules[expectation.rule]!.found += 1 } else {
+                    let subject = Subject(kind: Subject.Kind(rawValue: expectation.kind) ?? .project, name: expectation.name,
+                                          project: expectation.project)
                     missed.append(["label": .string(label.id), "kind": .string(label.kind), "rule": .string(expectation.rule),
-                                   "subject": .string("\(expectation.kind):\(expectation.name)@project:\(expectation.project)"),
+                                   "subject": .string(subject.key),
                                    "description": .string(label.description)])
                 }
             }
@@ -186,6 +196,8 @@ enum DetectionBenchmark {
         report["generateSeconds"] = .string(String(format: "%.2f", generateSeconds))
         report["appendSeconds"] = .string(String(format: "%.2f", appendSeconds))
         report["fullEvaluationSeconds"] = .string(String(format: "%.3f", evaluationSeconds))
+        report["populationEvaluationSeconds"] = .string(String(format: "%.3f", populationSeconds))
+        report["populationEvaluationSeq"] = evaluatedAt.map { .integer($0) } ?? .null
         report["targets"] = ["recall": "0.95", "precision": "0.9"]
         report["allRulesMeetTargets"] = .bool(allMeet)
         report["rules"] = .object(perRule)
@@ -199,7 +211,9 @@ enum DetectionBenchmark {
     /// Why a flag matched no label: the project's injected kinds, and whether its evidence touches
     /// a labelled event (a side effect of an injected anomaly) or only background activity.
     static func explain(_ flag: Flag, labels: [Label], seqs: [String: Int64], portfolio: LedgerCLI.SyntheticPortfolio) -> JSONValue {
-        let inProject = labels.filter { label in label.expectations.contains { $0.project == flag.subject.project } }
+        // A population flag belongs to no project: every label is a candidate cause.
+        let inProject = flag.subject.isPortfolioWide ? labels
+            : labels.filter { label in label.expectations.contains { $0.project == flag.subject.project } }
         let labelled = Set(inProject.flatMap { $0.keys.compactMap { seqs[$0] } })
         let touching = inProject.filter { label in label.keys.contains { seqs[$0].map(flag.evidence.contains) ?? false } }
         let why: String
@@ -209,7 +223,8 @@ enum DetectionBenchmark {
         } else if flag.evidence.contains(where: labelled.contains) {
             why = "evidence overlaps labelled events of this project"
         } else {
-            why = "background activity only" + (inProject.isEmpty ? "" : " (project also carries " + inProject.map(\.kind).joined(separator: ", ") + ")")
+            why = "background activity only" + (inProject.isEmpty || flag.subject.isPortfolioWide ? ""
+                : " (project also carries " + inProject.map(\.kind).joined(separator: ", ") + ")")
         }
         return [
             "flag": .string(flag.id), "rule": .string(flag.ruleId), "subject": .string(flag.subject.key),

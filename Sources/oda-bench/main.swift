@@ -118,11 +118,13 @@ let clock = ContinuousClock()
 if let path = ProcessInfo.processInfo.environment["ODA_BENCH_VERIFY"] {
     // Child mode: verify and report elapsed seconds and peak RSS (KiB, from the kernel).
     let store = try EventStore(openingAt: path, access: .readOnly)
+    let cpuStart = processCPUSeconds()
     let d = clock.measure { precondition(try! ChainVerifier(store: store).verify().isIntact) }
+    let cpu = processCPUSeconds() - cpuStart
     let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
     let hwm = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }?
         .split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "0"
-    print("\(seconds(d)) \(hwm)")
+    print("\(seconds(d)) \(hwm) \(cpu)")
     exit(0)
 }
 
@@ -299,9 +301,11 @@ for _ in 0..<arguments.runs {
     samples.add("batched_append_events_per_cpu_s", Double(arguments.events) / appendTiming.cpuSeconds)
     if arguments.runs("read") {
         var readBytes = 0
+        let readCPU = processCPUSeconds()
         let read = clock.measure {
             try! store.readStored { e in readBytes &+= e.canonicalBytes.count &+ Int(e.seq); return true }
         }
+        samples.add("full_read_cpu_us_per_event", 1e6 * (processCPUSeconds() - readCPU) / Double(arguments.events))
         sink &+= readBytes
         samples.add("full_read_events_per_s", rate(arguments.events, read))
     }
@@ -311,17 +315,21 @@ for _ in 0..<arguments.runs {
     try! store.readStored { e in bodies.append(e.canonicalBytes); return true }
     if arguments.runs("read") {
         var decodedCount = 0
+        let decodedCPU = processCPUSeconds()
         let decodedRead = clock.measure {
             try! store.read { e in decodedCount &+= e.envelope.payload.count; return true }
         }
+        samples.add("full_read_decoded_cpu_us_per_event", 1e6 * (processCPUSeconds() - decodedCPU) / Double(arguments.events))
         sink &+= decodedCount
         samples.add("full_read_decoded_events_per_s", rate(arguments.events, decodedRead))
     }
     if arguments.runs("verify") {
+        let verifyCPU = processCPUSeconds()
         let verify = clock.measure {
             let report = try! ChainVerifier(store: store).verify()
             precondition(report.isIntact && report.rowsChecked == Int64(arguments.events))
         }
+        samples.add("verify_cpu_us_per_event", 1e6 * (processCPUSeconds() - verifyCPU) / Double(arguments.events))
         samples.add("verify_events_per_s", rate(arguments.events, verify))
     }
     if arguments.only == nil {
@@ -374,7 +382,9 @@ for _ in 0..<arguments.runs {
                                           into: dir.appendingPathComponent("rows.sqlite").path, batch: arguments.batch)
         samples.add("ledger_rows_sqlite_only_rows_per_s", rate(schemaRows.rows, schemaRows.timing.wall))
         samples.add("ledger_rows_sqlite_only_rows_per_cpu_s", Double(schemaRows.rows) / schemaRows.timing.cpuSeconds)
+        let plainCPU = processCPUSeconds()
         let (plainReadTime, bytes) = plainRead(path: plainPath)
+        samples.add("plain_read_cpu_us_per_row", 1e6 * (processCPUSeconds() - plainCPU) / Double(bodies.count))
         sink &+= bytes
         samples.add("plain_read_rows_per_s", rate(bodies.count, plainReadTime))
         let singlesPlain = dir.appendingPathComponent("plain-singles.sqlite").path
@@ -392,7 +402,7 @@ nonisolated(unsafe) var proofFigures: JSONObject = [:]
 
 /// Verifies a ledger of `verifyEvents` events in a child process and reads that process's peak
 /// resident memory, so the figure is the verifier's alone.
-func verifyMemory() -> (events: Int, seconds: Double, peakMiB: Double)? {
+func verifyMemory() -> (events: Int, seconds: Double, peakMiB: Double, cpuSeconds: Double)? {
     let dir = temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     let path = dir.appendingPathComponent("big.sqlite").path
@@ -434,9 +444,9 @@ func verifyMemory() -> (events: Int, seconds: Double, peakMiB: Double)? {
     try! child.run()
     let data = out.fileHandleForReading.readDataToEndOfFile()
     child.waitUntilExit()
-    guard let fields = String(data: data, encoding: .utf8)?.split(separator: " "), fields.count == 2,
-          let secondsValue = Double(fields[0]), let kib = Double(fields[1].trimmingCharacters(in: .whitespacesAndNewlines)) else { return nil }
-    return (arguments.verifyEvents, secondsValue, kib / 1024)
+    guard let fields = String(data: data, encoding: .utf8)?.split(whereSeparator: \.isWhitespace), fields.count == 3,
+          let secondsValue = Double(fields[0]), let kib = Double(fields[1]), let cpu = Double(fields[2]) else { return nil }
+    return (arguments.verifyEvents, secondsValue, kib / 1024, cpu)
 }
 
 let memory = arguments.runs("large") ? verifyMemory() : nil
@@ -455,6 +465,10 @@ for key in samples.values.keys.sorted() where key.hasSuffix("_per_s") || key.has
     result[key] = fmt(samples.median(key))
 }
 result["tree_work_share_of_append_percent"] = .string(String(format: "%.1f", samples.median("tree_work_share_of_append_percent")))
+for key in samples.values.keys.sorted() where key.contains("_cpu_us_per_") {
+    // CPU time of the whole process (all threads) per event: steadier than wall time on a busy machine.
+    result[key] = .string(String(format: "%.2f", samples.median(key)))
+}
 result["projection_append_overhead_percent"] = .string(String(format: "%.1f", samples.median("projection_append_overhead_percent")))
 result["projection_events"] = .integer(Int64(arguments.projectionEvents))
 var sampleLists = JSONObject()
@@ -473,6 +487,7 @@ if let memory {
         "events": .integer(Int64(memory.events)),
         "events_per_s": fmt(Double(memory.events) / memory.seconds),
         "peak_rss_mib": .string(String(format: "%.1f", memory.peakMiB)),
+        "cpu_us_per_event": .string(String(format: "%.2f", 1e6 * memory.cpuSeconds / Double(memory.events))),
     ]
     result["proofs_at_large_size"] = .object(proofFigures)
 }

@@ -82,12 +82,12 @@ final class ChunkPipelineTests: XCTestCase {
     }
 }
 
-/// Bulk reads scan large batches on two threads; what the caller sees must not change.
+/// Bulk reads fetch later batches on a second thread; what the caller sees must not change.
 final class StoredReadTests: XCTestCase {
     func testBatchedReadsDeliverEveryEventInOrderAndStopAtACorruptRow() throws {
         let ledger = try TestLedger()
         let store = try ledger.open()
-        let count = StoredBatch.capacity + StoredBatch.parallelThreshold + 3
+        let count = 3 * StoredBatch.capacity + 3
         _ = try store.append((0..<count).map { proposed("project:P\($0 % 7)", "AnnualBudgetRevised", $0) }, actor: recorder)
         var seqs: [Int64] = []
         try store.readStored { event in
@@ -97,7 +97,7 @@ final class StoredReadTests: XCTestCase {
         }
         XCTAssertEqual(seqs, Array(1...Int64(count)))
 
-        // A row well inside the second, parallel-scanned batch no longer holds an envelope.
+        // A row well inside the second batch, fetched on the second thread, no longer holds an envelope.
         let corrupt = Int64(StoredBatch.capacity + 40)
         let raw = try ledger.rawConnection()
         try raw.execute("DROP TRIGGER events_are_append_only_update")

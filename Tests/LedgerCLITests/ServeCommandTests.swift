@@ -63,6 +63,11 @@ final class ServeCommandTests: XCTestCase {
         XCTAssertTrue(log.wait(for: "access method=GET path=/v1/events status=200"), log.text)
         XCTAssertFalse(log.text.contains(token))
         XCTAssertFalse(log.text.contains("limit=5"), "the query string stays out of the log")
+        // The whole line, as the serve command documents it (it is assembled byte by byte).
+        let line = try NSRegularExpression(pattern:
+            #"^access method=GET path=/v1/events status=200 bytes=[1-9][0-9]* ms=[0-9]+\.[0-9] client=127\.0\.0\.1:[0-9]+ tls=false$"#,
+            options: .anchorsMatchLines)
+        XCTAssertNotNil(line.firstMatch(in: log.text, range: NSRange(log.text.startIndex..., in: log.text)), log.text)
 
         kill(process.processIdentifier, SIGTERM)
         let exited = DispatchSemaphore(value: 0)

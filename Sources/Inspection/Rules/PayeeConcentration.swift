@@ -19,10 +19,12 @@ public struct PayeeConcentration: Rule {
         let byPayee = Dictionary(grouping: payments, by: \.payeeKey)
         // `history.total` converts each amount to USD on its own when currencies are mixed; each
         // payment's conversion is made once here and reused for its payee's sum.
+        // In a project paying in several currencies the total is in USD, so every payee's sum must be too.
+        let mixed = payments.contains { $0.amount.currency != payments.first?.amount.currency }
         var usd: [Int64: Amount] = [:]
         func sumOf(_ list: [ProjectHistory.Transaction]) -> Amount? {
             guard let first = list.first else { return nil }
-            if list.allSatisfy({ $0.amount.currency == first.amount.currency }) { return history.total(list.map(\.amount), asOf: history.lastSeq) }
+            if !mixed, list.allSatisfy({ $0.amount.currency == first.amount.currency }) { return history.total(list.map(\.amount), asOf: history.lastSeq) }
             var sum = Amount.zero(.usd)
             for t in list {
                 guard let converted = usd[t.seq] ?? history.rates.usd(t.amount, asOf: history.lastSeq),

@@ -20,8 +20,10 @@ public struct YearEndSpike: Rule {
             let payments = byYear[year]!
             guard payments.count >= minimum else { return nil }
             let december = payments.filter { $0.date!.month == 12 }
+            // A year paid in several currencies is compared in USD: December's share too (a zero USD joins it).
+            let usdZero = payments.contains { $0.amount.currency != payments[0].amount.currency } ? [Amount.zero(.usd)] : []
             guard !december.isEmpty, let total = history.total(payments.map(\.amount), asOf: history.lastSeq),
-                  let spike = history.total(december.map(\.amount), asOf: history.lastSeq), spike.currency == total.currency,
+                  let spike = history.total(december.map(\.amount) + usdZero, asOf: history.lastSeq), spike.currency == total.currency,
                   total.tenThousandths > 0, spike.tenThousandths * 10_000 >= share * total.tenThousandths else { return nil }
             let percent = Int(spike.tenThousandths * 100 / total.tenThousandths)
             return RuleHit(subject: .project(history.project), evidence: december.map(\.seq), amount: spike,
