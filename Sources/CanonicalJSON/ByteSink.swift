@@ -9,7 +9,7 @@ struct ByteSink: ~Copyable {
     /// False while writing into caller-provided (stack) memory, true once grown onto the heap.
     private var ownsStorage: Bool
 
-    private init(borrowing storage: UnsafeMutableBufferPointer<UInt8>) {
+    init(borrowing storage: UnsafeMutableBufferPointer<UInt8>) {
         start = storage.baseAddress.unsafelyUnwrapped
         capacity = storage.count
         ownsStorage = false
@@ -76,6 +76,13 @@ struct ByteSink: ~Copyable {
             as: UInt64.self
         )
         count += length
+    }
+
+    /// Lets `fill` initialize the next `count` bytes in place; room must have been reserved.
+    @inline(__always)
+    mutating func appendReserved(count extra: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Void) {
+        fill(UnsafeMutableRawBufferPointer(start: start + count, count: extra))
+        count += extra
     }
 
     @inline(__always)

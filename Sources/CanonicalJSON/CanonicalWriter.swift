@@ -71,17 +71,22 @@ enum CanonicalWriter {
             }
             out.append(UInt8(ascii: "]"))
         case .object(let object):
-            out.append(UInt8(ascii: "{"))
-            object.members.withUnsafeBufferPointer { members in
-                for index in members.indices {
-                    if index > 0 { out.append(UInt8(ascii: ",")) }
-                    writeString(members[index].key, into: &out)
-                    out.append(UInt8(ascii: ":"))
-                    write(members[index].value, into: &out, describing: describing)
-                }
-            }
-            out.append(UInt8(ascii: "}"))
+            write(object, into: &out, describing: describing)
         }
+    }
+
+    /// Appends the canonical bytes of `object`: members in the order ``JSONObject`` keeps them.
+    static func write(_ object: borrowing JSONObject, into out: inout ByteSink, describing: Bool) {
+        out.append(UInt8(ascii: "{"))
+        object.members.withUnsafeBufferPointer { members in
+            for index in members.indices {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                writeString(members[index].key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                write(members[index].value, into: &out, describing: describing)
+            }
+        }
+        out.append(UInt8(ascii: "}"))
     }
 
     /// Writes `string` as a JSON string literal, escaping per RFC 8785 §3.2.2.2.

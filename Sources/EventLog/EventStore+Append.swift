@@ -82,9 +82,13 @@ final class Writer {
 
     /// Persists the nodes an append completed, those at the stored levels only.
     private func persist(_ nodes: [(id: MerkleNodeID, hash: SHA256Digest)]) throws(SQLiteError) {
+        // A leaf completes a node at the stored levels only once every 2^storedLevel leaves.
+        guard nodes.count > MerklePersistence.storedLevel else { return }
+        let insert = try connection.cached("INSERT INTO merkle_nodes (level, idx, hash) VALUES (?1, ?2, ?3)")
         for node in nodes where node.id.level >= MerklePersistence.storedLevel {
-            try connection.cached("INSERT INTO merkle_nodes (level, idx, hash) VALUES (?1, ?2, ?3)")
-                .execute([.integer(Int64(node.id.level)), .integer(Int64(node.id.index)), .blob(node.hash.bytes)])
+            try insert.bind(Int64(node.id.level), at: 1)
+            try insert.bind(Int64(node.id.index), at: 2)
+            try node.hash.withUnsafeBytes { raw throws(SQLiteError) in try insert.execute(borrowingBlob: raw, at: 3) }
         }
     }
 
@@ -182,17 +186,16 @@ final class Writer {
                     causationId: proposed.causationId, idempotencyKey: proposed.idempotencyKey, prev: prev)
                 let bytes = envelope.canonicalBytes(sharing: shared)
                 let hash = hasher.hash(bytes)
-                // Bound one by one: the hottest statement of the append path builds no value array.
+                // Bound one by one: the hottest statement of the append path builds no value array,
+                // and the body (most of the row) is lent to SQLite for the step instead of copied.
                 try insert.bind(seq, at: 1)
                 try insert.bind(streamID, at: 2)
                 try insert.bind(current + 1, at: 3)
                 try insert.bind(proposed.type, at: 4)
                 try insert.bind(recordedAtText, at: 5)
-                try insert.bind(proposed.idempotencyKey.sqlValue, at: 6)
+                try insert.bind(proposed.idempotencyKey, at: 6)
                 try hash.withUnsafeBytes { raw throws(SQLiteError) in try insert.bind(raw, at: 7) }
-                try insert.bind(bytes, at: 8)
-                try insert.step()
-                insert.reset()
+                try insert.execute(borrowingBlob: bytes, at: 8)
                 try persist(tree.append(leafHash: MerkleHash.leaf(bytes, using: hasher), using: hasher))
                 versions[streamID] = current + 1
                 prev = hash

@@ -30,6 +30,11 @@ public struct ProposedEvent: Sendable, Hashable {
         if let pointer = JSONValue.object(payload).firstNonIntegerNumber() {
             throw .invalidValue(pointer: "/payload" + pointer.description, reason: EventEnvelope.noFloatsRule)
         }
+        if let (pointer, scalar) = PayloadText.firstNoncharacter(in: .object(payload)) {
+            let code = String(scalar.value, radix: 16, uppercase: true)
+            throw .invalidValue(pointer: "/payload" + pointer.description,
+                                reason: "contains the noncharacter U+\(String(repeating: "0", count: max(0, 4 - code.count)) + code), which I-JSON forbids")
+        }
         for (key, value) in [("idempotencyKey", idempotencyKey), ("correlationId", correlationId), ("causationId", causationId)] {
             if let value { try Identifier.check(value, as: .token, at: "/" + key) }
         }

@@ -5,8 +5,8 @@ import CSQLite
 ///
 /// Not `Sendable`: it belongs to its connection and is used by whoever holds that connection.
 public final class Statement {
-    private let handle: OpaquePointer
-    private let database: OpaquePointer
+    let handle: OpaquePointer
+    let database: OpaquePointer
     /// The SQL text, kept for error messages.
     public let sql: String
 
@@ -164,7 +164,7 @@ public final class Statement {
         }
     }
 
-    private func check(_ rc: Int32) throws(SQLiteError) {
+    func check(_ rc: Int32) throws(SQLiteError) {
         guard rc == SQLITE_OK else {
             throw SQLiteError(code: rc, extendedCode: sqlite3_extended_errcode(database),
                               message: String(cString: sqlite3_errmsg(database)), sql: sql)
