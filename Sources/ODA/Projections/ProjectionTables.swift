@@ -55,14 +55,18 @@ enum ProjectionTables {
     /// `proposed_by` (which the validator reads for the self-approval rule), or the per-event tables
     /// keyed by `seq` alone (every read of them is by project, so they are keyed by project first;
     /// keyed by `seq` alone each project read scanned the whole table).
+    ///
+    /// Read from the tables' `CREATE` text in `sqlite_schema` (an ordinary indexed table read) rather
+    /// than through `pragma_table_info`, whose virtual table is rebuilt on every call: the validator
+    /// asks this before each validated append.
     static func predatesCurrentSchema(in database: ProjectionDatabase, prefix: String) throws -> Bool {
-        let table = prefix + projects
-        let exists = try database.scalarInt64("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1", [.text(table)]) ?? 0
-        guard exists == 1 else { return false }
-        let hasColumn = try database.scalarInt64(
-            "SELECT count(*) FROM pragma_table_info(?1) WHERE name = 'proposed_by'", [.text(table)]) ?? 0
-        let historyKeyedByProject = try database.scalarInt64(
-            "SELECT count(*) FROM pragma_table_info(?1) WHERE name = 'project_id' AND pk = 1", [.text(prefix + history)]) ?? 0
-        return hasColumn == 0 || historyKeyedByProject == 0
+        var definitions: [String: String] = [:]
+        try database.query("SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name IN (?1, ?2)",
+                           [.text(prefix + projects), .text(prefix + history)]) { row in
+            definitions[row.text(at: 0)] = row.optionalText(at: 1) ?? ""
+        }
+        guard let projectsTable = definitions[prefix + projects] else { return false }
+        let historyKeyedByProject = definitions[prefix + history]?.contains("PRIMARY KEY (project_id, seq)") ?? false
+        return !projectsTable.contains("proposed_by TEXT") || !historyKeyedByProject
     }
 }
