@@ -101,31 +101,37 @@ public struct FlagProjector: Projector {
         guard let rates = state.rates, let settings = state.settings else { return }
         for project in order {
             var entry: FlagProjectionCache.Entry
+            var stored: [Flag]?
             if let cached = state.projects.removeValue(forKey: project) {
                 entry = cached
-            } else if let stored = try FactTable.history(of: project, in: database, prefix: prefix) {
-                entry = .init(history: stored.history, flags: nil, flagIds: stored.flagIds)
+            } else if let read = try FactTable.history(of: project, in: database, prefix: prefix) {
+                // A cold start knows the stored flags only by id: read them, so that only what
+                // the re-judging changes is written.
+                entry = .init(history: read.history, flags: RuleEngine.ProjectFlags())
+                stored = try FlagTable.flags(ids: read.flagIds, in: database, prefix: prefix)
             } else {
-                entry = .init(history: ProjectHistory(project: project), flags: [], flagIds: [])
+                entry = .init(history: ProjectHistory(project: project), flags: RuleEngine.ProjectFlags())
             }
+            var facts: [ProjectFact] = []
             for e in byProject[project]! {
                 if let fact = ProjectFact(e) {
                     try FactTable.insert(fact, project: project, in: database, prefix: prefix)
                     entry.history.apply(fact)
+                    facts.append(fact)
                 }
                 entry.history.note(seq: e.seq, recordedAt: e.recordedAt)
             }
             entry.history.rates = rates
             entry.history.settings = settings
-            let flags = engine.flags(for: entry.history)
+            var change = engine.update(&entry.flags, with: entry.history, newFacts: facts)
             entry.history.rates = RateBook()
             entry.history.settings = RuleSettings()
-            try FlagTable.update(project: project, from: entry.flags, removing: entry.flagIds, to: flags, in: database, prefix: prefix)
-            entry.flags = flags
-            entry.flagIds = flags.map(\.id)
+            let current = entry.flags.all
+            if let stored { change = RuleEngine.difference(from: stored, to: current) }
+            try FlagTable.write(change, project: project, in: database, prefix: prefix)
             try FactTable.setHeader(project: project, lastSeq: entry.history.lastSeq,
                                     lastRecordedAt: entry.history.lastRecordedAt ?? Timestamp(microsecondsSinceEpoch: 0),
-                                    flagIds: entry.flagIds, in: database, prefix: prefix)
+                                    flagIds: current.map(\.id), in: database, prefix: prefix)
             state.insert(project, entry, capacity: cache.capacity)
         }
     }
@@ -136,9 +142,8 @@ public struct FlagProjector: Projector {
 final class FlagProjectionCache: @unchecked Sendable {
     struct Entry {
         var history: ProjectHistory
-        /// The project's stored flags when known; nil after a cold read (only their ids are known).
-        var flags: [Flag]?
-        var flagIds: [String]
+        /// The project's flags and what they were judged from.
+        var flags: RuleEngine.ProjectFlags
         var lastUse: UInt64 = 0
     }
 

@@ -102,6 +102,10 @@ public struct ProjectHistory: Sendable {
     private var reversedSeqs: Set<Int64> = []
     private var payeeKeys: [String: Int] = [:]
     private var transactionIndex: [Int64: Int] = [:]
+    /// Indices into `transactions` by payee key and by recording user, so a rule whose hits are
+    /// separable by payee or user re-judges one of them without walking the whole project.
+    private var byPayee: [[Int]] = []
+    private var byActor: [String: [Int]] = [:]
 
     public init(project: String, rates: RateBook = RateBook(), settings: RuleSettings = RuleSettings()) {
         self.project = project
@@ -145,10 +149,17 @@ public struct ProjectHistory: Sendable {
             case .expenditure: .expenditure
             default: .counterpart
             }
-            transactionIndex[fact.seq] = transactions.count
+            let index = transactions.count
+            transactionIndex[fact.seq] = index
+            let payeeKey = fact.party.map { name in payeeKeys[name] ?? { payeeKeys[name] = payeeKeys.count; return payeeKeys.count - 1 }() } ?? -1
+            if payeeKey >= 0 {
+                if payeeKey == byPayee.count { byPayee.append([]) }
+                byPayee[payeeKey].append(index)
+            }
+            byActor[fact.actor, default: []].append(index)
             transactions.append(Transaction(Transaction.Fields(
                 seq: fact.seq, kind: kind, date: fact.date.flatMap(CalendarDate.init), amount: amount, payee: fact.party,
-                payeeKey: fact.party.map { name in payeeKeys[name] ?? { payeeKeys[name] = payeeKeys.count; return payeeKeys.count - 1 }() } ?? -1,
+                payeeKey: payeeKey,
                 actor: fact.actor, recordedAt: fact.recordedAt, invoice: kind == .expenditure ? fact.reference : nil,
                 contributionKind: kind == .counterpart ? fact.reference : nil, fiscalYear: kind == .counterpart ? fact.number : nil),
                 reversed: reversedSeqs.contains(fact.seq)))
@@ -166,6 +177,35 @@ public struct ProjectHistory: Sendable {
             if let i = transactionIndex[reversed] { transactions[i].reversed = true }
         }
         note(seq: fact.seq, recordedAt: fact.recordedAt)
+    }
+
+    /// The transaction recorded at `seq`, if the project has one.
+    public func transaction(at seq: Int64) -> Transaction? {
+        transactionIndex[seq].map { transactions[$0] }
+    }
+
+    /// This history with only the transactions paid to `payee` (all of them, reversed or not):
+    /// what a rule of `RuleInputs.Scope.payee` needs to judge that payee alone.
+    func restricted(toPayee payee: String) -> ProjectHistory {
+        restricted(to: payeeKeys[payee].map { byPayee[$0] } ?? [])
+    }
+
+    /// This history with only the transactions `user` recorded.
+    func restricted(toUser user: String) -> ProjectHistory {
+        restricted(to: byActor[user] ?? [])
+    }
+
+    private func restricted(to indices: [Int]) -> ProjectHistory {
+        var copy = ProjectHistory(project: project, rates: rates, settings: settings)
+        copy.transactions = indices.map { transactions[$0] }
+        copy.budgetChanges = budgetChanges
+        copy.budgetEvents = budgetEvents
+        copy.reversals = reversals
+        copy.approvals = approvals
+        copy.window = window
+        copy.lastSeq = lastSeq
+        copy.lastRecordedAt = lastRecordedAt
+        return copy
     }
 
     /// The transactions of `kind` still in force (not reversed).

@@ -11,6 +11,8 @@ public struct NearDuplicatePayments: Rule {
     public let parameters = [RuleParameter("toleranceBasisPoints", 100, "amounts this close count as equal (100 = 1 %)"),
                              RuleParameter("windowDays", 7, "days apart at most")]
 
+    public let inputs: RuleInputs = .transactions([.expenditure], scope: .payee)
+
     public init() {}
 
     public func evaluate(_ history: ProjectHistory, parameters: [String: Int64]) -> [RuleHit] {

@@ -15,6 +15,8 @@ public struct OffHoursPostings: Rule {
     /// Vientiane is UTC+7 all year.
     static let offsetSeconds: Int64 = 7 * 3600
 
+    public let inputs: RuleInputs = .transactions(RuleInputs.allTransactions, scope: .user)
+
     public init() {}
 
     public func evaluate(_ history: ProjectHistory, parameters: [String: Int64]) -> [RuleHit] {

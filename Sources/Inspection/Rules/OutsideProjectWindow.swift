@@ -11,6 +11,8 @@ public struct OutsideProjectWindow: Rule {
     public let severity = Severity.medium
     public let parameters = [RuleParameter("graceDays", 0, "days allowed before the start and after the end")]
 
+    public let inputs: RuleInputs = .transactions(RuleInputs.allTransactions.union([.window]))
+
     public init() {}
 
     public func evaluate(_ history: ProjectHistory, parameters: [String: Int64]) -> [RuleHit] {

@@ -32,6 +32,8 @@ public struct SplittingBelowThreshold: Rule {
     public let severity = Severity.high
     public let parameters = [RuleParameter("windowDays", 30, "days within which the payments are added up")]
 
+    public let inputs: RuleInputs = .transactions([.expenditure], scope: .payee)
+
     public init() {}
 
     public func evaluate(_ history: ProjectHistory, parameters: [String: Int64]) -> [RuleHit] {
