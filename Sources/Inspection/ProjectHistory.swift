@@ -15,6 +15,8 @@ public struct ProjectHistory: Sendable {
         final class Fields: Sendable {
             let seq: Int64, kind: Kind, date: CalendarDate?, amount: Amount, payee: String?, payeeKey: Int, actor: String
             let recordedAt: Timestamp, invoice: String?, contributionKind: String?, fiscalYear: Int64?
+            /// Worked out once here, as rules re-judging a project on append would otherwise redo it per rule and per append.
+            let day: Int64?, postedLocally: (workday: Bool, hour: Int64), recordedDay: Int64
 
             init(seq: Int64, kind: Kind, date: CalendarDate?, amount: Amount, payee: String?, payeeKey: Int, actor: String,
                  recordedAt: Timestamp, invoice: String?, contributionKind: String?, fiscalYear: Int64?) {
@@ -29,6 +31,9 @@ public struct ProjectHistory: Sendable {
                 self.invoice = invoice
                 self.contributionKind = contributionKind
                 self.fiscalYear = fiscalYear
+                self.day = date.map(days)
+                self.postedLocally = OffHoursPostings.localTime(recordedAt)
+                self.recordedDay = recordedAt.microsecondsSinceEpoch / 86_400_000_000
             }
         }
 
@@ -56,6 +61,12 @@ public struct ProjectHistory: Sendable {
         /// A counterpart contribution's kind (`planned` or `actual`) and fiscal year.
         public var contributionKind: String? { fields.contributionKind }
         public var fiscalYear: Int64? { fields.fiscalYear }
+        /// `date` in days since 1970-01-01.
+        public var day: Int64? { fields.day }
+        /// The recording time's hour in Vientiane and whether its day is a working day there.
+        public var postedLocally: (workday: Bool, hour: Int64) { fields.postedLocally }
+        /// The recording time in whole days since 1970-01-01 (UTC), as back-dating is measured.
+        public var recordedDay: Int64 { fields.recordedDay }
 
         public static func == (a: Transaction, b: Transaction) -> Bool {
             guard a.reversed == b.reversed else { return false }

@@ -41,6 +41,6 @@ public struct BackDatedEntries: Rule {
     public static let importAccountPrefix = "importer:"
 
     private func lag(_ t: ProjectHistory.Transaction, _ date: CalendarDate) -> Int64 {
-        t.recordedAt.microsecondsSinceEpoch / 86_400_000_000 - days(date)
+        t.recordedDay - (t.day ?? days(date))
     }
 }
