@@ -5,28 +5,30 @@ import ODA
 import SQLite
 
 /// Keeps the flag table current inside the append transaction, at a cost that follows the new
-/// events rather than the ledger's length.
+/// events and the project they touch, never the ledger's length.
 ///
 /// Each project event is read once into a compact `ProjectFact` stored in `insp_facts`; rates
 /// and rule settings go to `insp_rates` and `insp_rule_settings`. A touched project's
-/// `ProjectHistory` is taken from this process's cache, or read back from those rows (never from
-/// the events' JSON), the new facts are folded in, and its flags are re-judged by the same
-/// `RuleEngine.flags(for:)` a full evaluation uses; only flags that changed are written.
+/// `ProjectHistory` and the flags judged from it (`RuleEngine.ProjectFlags`) are taken from this
+/// process's cache, or read back from those rows (never from the events' JSON) and re-judged
+/// once; the new facts are folded in and `RuleEngine.update` re-runs only the rules whose
+/// declared `RuleInputs` the new facts touch, and a rule separable by payee or user only on the
+/// payees or users touched. A change of rates or of a rule's parameters at the project's last
+/// event re-runs the rules concerned in full. Only flags that changed are written.
 ///
 /// The cache is trusted only when the batch continues the chain it last saw: the first new
 /// event's `prev` must be the hash of the last event applied and its seq the next one. Another
 /// process's appends, a rolled-back transaction or a rebuild break that link, and the state is
 /// then read from the tables, which the same transactions keep. So the flags equal a full
-/// evaluation whatever the batching, the processes and the restarts.
+/// evaluation whatever the batching, the processes and the restarts (`IncrementalFlagTests`,
+/// and `IncrementalEngineTests` for the engine after every batch of random events).
 ///
-/// Cost: reading the new events' payloads once, a few row writes per event, and the rules over
-/// the touched project's facts in memory; a cold process also reads the project's fact rows
-/// and the ledger's rates and settings once. The I/O is proportional to the new events; the
-/// rules still re-judge the whole project in memory, which is what dominates: measured by
-/// `oda-bench inspection` (release build, loaded shared machine, medians of 3), a single durable
-/// append to a project of 300 events took 6.0 ms with this projector against 4.0 ms without
-/// (+56 %; +166 % when every append comes from a fresh process), above the 25 % the issue
-/// allows. Rules that keep per-subject accumulators would remove that term.
+/// Cost: reading the new events' payloads once, a few row writes per event, the touched
+/// payees' and users' transactions for the rules separable by them, and a pass over the
+/// project's transactions for each project-wide rule whose inputs changed (spending per year,
+/// concentration, round amounts, window, reversals); a cold process also reads the project's
+/// fact rows and stored flags and the ledger's rates and settings once. Figures: see the report
+/// of `oda-bench inspection`.
 public struct FlagProjector: Projector {
     public let name = "inspection-flags"
     public let tableNames = [FlagTable.name] + FactTable.names
