@@ -103,14 +103,14 @@ public struct FlagProjector: Projector {
         guard let rates = state.rates, let settings = state.settings else { return }
         for project in order {
             var entry: FlagProjectionCache.Entry
-            var stored: [Flag]?
+            var storedIds: [String]?
             if let cached = state.projects.removeValue(forKey: project) {
                 entry = cached
             } else if let read = try FactTable.history(of: project, in: database, prefix: prefix) {
-                // A cold start knows the stored flags only by id: read them, so that only what
-                // the re-judging changes is written.
+                // A cold start knows the stored flags only by id: every flag is written again and
+                // the ids gone are deleted (cheaper, measured, than reading the flags to compare).
                 entry = .init(history: read.history, flags: RuleEngine.ProjectFlags())
-                stored = try FlagTable.flags(ids: read.flagIds, in: database, prefix: prefix)
+                storedIds = read.flagIds
             } else {
                 entry = .init(history: ProjectHistory(project: project), flags: RuleEngine.ProjectFlags())
             }
@@ -129,7 +129,10 @@ public struct FlagProjector: Projector {
             entry.history.rates = RateBook()
             entry.history.settings = RuleSettings()
             let current = entry.flags.all
-            if let stored { change = RuleEngine.difference(from: stored, to: current) }
+            if let storedIds {
+                let kept = Set(current.map(\.id))
+                change = RuleEngine.Change(written: current, removed: storedIds.filter { !kept.contains($0) })
+            }
             try FlagTable.write(change, project: project, in: database, prefix: prefix)
             try FactTable.setHeader(project: project, lastSeq: entry.history.lastSeq,
                                     lastRecordedAt: entry.history.lastRecordedAt ?? Timestamp(microsecondsSinceEpoch: 0),

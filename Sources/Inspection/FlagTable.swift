@@ -34,15 +34,6 @@ public enum FlagTable {
         }
     }
 
-    /// The stored flags with these ids (those that exist), in the order given.
-    static func flags(ids: [String], in database: ProjectionDatabase, prefix: String) throws -> [Flag] {
-        var flags: [Flag] = []
-        for id in ids {
-            try database.query("SELECT * FROM \(prefix)\(name) WHERE id = ?1", [.text(id)]) { flags.append(flag($0)) }
-        }
-        return flags
-    }
-
     /// Every stored flag, sorted by id.
     public static func all(in database: ProjectionDatabase, prefix: String = "") throws -> [Flag] {
         var flags: [Flag] = []
