@@ -5,28 +5,30 @@ import ODA
 import SQLite
 
 /// Keeps the flag table current inside the append transaction, at a cost that follows the new
-/// events rather than the ledger's length.
+/// events and the project they touch, never the ledger's length.
 ///
 /// Each project event is read once into a compact `ProjectFact` stored in `insp_facts`; rates
 /// and rule settings go to `insp_rates` and `insp_rule_settings`. A touched project's
-/// `ProjectHistory` is taken from this process's cache, or read back from those rows (never from
-/// the events' JSON), the new facts are folded in, and its flags are re-judged by the same
-/// `RuleEngine.flags(for:)` a full evaluation uses; only flags that changed are written.
+/// `ProjectHistory` and the flags judged from it (`RuleEngine.ProjectFlags`) are taken from this
+/// process's cache, or read back from those rows (never from the events' JSON) and re-judged
+/// once; the new facts are folded in and `RuleEngine.update` re-runs only the rules whose
+/// declared `RuleInputs` the new facts touch, and a rule separable by payee or user only on the
+/// payees or users touched. A change of rates or of a rule's parameters at the project's last
+/// event re-runs the rules concerned in full. Only flags that changed are written.
 ///
 /// The cache is trusted only when the batch continues the chain it last saw: the first new
 /// event's `prev` must be the hash of the last event applied and its seq the next one. Another
 /// process's appends, a rolled-back transaction or a rebuild break that link, and the state is
 /// then read from the tables, which the same transactions keep. So the flags equal a full
-/// evaluation whatever the batching, the processes and the restarts.
+/// evaluation whatever the batching, the processes and the restarts (`IncrementalFlagTests`,
+/// and `IncrementalEngineTests` for the engine after every batch of random events).
 ///
-/// Cost: reading the new events' payloads once, a few row writes per event, and the rules over
-/// the touched project's facts in memory; a cold process also reads the project's fact rows
-/// and the ledger's rates and settings once. The I/O is proportional to the new events; the
-/// rules still re-judge the whole project in memory, which is what dominates: measured by
-/// `oda-bench inspection` (release build, loaded shared machine, medians of 3), a single durable
-/// append to a project of 300 events took 6.0 ms with this projector against 4.0 ms without
-/// (+56 %; +166 % when every append comes from a fresh process), above the 25 % the issue
-/// allows. Rules that keep per-subject accumulators would remove that term.
+/// Cost: reading the new events' payloads once, a few row writes per event, the touched
+/// payees' and users' transactions for the rules separable by them, and a pass over the
+/// project's transactions for each project-wide rule whose inputs changed (spending per year,
+/// concentration, round amounts, window, reversals); a cold process also reads the project's
+/// fact rows and stored flags and the ledger's rates and settings once. Figures: see the report
+/// of `oda-bench inspection`.
 public struct FlagProjector: Projector {
     public let name = "inspection-flags"
     public let tableNames = [FlagTable.name] + FactTable.names
@@ -101,31 +103,40 @@ public struct FlagProjector: Projector {
         guard let rates = state.rates, let settings = state.settings else { return }
         for project in order {
             var entry: FlagProjectionCache.Entry
+            var storedIds: [String]?
             if let cached = state.projects.removeValue(forKey: project) {
                 entry = cached
-            } else if let stored = try FactTable.history(of: project, in: database, prefix: prefix) {
-                entry = .init(history: stored.history, flags: nil, flagIds: stored.flagIds)
+            } else if let read = try FactTable.history(of: project, in: database, prefix: prefix) {
+                // A cold start knows the stored flags only by id: every flag is written again and
+                // the ids gone are deleted (cheaper, measured, than reading the flags to compare).
+                entry = .init(history: read.history, flags: RuleEngine.ProjectFlags())
+                storedIds = read.flagIds
             } else {
-                entry = .init(history: ProjectHistory(project: project), flags: [], flagIds: [])
+                entry = .init(history: ProjectHistory(project: project), flags: RuleEngine.ProjectFlags())
             }
+            var facts: [ProjectFact] = []
             for e in byProject[project]! {
                 if let fact = ProjectFact(e) {
                     try FactTable.insert(fact, project: project, in: database, prefix: prefix)
                     entry.history.apply(fact)
+                    facts.append(fact)
                 }
                 entry.history.note(seq: e.seq, recordedAt: e.recordedAt)
             }
             entry.history.rates = rates
             entry.history.settings = settings
-            let flags = engine.flags(for: entry.history)
+            var change = engine.update(&entry.flags, with: entry.history, newFacts: facts)
             entry.history.rates = RateBook()
             entry.history.settings = RuleSettings()
-            try FlagTable.update(project: project, from: entry.flags, removing: entry.flagIds, to: flags, in: database, prefix: prefix)
-            entry.flags = flags
-            entry.flagIds = flags.map(\.id)
+            let current = entry.flags.all
+            if let storedIds {
+                let kept = Set(current.map(\.id))
+                change = RuleEngine.Change(written: current, removed: storedIds.filter { !kept.contains($0) })
+            }
+            try FlagTable.write(change, project: project, in: database, prefix: prefix)
             try FactTable.setHeader(project: project, lastSeq: entry.history.lastSeq,
                                     lastRecordedAt: entry.history.lastRecordedAt ?? Timestamp(microsecondsSinceEpoch: 0),
-                                    flagIds: entry.flagIds, in: database, prefix: prefix)
+                                    flagIds: current.map(\.id), in: database, prefix: prefix)
             state.insert(project, entry, capacity: cache.capacity)
         }
     }
@@ -136,9 +147,8 @@ public struct FlagProjector: Projector {
 final class FlagProjectionCache: @unchecked Sendable {
     struct Entry {
         var history: ProjectHistory
-        /// The project's stored flags when known; nil after a cold read (only their ids are known).
-        var flags: [Flag]?
-        var flagIds: [String]
+        /// The project's flags and what they were judged from.
+        var flags: RuleEngine.ProjectFlags
         var lastUse: UInt64 = 0
     }
 

@@ -17,16 +17,12 @@ public enum FlagTable {
         """
     }
 
-    /// Brings one project's stored flags from `previous` (nil when only their ids are known) to
-    /// `flags`: deletes the ids that are gone and writes the flags that are new or changed.
-    static func update(project: String, from previous: [Flag]?, removing previousIds: [String], to flags: [Flag],
-                       in database: ProjectionDatabase, prefix: String) throws {
-        let current = Set(flags.map(\.id))
-        for id in previousIds where !current.contains(id) {
+    /// Writes one project's flag changes: deletes the ids removed, writes the flags new or changed.
+    static func write(_ change: RuleEngine.Change, project: String, in database: ProjectionDatabase, prefix: String) throws {
+        for id in change.removed {
             try database.execute("DELETE FROM \(prefix)\(name) WHERE id = ?1", [.text(id)])
         }
-        let unchanged = Set(previous ?? [])
-        for flag in flags where !unchanged.contains(flag) {
+        for flag in change.written {
             try database.execute(
                 "INSERT OR REPLACE INTO \(prefix)\(name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
                 [.text(flag.id), .text(flag.ruleId), .integer(Int64(flag.ruleVersion)), .text(flag.severity.rawValue),
@@ -41,16 +37,18 @@ public enum FlagTable {
     /// Every stored flag, sorted by id.
     public static func all(in database: ProjectionDatabase, prefix: String = "") throws -> [Flag] {
         var flags: [Flag] = []
-        try database.query("SELECT * FROM \(prefix)\(name) ORDER BY id") { row in
-            let parameters = Flag.parameters(storedText: row.text(at: 4))
-            let amount = row.optionalText(at: 8).flatMap { text in row.optionalText(at: 9).flatMap { try? Amount(text, currency: $0) } }
-            flags.append(Flag(
-                id: row.text(at: 0), ruleId: row.text(at: 1), ruleVersion: Int(row.int64(at: 2)),
-                severity: Severity(rawValue: row.text(at: 3)) ?? .low, parameters: parameters,
-                subject: Subject(kind: Subject.Kind(rawValue: row.text(at: 5)) ?? .project, name: row.text(at: 6), project: row.text(at: 7)),
-                amount: amount, amountIsUSD: row.int64(at: 10) == 1, score: Int(row.int64(at: 11)),
-                evidence: Flag.evidence(storedText: row.text(at: 12)), explanation: row.text(at: 13)))
-        }
+        try database.query("SELECT * FROM \(prefix)\(name) ORDER BY id") { flags.append(flag($0)) }
         return flags
+    }
+
+    private static func flag(_ row: Statement) -> Flag {
+        let parameters = Flag.parameters(storedText: row.text(at: 4))
+        let amount = row.optionalText(at: 8).flatMap { text in row.optionalText(at: 9).flatMap { try? Amount(text, currency: $0) } }
+        return Flag(
+            id: row.text(at: 0), ruleId: row.text(at: 1), ruleVersion: Int(row.int64(at: 2)),
+            severity: Severity(rawValue: row.text(at: 3)) ?? .low, parameters: parameters,
+            subject: Subject(kind: Subject.Kind(rawValue: row.text(at: 5)) ?? .project, name: row.text(at: 6), project: row.text(at: 7)),
+            amount: amount, amountIsUSD: row.int64(at: 10) == 1, score: Int(row.int64(at: 11)),
+            evidence: Flag.evidence(storedText: row.text(at: 12)), explanation: row.text(at: 13))
     }
 }

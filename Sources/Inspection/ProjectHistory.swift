@@ -15,6 +15,8 @@ public struct ProjectHistory: Sendable {
         final class Fields: Sendable {
             let seq: Int64, kind: Kind, date: CalendarDate?, amount: Amount, payee: String?, payeeKey: Int, actor: String
             let recordedAt: Timestamp, invoice: String?, contributionKind: String?, fiscalYear: Int64?
+            /// Worked out once here, as rules re-judging a project on append would otherwise redo it per rule and per append.
+            let day: Int64?, postedLocally: (workday: Bool, hour: Int64), recordedDay: Int64
 
             init(seq: Int64, kind: Kind, date: CalendarDate?, amount: Amount, payee: String?, payeeKey: Int, actor: String,
                  recordedAt: Timestamp, invoice: String?, contributionKind: String?, fiscalYear: Int64?) {
@@ -29,6 +31,9 @@ public struct ProjectHistory: Sendable {
                 self.invoice = invoice
                 self.contributionKind = contributionKind
                 self.fiscalYear = fiscalYear
+                self.day = date.map(days)
+                self.postedLocally = OffHoursPostings.localTime(recordedAt)
+                self.recordedDay = recordedAt.microsecondsSinceEpoch / 86_400_000_000
             }
         }
 
@@ -56,6 +61,12 @@ public struct ProjectHistory: Sendable {
         /// A counterpart contribution's kind (`planned` or `actual`) and fiscal year.
         public var contributionKind: String? { fields.contributionKind }
         public var fiscalYear: Int64? { fields.fiscalYear }
+        /// `date` in days since 1970-01-01.
+        public var day: Int64? { fields.day }
+        /// The recording time's hour in Vientiane and whether its day is a working day there.
+        public var postedLocally: (workday: Bool, hour: Int64) { fields.postedLocally }
+        /// The recording time in whole days since 1970-01-01 (UTC), as back-dating is measured.
+        public var recordedDay: Int64 { fields.recordedDay }
 
         public static func == (a: Transaction, b: Transaction) -> Bool {
             guard a.reversed == b.reversed else { return false }
@@ -102,6 +113,10 @@ public struct ProjectHistory: Sendable {
     private var reversedSeqs: Set<Int64> = []
     private var payeeKeys: [String: Int] = [:]
     private var transactionIndex: [Int64: Int] = [:]
+    /// Indices into `transactions` by payee key and by recording user, so a rule whose hits are
+    /// separable by payee or user re-judges one of them without walking the whole project.
+    private var byPayee: [[Int]] = []
+    private var byActor: [String: [Int]] = [:]
 
     public init(project: String, rates: RateBook = RateBook(), settings: RuleSettings = RuleSettings()) {
         self.project = project
@@ -145,10 +160,17 @@ public struct ProjectHistory: Sendable {
             case .expenditure: .expenditure
             default: .counterpart
             }
-            transactionIndex[fact.seq] = transactions.count
+            let index = transactions.count
+            transactionIndex[fact.seq] = index
+            let payeeKey = fact.party.map { name in payeeKeys[name] ?? { payeeKeys[name] = payeeKeys.count; return payeeKeys.count - 1 }() } ?? -1
+            if payeeKey >= 0 {
+                if payeeKey == byPayee.count { byPayee.append([]) }
+                byPayee[payeeKey].append(index)
+            }
+            byActor[fact.actor, default: []].append(index)
             transactions.append(Transaction(Transaction.Fields(
                 seq: fact.seq, kind: kind, date: fact.date.flatMap(CalendarDate.init), amount: amount, payee: fact.party,
-                payeeKey: fact.party.map { name in payeeKeys[name] ?? { payeeKeys[name] = payeeKeys.count; return payeeKeys.count - 1 }() } ?? -1,
+                payeeKey: payeeKey,
                 actor: fact.actor, recordedAt: fact.recordedAt, invoice: kind == .expenditure ? fact.reference : nil,
                 contributionKind: kind == .counterpart ? fact.reference : nil, fiscalYear: kind == .counterpart ? fact.number : nil),
                 reversed: reversedSeqs.contains(fact.seq)))
@@ -166,6 +188,35 @@ public struct ProjectHistory: Sendable {
             if let i = transactionIndex[reversed] { transactions[i].reversed = true }
         }
         note(seq: fact.seq, recordedAt: fact.recordedAt)
+    }
+
+    /// The transaction recorded at `seq`, if the project has one.
+    public func transaction(at seq: Int64) -> Transaction? {
+        transactionIndex[seq].map { transactions[$0] }
+    }
+
+    /// This history with only the transactions paid to `payee` (all of them, reversed or not):
+    /// what a rule of `RuleInputs.Scope.payee` needs to judge that payee alone.
+    func restricted(toPayee payee: String) -> ProjectHistory {
+        restricted(to: payeeKeys[payee].map { byPayee[$0] } ?? [])
+    }
+
+    /// This history with only the transactions `user` recorded.
+    func restricted(toUser user: String) -> ProjectHistory {
+        restricted(to: byActor[user] ?? [])
+    }
+
+    private func restricted(to indices: [Int]) -> ProjectHistory {
+        var copy = ProjectHistory(project: project, rates: rates, settings: settings)
+        copy.transactions = indices.map { transactions[$0] }
+        copy.budgetChanges = budgetChanges
+        copy.budgetEvents = budgetEvents
+        copy.reversals = reversals
+        copy.approvals = approvals
+        copy.window = window
+        copy.lastSeq = lastSeq
+        copy.lastRecordedAt = lastRecordedAt
+        return copy
     }
 
     /// The transactions of `kind` still in force (not reversed).

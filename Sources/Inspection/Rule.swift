@@ -31,6 +31,53 @@ public protocol RuleDefinition: Sendable {
 /// append and a full re-evaluation produce the same flags.
 public protocol Rule: RuleDefinition {
     func evaluate(_ history: ProjectHistory, parameters: [String: Int64]) -> [RuleHit]
+    /// What the rule's hits depend on, so an append re-judges only what it can have changed.
+    /// The default, `RuleInputs.everything`, re-runs the rule over the whole project on every
+    /// event of it; a rule that declares less must never read more (the equality tests of
+    /// incremental against full evaluation check it over generated ledgers).
+    var inputs: RuleInputs { get }
+}
+
+extension Rule {
+    public var inputs: RuleInputs { .everything }
+}
+
+/// The part of a project's history a subject rule reads, beyond its parameters and the rates
+/// in force at the project's last event (a change of either always re-runs the rule).
+public struct RuleInputs: Sendable, Hashable {
+    /// Which subjects a rule's hits are separable into.
+    public enum Scope: Sendable, Hashable {
+        /// Hits may depend on anything the rule reads in the project.
+        case project
+        /// Each hit's subject is a payee, and depends only on the transactions paid to it.
+        case payee
+        /// Each hit's subject is a user, and depends only on the transactions they recorded.
+        case user
+    }
+
+    /// Facts whose arrival can change the hits. A reversal changes the transaction it names,
+    /// so a rule reading transactions lists `.reversal` too.
+    public let kinds: Set<ProjectFact.Kind>
+    public let scope: Scope
+    /// Whether the hits read the project's last seq or recording time themselves (other than
+    /// through parameters and rates): such a rule re-runs on every event of the project.
+    public let readsClock: Bool
+
+    public init(kinds: Set<ProjectFact.Kind>, scope: Scope = .project, readsClock: Bool = false) {
+        self.kinds = kinds
+        self.scope = scope
+        self.readsClock = readsClock
+    }
+
+    /// Everything: the rule re-runs over the whole project on every event of it.
+    public static let everything = RuleInputs(kinds: Set(ProjectFact.Kind.allCases), readsClock: true)
+
+    /// Transactions of the given kinds and the reversals that can cancel them.
+    public static func transactions(_ kinds: Set<ProjectFact.Kind>, scope: Scope = .project, readsClock: Bool = false) -> RuleInputs {
+        RuleInputs(kinds: kinds.union([.reversal]), scope: scope, readsClock: readsClock)
+    }
+
+    static let allTransactions: Set<ProjectFact.Kind> = [.commitment, .disbursement, .expenditure, .counterpart]
 }
 
 extension RuleDefinition {

@@ -4,6 +4,13 @@ import ODA
 /// Runs the rules over one project's history and turns hits into flags, merging repeated hits on
 /// one subject. The single evaluation path shared by the projector (on append) and full
 /// evaluation, which is what makes their flags identical.
+///
+/// Two ways in, one result: `flags(for:)` judges a whole project; `update(_:with:newFacts:)`
+/// brings the flags of a project judged before up to date after some new events, re-running a
+/// rule only where its declared `RuleInputs` say the new facts can have changed something, and
+/// for a rule separable by payee or user only on the subjects the new facts touch. Either way
+/// each rule's flags come from `flags(rule:hits:parameters:history:)`, so a flag is the same
+/// whichever path made it.
 public struct RuleEngine: Sendable {
     public let rules: [any Rule]
 
@@ -13,25 +20,127 @@ public struct RuleEngine: Sendable {
 
     /// The flags of one project, sorted by id.
     public func flags(for history: ProjectHistory) -> [Flag] {
-        var flags: [String: Flag] = [:]
+        var state = ProjectFlags()
+        judgeAll(into: &state, history)
+        return state.all
+    }
+
+    /// What one project's flags were derived from, so the next append re-judges only what its
+    /// new facts can have changed.
+    public struct ProjectFlags: Sendable {
+        /// Per rule (in the engine's order), its flags by subject key.
+        var byRule: [[String: Flag]] = []
+        /// Per rule, the parameters its flags were judged with.
+        var parameters: [[String: Int64]] = []
+        /// Rates recorded at or before the project's last event when judged.
+        var rateCount = -1
+
+        public init() {}
+
+        /// Every flag, sorted by id.
+        public var all: [Flag] { byRule.flatMap(\.values).sorted { $0.id < $1.id } }
+    }
+
+    /// A change to one project's flags: what to write and which ids to delete.
+    public struct Change: Sendable {
+        public var written: [Flag] = []
+        public var removed: [String] = []
+    }
+
+    /// Brings `state` (judged from `history` before `newFacts`) to what `flags(for: history)`
+    /// gives now, and returns the flags that changed. `newFacts` are the facts folded into
+    /// `history` since; events that gave no fact still moved its last seq and recording time.
+    public func update(_ state: inout ProjectFlags, with history: ProjectHistory, newFacts: [ProjectFact]) -> Change {
+        guard state.byRule.count == rules.count else {
+            let before = state
+            judgeAll(into: &state, history)
+            return Self.difference(from: before.byRule.flatMap(\.values), to: state.byRule.flatMap(\.values))
+        }
+        var change = Change()
+        let rateCount = history.rates.count(asOf: history.lastSeq)
+        let ratesMoved = rateCount != state.rateCount
+        state.rateCount = rateCount
+        for (index, rule) in rules.enumerated() {
+            let parameters = history.settings.parameters(for: rule, asOf: history.lastSeq)
+            let inputs = rule.inputs
+            let old = state.byRule[index]
+            if ratesMoved || inputs.readsClock || parameters != state.parameters[index]
+                || (inputs.scope == .project && newFacts.contains(where: { inputs.kinds.contains($0.kind) })) {
+                let hits = rule.evaluate(history, parameters: parameters)
+                let new = flags(rule: rule, hits: hits, parameters: parameters, history: history)
+                state.byRule[index] = new
+                state.parameters[index] = parameters
+                change.add(Self.difference(from: Array(old.values), to: Array(new.values)))
+                continue
+            }
+            guard inputs.scope != .project else { continue }
+            // Subjects the new facts touch: the payee or user of each new transaction the rule
+            // reads, and of each transaction a new reversal cancels.
+            var touched: [String] = []
+            for fact in newFacts where inputs.kinds.contains(fact.kind) {
+                let transaction: (payee: String?, actor: String)?
+                if fact.kind == .reversal {
+                    transaction = fact.number.flatMap { history.transaction(at: $0) }.map { ($0.payee, $0.actor) }
+                } else if RuleInputs.allTransactions.contains(fact.kind) {
+                    transaction = (fact.party, fact.actor)
+                } else {
+                    transaction = nil
+                }
+                guard let transaction, let name = inputs.scope == .payee ? transaction.payee : transaction.actor,
+                      !touched.contains(name) else { continue }
+                touched.append(name)
+            }
+            guard !touched.isEmpty else { continue }
+            var own = old
+            var before: [Flag] = [], after: [Flag] = []
+            for name in touched {
+                let key = Subject(kind: inputs.scope == .payee ? .payee : .user, name: name, project: history.project).key
+                if let gone = own.removeValue(forKey: key) { before.append(gone) }
+                let part = inputs.scope == .payee ? history.restricted(toPayee: name) : history.restricted(toUser: name)
+                // The part holds only this subject's transactions, so its hits are all on this subject.
+                for (subjectKey, flag) in flags(rule: rule, hits: rule.evaluate(part, parameters: parameters), parameters: parameters,
+                                                history: history) {
+                    if let replaced = own.updateValue(flag, forKey: subjectKey) { before.append(replaced) }
+                    after.append(flag)
+                }
+            }
+            state.byRule[index] = own
+            change.add(Self.difference(from: before, to: after))
+        }
+        return change
+    }
+
+    private func judgeAll(into state: inout ProjectFlags, _ history: ProjectHistory) {
+        state.byRule = []
+        state.parameters = []
+        state.rateCount = history.rates.count(asOf: history.lastSeq)
         for rule in rules {
             let parameters = history.settings.parameters(for: rule, asOf: history.lastSeq)
-            // Hits in a fixed order, so which of two equal-scored hits on one subject gives the
-            // flag its amount and sentence never depends on the order a rule happened to list them.
-            let hits = rule.evaluate(history, parameters: parameters).map { (key: $0.subject.key, hit: $0) }.sorted(by: Self.precedes)
-            for (_, hit) in hits {
-                let id = Flag.id(rule: rule.id, subject: hit.subject)
-                let merged = flags[id].map { merge($0, hit) } ?? (hit.evidence, hit.amount, hit.score, hit.explanation)
-                let evidence = merged.0
-                let lastEvidence = evidence.last ?? history.lastSeq
-                let usd = merged.1.flatMap { history.rates.usd($0, asOf: lastEvidence) }
-                flags[id] = Flag(
-                    id: id, ruleId: rule.id, ruleVersion: rule.version, severity: rule.severity, parameters: parameters,
-                    subject: hit.subject, amount: usd ?? merged.1, amountIsUSD: usd != nil, score: merged.2,
-                    evidence: evidence, explanation: merged.3)
-            }
+            state.byRule.append(flags(rule: rule, hits: rule.evaluate(history, parameters: parameters), parameters: parameters,
+                                      history: history))
+            state.parameters.append(parameters)
         }
-        return flags.values.sorted { $0.id < $1.id }
+    }
+
+    /// One rule's flags from its hits, by subject key.
+    private func flags(rule: any Rule, hits: [RuleHit], parameters: [String: Int64], history: ProjectHistory) -> [String: Flag] {
+        var flags: [String: Flag] = [:]
+        // Hits in a fixed order, so which of two equal-scored hits on one subject gives the
+        // flag its amount and sentence never depends on the order a rule happened to list them.
+        let sorted = hits.map { (key: $0.subject.key, hit: $0) }.sorted(by: Self.precedes)
+        for (key, hit) in sorted {
+            let previous = flags[key]
+            let merged = previous.map { merge($0, hit) } ?? (hit.evidence, hit.amount, hit.score, hit.explanation)
+            let evidence = merged.0
+            let lastEvidence = evidence.last ?? history.lastSeq
+            let usd = merged.1.flatMap { history.rates.usd($0, asOf: lastEvidence) }
+            flags[key] = Flag(
+                id: previous?.id ?? Flag.id(rule: rule.id, subject: hit.subject), ruleId: rule.id, ruleVersion: rule.version,
+                severity: rule.severity, parameters: parameters,
+                subject: hit.subject, amount: usd ?? merged.1, amountIsUSD: usd != nil, score: merged.2,
+                evidence: evidence, explanation: merged.3)
+        }
+        return flags
     }
 
     /// Subject, then evidence (lexicographically), then score and sentence.
@@ -48,5 +157,24 @@ public struct RuleEngine: Sendable {
         let evidence = Array(Set(flag.evidence).union(hit.evidence)).sorted()
         return hit.score > flag.score ? (evidence, hit.amount, hit.score, hit.explanation)
                                       : (evidence, flag.amount, flag.score, flag.explanation)
+    }
+
+    /// The flags of `after` that are new or differ from `before`, and the ids of `before` gone.
+    static func difference(from before: [Flag], to after: [Flag]) -> Change {
+        var change = Change()
+        var old: [String: Flag] = [:]
+        for flag in before { old[flag.id] = flag }
+        for flag in after {
+            if old.removeValue(forKey: flag.id) != flag { change.written.append(flag) }
+        }
+        change.removed = old.keys.sorted()
+        return change
+    }
+}
+
+extension RuleEngine.Change {
+    mutating func add(_ other: RuleEngine.Change) {
+        written += other.written
+        removed += other.removed
     }
 }

@@ -15,6 +15,8 @@ public struct BackDatedEntries: Rule {
     public let severity = Severity.medium
     public let parameters = [RuleParameter("maximumLagDays", 90, "days between the business date and recording allowed")]
 
+    public let inputs: RuleInputs = .transactions(RuleInputs.allTransactions, scope: .user)
+
     public init() {}
 
     public func evaluate(_ history: ProjectHistory, parameters: [String: Int64]) -> [RuleHit] {
@@ -39,6 +41,6 @@ public struct BackDatedEntries: Rule {
     public static let importAccountPrefix = "importer:"
 
     private func lag(_ t: ProjectHistory.Transaction, _ date: CalendarDate) -> Int64 {
-        t.recordedAt.microsecondsSinceEpoch / 86_400_000_000 - days(date)
+        t.recordedDay - (t.day ?? days(date))
     }
 }

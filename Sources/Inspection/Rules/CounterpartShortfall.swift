@@ -11,6 +11,8 @@ public struct CounterpartShortfall: Rule {
     public let severity = Severity.medium
     public let parameters = [RuleParameter("shortfallBasisPoints", 2000, "shortfall tolerated (2000 = actual may be 20 % below plan)")]
 
+    public let inputs: RuleInputs = .transactions([.counterpart], readsClock: true)
+
     public init() {}
 
     /// A fiscal year is judged once the project has an event recorded after the year ended

@@ -10,6 +10,8 @@ public struct DisbursementAboveCommitment: Rule {
     public let severity = Severity.high
     public let parameters = [RuleParameter("toleranceBasisPoints", 600, "excess allowed for currency effects (600 = 6 %)")]
 
+    public let inputs: RuleInputs = .transactions([.commitment, .disbursement])
+
     public init() {}
 
     public func evaluate(_ history: ProjectHistory, parameters: [String: Int64]) -> [RuleHit] {

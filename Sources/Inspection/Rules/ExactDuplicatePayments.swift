@@ -10,6 +10,8 @@ public struct ExactDuplicatePayments: Rule {
     public let severity = Severity.high
     public let parameters: [RuleParameter] = []
 
+    public let inputs: RuleInputs = .transactions([.expenditure, .disbursement], scope: .payee)
+
     public init() {}
 
     public func evaluate(_ history: ProjectHistory, parameters: [String: Int64]) -> [RuleHit] {

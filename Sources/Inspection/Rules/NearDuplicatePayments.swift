@@ -11,6 +11,8 @@ public struct NearDuplicatePayments: Rule {
     public let parameters = [RuleParameter("toleranceBasisPoints", 100, "amounts this close count as equal (100 = 1 %)"),
                              RuleParameter("windowDays", 7, "days apart at most")]
 
+    public let inputs: RuleInputs = .transactions([.expenditure], scope: .payee)
+
     public init() {}
 
     public func evaluate(_ history: ProjectHistory, parameters: [String: Int64]) -> [RuleHit] {
@@ -21,23 +23,36 @@ public struct NearDuplicatePayments: Rule {
         var evidence: [String: Set<Int64>] = [:]
         for own in Dictionary(grouping: payments, by: \.payeeKey).values {
             let payee = own[0].payee!
-            let day = own.map { days($0.date!) }
-            for i in own.indices {
-                let a = own[i]
-                for j in (i + 1)..<own.count {
-                    let b = own[j]
-                    let exact = a.amount == b.amount && a.date == b.date
-                    let sameInvoice = a.invoice != nil && a.invoice == b.invoice
-                    let close = a.amount.currency == b.amount.currency && abs(day[i] - day[j]) <= window
-                        && abs(a.amount.tenThousandths - b.amount.tenThousandths) * 10_000 <= tolerance * max(a.amount.tenThousandths, b.amount.tenThousandths)
-                    guard !exact, sameInvoice || close else { continue }
-                    evidence[payee, default: []].formUnion([a.seq, b.seq])
+            let day = own.map { $0.day! }
+            func judge(_ i: Int, _ j: Int) {
+                let a = own[i], b = own[j]
+                let exact = a.amount == b.amount && a.date == b.date
+                let sameInvoice = a.invoice != nil && a.invoice == b.invoice
+                let close = a.amount.currency == b.amount.currency && abs(day[i] - day[j]) <= window
+                    && abs(a.amount.tenThousandths - b.amount.tenThousandths) * 10_000 <= tolerance * max(a.amount.tenThousandths, b.amount.tenThousandths)
+                guard !exact, sameInvoice || close else { return }
+                evidence[payee, default: []].formUnion([a.seq, b.seq])
+            }
+            // Only pairs that can qualify are judged: those within the window of days (a scan in
+            // day order) and those sharing an invoice number. The evidence is a set, so judging
+            // a pair twice changes nothing.
+            let byDay = own.indices.sorted { (day[$0], $0) < (day[$1], $1) }
+            for (p, i) in byDay.enumerated() {
+                for j in byDay[(p + 1)...] {
+                    guard day[j] - day[i] <= window else { break }
+                    judge(min(i, j), max(i, j))
                 }
+            }
+            var byInvoice: [String: [Int]] = [:]
+            for i in own.indices { if let invoice = own[i].invoice { byInvoice[invoice, default: []].append(i) } }
+            for same in byInvoice.values where same.count > 1 {
+                for (p, i) in same.enumerated() { for j in same[(p + 1)...] { judge(i, j) } }
             }
         }
         return evidence.keys.sorted().map { payee in
-            let seqs = evidence[payee]!.sorted()
-            let amounts = payments.filter { seqs.contains($0.seq) }.map(\.amount)
+            let set = evidence[payee]!
+            let seqs = set.sorted()
+            let amounts = payments.filter { set.contains($0.seq) }.map(\.amount)
             return RuleHit(subject: Subject(kind: .payee, name: payee, project: history.project), evidence: seqs,
                            amount: history.total(amounts, asOf: history.lastSeq), score: min(100, 40 + 10 * seqs.count),
                            explanation: "\(seqs.count) payments to \(payee) repeat an invoice number or nearly repeat an amount "

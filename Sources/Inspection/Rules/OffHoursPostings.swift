@@ -15,11 +15,16 @@ public struct OffHoursPostings: Rule {
     /// Vientiane is UTC+7 all year.
     static let offsetSeconds: Int64 = 7 * 3600
 
+    public let inputs: RuleInputs = .transactions(RuleInputs.allTransactions, scope: .user)
+
     public init() {}
 
     public func evaluate(_ history: ProjectHistory, parameters: [String: Int64]) -> [RuleHit] {
         let start = parameters["workdayStartHour"] ?? 7, end = parameters["workdayEndHour"] ?? 18
-        let off = history.transactions.filter { !Self.isWorkingTime($0.recordedAt, start: start, end: end) }
+        let off = history.transactions.filter { t in
+            let local = t.postedLocally
+            return !(local.workday && local.hour >= start && local.hour < end)
+        }
         let byUser = Dictionary(grouping: off, by: \.actor)
         return byUser.keys.sorted().map { user in
             let entries = byUser[user]!
@@ -34,11 +39,20 @@ public struct OffHoursPostings: Rule {
     /// Whether `time` falls Monday–Friday, not on a public holiday (fixed, lunar or a substitute
     /// day, see `LaoPublicHolidays`), within [start, end) hours in Vientiane.
     static func isWorkingTime(_ time: Timestamp, start: Int64, end: Int64) -> Bool {
+        let local = localTime(time)
+        return local.workday && local.hour >= start && local.hour < end
+    }
+
+    /// The hour of `time` in Vientiane and whether its day is a working day (Monday–Friday, not
+    /// a public holiday). Worked out once per transaction (`Transaction.postedLocally`), so the
+    /// rule re-judging a user's postings on each append only compares hours.
+    static func localTime(_ time: Timestamp) -> (workday: Bool, hour: Int64) {
         let local = time.microsecondsSinceEpoch / 1_000_000 + offsetSeconds
         let day = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
         let hour = (local - day * 86_400) / 3600
         let weekday = ((day % 7) + 7 + 3) % 7 // 0 = Monday; 1970-01-01 was a Thursday
+        guard weekday < 5 else { return (false, hour) }
         let date = CivilDate.fromDaysSinceEpoch(day)
-        return weekday < 5 && hour >= start && hour < end && !LaoPublicHolidays.contains(year: Int(date.year), month: Int(date.month), day: Int(date.day))
+        return (!LaoPublicHolidays.contains(year: Int(date.year), month: Int(date.month), day: Int(date.day)), hour)
     }
 }

@@ -11,6 +11,8 @@ public struct OutsideProjectWindow: Rule {
     public let severity = Severity.medium
     public let parameters = [RuleParameter("graceDays", 0, "days allowed before the start and after the end")]
 
+    public let inputs: RuleInputs = .transactions(RuleInputs.allTransactions.union([.window]))
+
     public init() {}
 
     public func evaluate(_ history: ProjectHistory, parameters: [String: Int64]) -> [RuleHit] {
@@ -18,8 +20,8 @@ public struct OutsideProjectWindow: Rule {
         let grace = parameters["graceDays"] ?? 0
         let start = days(window.start) - grace, end = days(window.end) + grace
         let outside = history.transactions.filter { t in
-            guard !t.reversed, t.kind != .commitment, let date = t.date else { return false }
-            return days(date) < start || days(date) > end
+            guard !t.reversed, t.kind != .commitment, let day = t.day else { return false }
+            return day < start || day > end
         }
         guard let first = outside.first else { return [] }
         return [RuleHit(subject: .project(history.project), evidence: outside.map(\.seq),

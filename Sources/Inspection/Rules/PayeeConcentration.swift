@@ -11,6 +11,8 @@ public struct PayeeConcentration: Rule {
     public let parameters = [RuleParameter("shareBasisPoints", 5000, "share of the project's expenditure to one payee that raises a flag"),
                              RuleParameter("minimumPayees", 3, "distinct payees before the project is judged")]
 
+    public let inputs: RuleInputs = .transactions([.expenditure])
+
     public init() {}
 
     public func evaluate(_ history: ProjectHistory, parameters: [String: Int64]) -> [RuleHit] {

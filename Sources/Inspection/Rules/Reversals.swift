@@ -10,6 +10,8 @@ public struct Reversals: Rule {
     public let severity = Severity.low
     public let parameters = [RuleParameter("minimumReversals", 1, "reversals in a project that raise a flag")]
 
+    public let inputs: RuleInputs = .transactions(RuleInputs.allTransactions)
+
     public init() {}
 
     public func evaluate(_ history: ProjectHistory, parameters: [String: Int64]) -> [RuleHit] {

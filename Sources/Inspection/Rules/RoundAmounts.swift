@@ -10,6 +10,8 @@ public struct RoundAmounts: Rule {
     public let severity = Severity.low
     public let parameters = [RuleParameter("minimumTrailingZeros", 4, "zeros ending the whole amount (4 = a multiple of 10,000)")]
 
+    public let inputs: RuleInputs = .transactions([.expenditure, .disbursement])
+
     public init() {}
 
     public func evaluate(_ history: ProjectHistory, parameters: [String: Int64]) -> [RuleHit] {

@@ -10,6 +10,8 @@ public struct SelfApproval: Rule {
     public let severity = Severity.high
     public let parameters: [RuleParameter] = []
 
+    public let inputs: RuleInputs = RuleInputs(kinds: [.approval])
+
     public init() {}
 
     public func evaluate(_ history: ProjectHistory, parameters: [String: Int64]) -> [RuleHit] {

@@ -10,6 +10,8 @@ public struct SerialRevisions: Rule {
     public let severity = Severity.medium
     public let parameters = [RuleParameter("minimumRevisions", 3, "revisions of one line and period that raise a flag")]
 
+    public let inputs: RuleInputs = RuleInputs(kinds: [.budgetRevised])
+
     public init() {}
 
     public func evaluate(_ history: ProjectHistory, parameters: [String: Int64]) -> [RuleHit] {

@@ -10,6 +10,8 @@ public struct SpendingAboveAnnualBudget: Rule {
     public let severity = Severity.high
     public let parameters = [RuleParameter("toleranceBasisPoints", 0, "overspend allowed (100 = 1 %)")]
 
+    public let inputs: RuleInputs = .transactions([.expenditure, .budgetPlanned, .budgetRevised])
+
     public init() {}
 
     public func evaluate(_ history: ProjectHistory, parameters: [String: Int64]) -> [RuleHit] {

@@ -32,6 +32,8 @@ public struct SplittingBelowThreshold: Rule {
     public let severity = Severity.high
     public let parameters = [RuleParameter("windowDays", 30, "days within which the payments are added up")]
 
+    public let inputs: RuleInputs = .transactions([.expenditure], scope: .payee)
+
     public init() {}
 
     public func evaluate(_ history: ProjectHistory, parameters: [String: Int64]) -> [RuleHit] {
@@ -39,7 +41,7 @@ public struct SplittingBelowThreshold: Rule {
         var byPayee: [Int: [(t: ProjectHistory.Transaction, day: Int64, kip: Int128)]] = [:]
         for t in history.live(.expenditure) {
             guard t.payee != nil, let date = t.date, let kip = history.rates.lak(t.amount, asOf: t.seq) else { continue }
-            byPayee[t.payeeKey, default: []].append((t, days(date), kip.tenThousandths / 10_000))
+            byPayee[t.payeeKey, default: []].append((t, t.day ?? days(date), kip.tenThousandths / 10_000))
         }
         var hits: [RuleHit] = []
         for own in byPayee.values {

@@ -11,6 +11,8 @@ public struct YearEndSpike: Rule {
     public let parameters = [RuleParameter("shareBasisPoints", 4000, "share of the year's expenditure dated in December that raises a flag"),
                              RuleParameter("minimumPayments", 5, "payments in the year before it is judged")]
 
+    public let inputs: RuleInputs = .transactions([.expenditure])
+
     public init() {}
 
     public func evaluate(_ history: ProjectHistory, parameters: [String: Int64]) -> [RuleHit] {
