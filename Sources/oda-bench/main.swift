@@ -153,26 +153,6 @@ func ledgerAppend(_ store: EventStore, count: Int, batch: Int, offset: Int = 0) 
     }
 }
 
-/// A realistic ODA stream for the projection figures: each project proposed, then disbursed
-/// against, in catalogue form (the projector reads these payloads).
-func odaEvent(_ i: Int) -> ProposedEvent {
-    let project = "LA-MPI-2026-\(String(format: "%04d", i / 100))"
-    if i % 100 == 0 {
-        let payload: JSONObject = [
-            "projectId": .string(project), "title": "Rural water supply", "developmentPartner": "XM-DAC-41114",
-            "implementingAgency": "LA-MPWT", "plannedStartDate": "2026-01-01", "plannedEndDate": "2028-12-31",
-            "estimatedCost": ["amount": "1250000.00", "currency": "USD"], "sectorWorkingGroup": "infrastructure",
-        ]
-        return try! ProposedEvent(stream: "project:" + project, type: "ProjectProposed", payload: payload)
-    }
-    let payload: JSONObject = [
-        "transactionId": .string("D-\(i)"), "date": "2026-06-01",
-        "amount": ["amount": .string("\(1000 + i % 997).50"), "currency": "USD"], "provider": "XM-DAC-41114",
-        "reference": .string("DISB-\(i)"),
-    ]
-    return try! ProposedEvent(stream: "project:" + project, type: "DisbursementRecorded", payload: payload)
-}
-
 /// The ceiling: the same canonical bodies stored through plain SQLite with the same durability
 /// (WAL, synchronous=FULL, one transaction per batch), keyed by an INTEGER PRIMARY KEY, with no
 /// hashing, no JSON and no secondary index. Written as an efficient SQLite client would: one
@@ -347,9 +327,10 @@ for _ in 0..<arguments.runs {
         samples.add("tree_work_share_of_append_percent",
                     100 * seconds(treeWork) / (Double(arguments.events) / samples.values["batched_append_events_per_s"]!.last!))
 
-        // Projections kept inside the append path, and a full rebuild into shadow tables.
+        // Projections kept inside the append path, and a full rebuild into shadow tables, on the
+        // same interleaved mix as `oda-bench projections` (which also rebuilds 1,000,000 events).
         let odaBatches = stride(from: 0, to: arguments.projectionEvents, by: arguments.batch).map { start in
-            (start..<min(start + arguments.batch, arguments.projectionEvents)).map(odaEvent)
+            (start..<min(start + arguments.batch, arguments.projectionEvents)).map(RealisticODAEvents.event)
         }
         var odaTimes: [Duration] = []
         for withProjection in [false, true] {
