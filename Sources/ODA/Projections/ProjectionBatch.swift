@@ -17,19 +17,9 @@ struct ProjectedEvent {
     let recordedAt: String
     let occurredAt: String?
     let payload: JSONObject
+}
 
-    init(seq: Int64, stream: String, type: String, actorID: String, actorRole: String?, recordedAt: String,
-         occurredAt: String?, payload: JSONObject) {
-        self.seq = seq
-        self.stream = stream
-        self.type = type
-        self.actorID = actorID
-        self.actorRole = actorRole
-        self.recordedAt = recordedAt
-        self.occurredAt = occurredAt
-        self.payload = payload
-    }
-
+extension ProjectedEvent {
     init(_ e: EventEnvelope, recordedAt: String) {
         self.init(seq: e.seq, stream: e.stream, type: e.type, actorID: e.actor.id, actorRole: e.actor.role,
                   recordedAt: recordedAt, occurredAt: e.occurredAt, payload: e.payload)
