@@ -9,18 +9,6 @@ import XCTest
 /// difference would change hashes depending on which path wrote them, so the two are compared on
 /// many random envelopes, including the awkward cases of RFC 8785.
 final class EnvelopeEncodingTests: XCTestCase {
-    /// SplitMix64: a small seeded generator, so that a failure can be reproduced.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Scalars that exercise every branch of string serialization: plain ASCII, the escaped
     /// characters, other controls, DEL, `/`, non-ASCII in two to four UTF-8 bytes, U+2028/U+2029,
     /// and scalars either side of the UTF-16 surrogate range (which decides key order).
@@ -33,7 +21,7 @@ final class EnvelopeEncodingTests: XCTestCase {
     /// The alphabet without I-JSON's noncharacters, which the parser refuses on reading back.
     static let readableAlphabet = alphabet.filter { $0 != "\u{FFFF}" && $0 != "\u{10FFFF}" }
 
-    func randomString(_ g: inout SeededGenerator, maxLength: Int = 24, readable: Bool = false) -> String {
+    func randomString(_ g: inout SplitMix64, maxLength: Int = 24, readable: Bool = false) -> String {
         var s = String.UnicodeScalarView()
         for _ in 0..<Int.random(in: 0...maxLength, using: &g) {
             // Mostly ASCII letters (the common case has its own fast path), sometimes anything.
@@ -46,7 +34,7 @@ final class EnvelopeEncodingTests: XCTestCase {
         return String(s)
     }
 
-    func randomInteger(_ g: inout SeededGenerator) -> Int64 {
+    func randomInteger(_ g: inout SplitMix64) -> Int64 {
         switch Int.random(in: 0..<6, using: &g) {
         case 0: return Int64.random(in: -10...10, using: &g)
         case 1: return Int64.random(in: 1...1_000_000, using: &g)
@@ -56,7 +44,7 @@ final class EnvelopeEncodingTests: XCTestCase {
         }
     }
 
-    func randomValue(_ g: inout SeededGenerator, depth: Int) -> JSONValue {
+    func randomValue(_ g: inout SplitMix64, depth: Int) -> JSONValue {
         switch Int.random(in: 0..<(depth > 2 ? 5 : 7), using: &g) {
         case 0: return .null
         case 1: return .bool(Bool.random(using: &g))
@@ -68,7 +56,7 @@ final class EnvelopeEncodingTests: XCTestCase {
         }
     }
 
-    func randomObject(_ g: inout SeededGenerator, depth: Int) -> JSONObject {
+    func randomObject(_ g: inout SplitMix64, depth: Int) -> JSONObject {
         var o = JSONObject()
         for _ in 0..<Int.random(in: 0...6, using: &g) {
             o[randomString(&g, maxLength: 8)] = randomValue(&g, depth: depth)
@@ -76,8 +64,8 @@ final class EnvelopeEncodingTests: XCTestCase {
         return o
     }
 
-    func randomEnvelope(_ g: inout SeededGenerator, actors: [Actor]) -> EventEnvelope {
-        func optional(_ g: inout SeededGenerator) -> String? { Bool.random(using: &g) ? randomString(&g) : nil }
+    func randomEnvelope(_ g: inout SplitMix64, actors: [Actor]) -> EventEnvelope {
+        func optional(_ g: inout SplitMix64) -> String? { Bool.random(using: &g) ? randomString(&g) : nil }
         var prevBytes = [UInt8](repeating: 0, count: 32)
         for i in prevBytes.indices { prevBytes[i] = UInt8.random(in: 0...255, using: &g) }
         return EventEnvelope(
@@ -91,7 +79,7 @@ final class EnvelopeEncodingTests: XCTestCase {
     func testOnePassEncoderWritesExactlyTheReferenceBytesForRandomEnvelopes() throws {
         let actors = [try Actor(id: "user:a"), try Actor(id: "user:somsack", role: "recorder", unit: "LA-SV"),
                       try Actor(id: "local:root", role: "admin"), try Actor(id: "importer:iati", unit: "LA-VT")]
-        var g = SeededGenerator(state: 20_260_301)
+        var g = SplitMix64(state: 20_260_301)
         var optionalMembersSeen = Set<String>()
         for round in 0..<3_000 {
             let envelope = randomEnvelope(&g, actors: actors)
@@ -124,7 +112,7 @@ final class EnvelopeEncodingTests: XCTestCase {
     func testStoredBodiesAreTheReferenceBytesOfTheReturnedEnvelopes() throws {
         let ledger = try TestLedger()
         let store = try ledger.open()
-        var g = SeededGenerator(state: 7)
+        var g = SplitMix64(state: 7)
         var proposed: [ProposedEvent] = []
         for i in 0..<300 {
             var payload = budgetPayload(i)

@@ -27,13 +27,7 @@ final class EnvelopeScannerTests: XCTestCase {
         for bytes in try samples() {
             let header = try XCTUnwrap(EnvelopeScanner.scan(bytes), String(decoding: bytes, as: UTF8.self))
             let envelope = try EventEnvelope(canonicalBytes: bytes)
-            XCTAssertEqual(header.seq, envelope.seq)
-            XCTAssertEqual(header.streamVersion, envelope.streamVersion)
-            XCTAssertEqual(String(decoding: bytes[header.stream], as: UTF8.self), envelope.stream)
-            XCTAssertEqual(String(decoding: bytes[header.type], as: UTF8.self), envelope.type)
-            XCTAssertEqual(String(decoding: bytes[header.recordedAt], as: UTF8.self), envelope.recordedAt.rfc3339)
-            XCTAssertEqual(String(decoding: bytes[header.prev], as: UTF8.self), envelope.prev.hex)
-            XCTAssertEqual(header.idempotencyKey.map { String(decoding: bytes[$0], as: UTF8.self) }, envelope.idempotencyKey)
+            assertHeader(header, of: bytes, matches: envelope)
         }
     }
 
