@@ -33,22 +33,13 @@ public enum FullEvaluation {
 
     /// All flags of `events` (a whole ledger in seq order), sorted by id.
     public static func flags<S: Sequence>(of events: S, engine: RuleEngine = RuleEngine()) -> [Flag] where S.Element == EventEnvelope {
-        var rates = RateBook()
-        var settings = RuleSettings()
-        var histories: [String: ProjectHistory] = [:]
-        for envelope in events {
-            if envelope.stream.hasPrefix("project:") {
-                let project = String(envelope.stream.dropFirst("project:".count))
-                histories[project, default: ProjectHistory(project: project)].apply(envelope)
-            } else {
-                rates.record(envelope)
-                settings.record(envelope)
-            }
-        }
-        return histories.keys.sorted().flatMap { project in
-            var history = histories[project]!
-            history.rates = rates
-            history.settings = settings
+        var fold = Fold()
+        for envelope in events { fold.add(envelope) }
+        // Judged one project after another: the reference the parallel path is tested against.
+        return fold.histories.keys.sorted().flatMap { project in
+            var history = fold.histories[project]!
+            history.rates = fold.rates
+            history.settings = fold.settings
             return engine.flags(for: history)
         }.sorted { $0.id < $1.id }
     }
@@ -82,14 +73,19 @@ public enum FullEvaluation {
                     }
                     histories[project, default: ProjectHistory(project: project)].note(seq: seq, recordedAt: recordedAt)
                 case let .decoded(envelope):
-                    if envelope.stream.hasPrefix("project:") {
-                        let project = String(envelope.stream.dropFirst("project:".count))
-                        histories[project, default: ProjectHistory(project: project)].apply(envelope)
-                    } else {
-                        rates.record(envelope)
-                        settings.record(envelope)
-                    }
+                    add(envelope)
                 }
+            }
+        }
+
+        /// A decoded event: a project's goes to its history, any other may be a rate or a setting.
+        mutating func add(_ envelope: EventEnvelope) {
+            if envelope.stream.hasPrefix("project:") {
+                let project = String(envelope.stream.dropFirst("project:".count))
+                histories[project, default: ProjectHistory(project: project)].apply(envelope)
+            } else {
+                rates.record(envelope)
+                settings.record(envelope)
             }
         }
     }
