@@ -59,7 +59,7 @@ extension Writer {
                     let streamIDsBefore = newStreamIDs
                     let versionsBefore = versions
                     var tree = MerkleFrontier()
-                    try connection.execute("SAVEPOINT group_member")
+                    try runCached("SAVEPOINT group_member")
                     let outcome: Result<[AppendOutcome], AppendError>
                     do throws(AppendError) {
                         outcome = .success(try appendInTransaction(
@@ -69,15 +69,15 @@ extension Writer {
                     }
                     switch outcome {
                     case .success:
-                        try connection.execute("RELEASE group_member")
+                        try runCached("RELEASE group_member")
                         groupTree = tree
                     case .failure:
                         newStreamIDs = streamIDsBefore
                         versions = versionsBefore
                         // If SQLite ended the whole transaction itself (it may on SQLITE_FULL or
                         // an I/O error), the group cannot go on: ROLLBACK TO then throws.
-                        try connection.execute("ROLLBACK TO group_member")
-                        try connection.execute("RELEASE group_member")
+                        try runCached("ROLLBACK TO group_member")
+                        try runCached("RELEASE group_member")
                     }
                     results.append(outcome)
                 }
@@ -103,5 +103,14 @@ extension Writer {
             cachedAtSeq = Int64(groupTree.size)
         }
         return results
+    }
+
+    /// Runs a statement without results from the connection's statement cache: the savepoint
+    /// statements run twice per group member inside the serial commit, where parsing them anew
+    /// each time would hold up every waiting request.
+    private func runCached(_ sql: String) throws(SQLiteError) {
+        let statement = try connection.cached(sql)
+        defer { statement.reset() }
+        _ = try statement.step()
     }
 }

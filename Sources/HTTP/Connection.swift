@@ -57,10 +57,22 @@ final class Connection {
                 }
             } else {
                 if buffer.isEmpty && !stream.hasBufferedBytes {
-                    // Idle keep-alive: closing quietly is the expected end, not an error for the client.
-                    let idle = Deadline(after: configuration.timeouts.idle)
-                    guard case .done = Poll.wait(stream.fd, for: Int16(POLLIN), until: idle, signal: environment.shutdownSignal) else {
+                    // A request that has already arrived is read at once: no poll() for it. Once
+                    // shutdown has started, an idle connection is not read from but closed.
+                    switch environment.isDraining() ? nil : stream.readIfAvailable(into: scratch) {
+                    case .done(let n)?:
+                        buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
+                    case .failed(let detail)?:
+                        configuration.diagnostics?("Reading from \(remote) failed: \(detail)")
                         return
+                    case .some:
+                        return  // the client closed: nothing to answer
+                    case nil:
+                        // Idle keep-alive: closing quietly is the expected end, not an error for the client.
+                        let idle = Deadline(after: configuration.timeouts.idle)
+                        guard case .done = Poll.wait(stream.fd, for: Int16(POLLIN), until: idle, signal: environment.shutdownSignal) else {
+                            return
+                        }
                     }
                 }
                 requestStart = Deadline.nowNanoseconds()

@@ -23,6 +23,9 @@ protocol ByteStream: AnyObject {
     func write(_ bytes: UnsafeRawBufferPointer, deadline: Deadline) -> IOOutcome
     /// Whether bytes are already buffered above the socket (TLS records decrypted but unread).
     var hasBufferedBytes: Bool { get }
+    /// Reads what has already arrived, without waiting: nil when nothing has (or when the stream
+    /// cannot tell without waiting), else the outcome `read` would have had.
+    func readIfAvailable(into buffer: UnsafeMutableRawBufferPointer) -> IOOutcome?
     /// Ends the stream politely where the protocol has a way to (TLS close_notify).
     func closeGracefully()
 }
@@ -30,20 +33,23 @@ protocol ByteStream: AnyObject {
 enum Poll {
     /// Waits until `fd` is ready for `events`, the deadline passes, or `signal` becomes readable.
     static func wait(_ fd: Int32, for events: Int16, until deadline: Deadline, signal: Int32? = nil) -> IOOutcome {
-        var fds = [pollfd(fd: fd, events: events, revents: 0)]
-        if let signal { fds.append(pollfd(fd: signal, events: Int16(POLLIN), revents: 0)) }
+        // A tuple, not an array: this runs before most requests, and needs no heap allocation.
+        var fds = (pollfd(fd: fd, events: events, revents: 0), pollfd(fd: signal ?? -1, events: Int16(POLLIN), revents: 0))
+        let count: nfds_t = signal == nil ? 1 : 2
         while true {
             let timeout = deadline.remainingMilliseconds
             if timeout == 0 { return .timedOut }
-            let n = poll(&fds, nfds_t(fds.count), timeout)
+            let n = withUnsafeMutableBytes(of: &fds) { raw in
+                poll(raw.baseAddress!.assumingMemoryBound(to: pollfd.self), count, timeout)
+            }
             if n < 0 {
                 if errno == EINTR { continue }
                 return .failed("poll: \(SystemError.describe(errno))")
             }
             if n == 0 { continue }  // re-check the deadline: poll may wake a little early
-            if fds.count == 2, fds[1].revents != 0 { return .interrupted }
+            if count == 2, fds.1.revents != 0 { return .interrupted }
             // POLLHUP / POLLERR also end the wait: the next read or write reports what happened.
-            if fds[0].revents != 0 { return .done(0) }
+            if fds.0.revents != 0 { return .done(0) }
         }
     }
 }
@@ -62,6 +68,20 @@ final class SocketStream: ByteStream {
     init(fd: Int32) { self.fd = fd }
 
     var hasBufferedBytes: Bool { false }
+
+    func readIfAvailable(into buffer: UnsafeMutableRawBufferPointer) -> IOOutcome? {
+        while true {
+            let n = recv(fd, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT))
+            if n > 0 { return .done(n) }
+            if n == 0 { return .endOfStream }
+            switch errno {
+            case EINTR: continue
+            case EAGAIN, EWOULDBLOCK: return nil
+            case ECONNRESET, EPIPE, ENOTCONN: return .endOfStream
+            default: return .failed("recv: \(SystemError.describe(errno))")
+            }
+        }
+    }
 
     func read(into buffer: UnsafeMutableRawBufferPointer, deadline: Deadline) -> IOOutcome {
         while true {

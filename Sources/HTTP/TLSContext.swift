@@ -94,6 +94,10 @@ final class TLSStream: ByteStream {
 
     var hasBufferedBytes: Bool { SSL_pending(ssl) > 0 }
 
+    /// Always nil: whether a whole TLS record has arrived is known only by reading, so a TLS
+    /// connection waits (watching the shutdown signal) as before.
+    func readIfAvailable(into buffer: UnsafeMutableRawBufferPointer) -> IOOutcome? { nil }
+
     func read(into buffer: UnsafeMutableRawBufferPointer, deadline: Deadline) -> IOOutcome {
         while true {
             ERR_clear_error()

@@ -8,8 +8,7 @@ extension LedgerService {
     /// `POST /v1/events`: one proposed event (an object) or a batch (an array), all or nothing.
     func appendEvents(_ request: HTTPRequest, user: User) throws -> HTTPResponse {
         _ = try QueryParameters(request.query, allowed: [])
-        let contentType = request.headers["Content-Type"]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
-        guard contentType == "application/json" else {
+        guard MediaType.isJSON(request.headers["Content-Type"]) else {
             throw ProblemDetails(.unsupportedMediaType, "unsupported-media-type", "send the events as Content-Type: application/json")
         }
         let body: JSONValue

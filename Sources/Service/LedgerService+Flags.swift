@@ -151,8 +151,7 @@ extension LedgerService {
 
     /// A JSON object body sent as `application/json`, or a 415 / 400 problem.
     static func jsonObjectBody(_ request: HTTPRequest) throws -> JSONObject {
-        let contentType = request.headers["Content-Type"]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
-        guard contentType == "application/json" else {
+        guard MediaType.isJSON(request.headers["Content-Type"]) else {
             throw ProblemDetails(.unsupportedMediaType, "unsupported-media-type", "send the body as Content-Type: application/json")
         }
         let body: JSONValue

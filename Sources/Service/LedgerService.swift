@@ -21,6 +21,8 @@ public final class LedgerService: Sendable {
     let flagQueue = FlagQueue()
     /// Finished project, history and flag-list responses, reused while the head stays put.
     let responseCache: ResponseCache
+    /// The head seq for health and the cache keys, re-read only when the ledger file changed.
+    let headWatch: LedgerHeadWatch
     /// Receives the cause of every 500, which the client sees only as "see the server's log", so
     /// that file paths and SQLite messages stay on the server.
     let errorLog: (@Sendable (String) -> Void)?
@@ -35,6 +37,7 @@ public final class LedgerService: Sendable {
         self.store = store
         responseCache = cachesResponses ? ResponseCache() : ResponseCache(capacity: 0)
         appendQueue = AppendQueue(store: store)
+        headWatch = LedgerHeadWatch(path: store.path)
         self.users = users
         self.validator = validator
         self.errorLog = errorLog
@@ -105,7 +108,7 @@ public final class LedgerService: Sendable {
     private func cached(_ route: Route, resource: String, _ request: HTTPRequest, province: String?,
                         _ compute: () throws -> HTTPResponse) throws -> HTTPResponse {
         guard responseCache.capacity > 0 else { return try compute() }
-        let position = try store.head().seq
+        let position = try headSeq()
         let key = ResponseCache.Key(route: route, resource: resource, query: request.query, province: province)
         if let hit = responseCache.response(for: key, at: position) { return hit }
         let response = try compute()
@@ -161,8 +164,13 @@ public final class LedgerService: Sendable {
     }
 
     private func health() throws -> HTTPResponse {
-        let head = try store.head()
-        return Self.json(["status": "ok", "size": .integer(head.seq)])
+        Self.json(["status": "ok", "size": .integer(try headSeq())])
+    }
+
+    /// The ledger's head seq as of now: from ``headWatch``, or from the store if the watch failed.
+    func headSeq() throws -> Int64 {
+        if let seq = headWatch.headSeq() { return seq }
+        return try store.head().seq
     }
 
     static func json(_ value: JSONValue, status: HTTPStatus = .ok) -> HTTPResponse {

@@ -37,43 +37,60 @@ public enum Route: String, Sendable, CaseIterable {
     /// Whether the route needs a bearer token (only health does not, so probes need no secret).
     public var requiresAuthentication: Bool { self != .health }
 
-    /// Every route with its template split into segments, computed once.
-    static let table: [(route: Route, segments: [Substring])] = allCases.map {
-        ($0, $0.template.split(separator: "/", omittingEmptySubsequences: false))
+    /// One segment of a template: bytes to match exactly, or a named parameter.
+    private enum Segment {
+        case literal([UInt8])
+        case parameter(String)
     }
 
-    /// The routes whose template `path` fits, each with its path parameters. The path is split
-    /// once, and a segment is percent-decoded only when it fills a parameter and holds a `%`.
+    /// Every route with its template split into segments, computed once.
+    private static let table: [(route: Route, segments: [Segment])] = allCases.map { route in
+        (route, route.template.split(separator: "/", omittingEmptySubsequences: false).map { segment in
+            segment.utf8.first == UInt8(ascii: "{") ? .parameter(String(segment.dropFirst().dropLast())) : .literal(Array(segment.utf8))
+        })
+    }
+
+    /// The routes whose template `path` fits, each with its path parameters. The path's bytes are
+    /// compared in place (this runs on every request); a segment becomes a String only when it
+    /// fills a parameter, and is percent-decoded only when it holds a `%`.
     static func candidates(for path: Substring) -> [(route: Route, parameters: [String: String])] {
-        let have = path.split(separator: "/", omittingEmptySubsequences: false)
         var found: [(Route, [String: String])] = []
-        for (route, want) in table where want.count == have.count {
-            if let parameters = match(want, have) { found.append((route, parameters)) }
+        var path = path
+        path.withUTF8 { bytes in
+            // Segment boundaries: segment i is bytes[bounds[i] ..< bounds[i + 1] - 1].
+            var bounds = [0]
+            for (index, byte) in bytes.enumerated() where byte == UInt8(ascii: "/") { bounds.append(index + 1) }
+            bounds.append(bytes.count + 1)
+            let segmentCount = bounds.count - 1
+            for (route, want) in table where want.count == segmentCount {
+                if let parameters = match(want, bytes, bounds) { found.append((route, parameters)) }
+            }
         }
         return found
     }
 
     /// The path parameters when `path` fits `template`, else nil.
     func match(_ path: Substring) -> [String: String]? {
-        Self.match(template.split(separator: "/", omittingEmptySubsequences: false),
-                   path.split(separator: "/", omittingEmptySubsequences: false))
+        Self.candidates(for: path).first { $0.route == self }?.parameters
     }
 
-    private static func match(_ want: [Substring], _ have: [Substring]) -> [String: String]? {
-        guard want.count == have.count else { return nil }
+    private static func match(_ want: [Segment], _ bytes: UnsafeBufferPointer<UInt8>, _ bounds: [Int]) -> [String: String]? {
         var parameters: [String: String] = [:]
-        for (w, h) in zip(want, have) {
-            if w.utf8.first == UInt8(ascii: "{") {
-                guard !h.isEmpty else { return nil }
-                if h.utf8.contains(UInt8(ascii: "%")) {
-                    guard let decoded = String(h).removingPercentEncoding else { return nil }
-                    parameters[String(w.dropFirst().dropLast())] = decoded
-                } else {
-                    parameters[String(w.dropFirst().dropLast())] = String(h)
-                }
-            } else if !w.utf8.elementsEqual(h.utf8) {
+        for (index, segment) in want.enumerated() {
+            let have = UnsafeBufferPointer(rebasing: bytes[bounds[index] ..< bounds[index + 1] - 1])
+            switch segment {
+            case let .literal(literal):
                 // Bytes, not Unicode equivalence: a path matches its template exactly or not at all.
-                return nil
+                guard have.elementsEqual(literal) else { return nil }
+            case let .parameter(name):
+                guard !have.isEmpty else { return nil }
+                let text = String(decoding: have, as: UTF8.self)
+                if have.contains(UInt8(ascii: "%")) {
+                    guard let decoded = text.removingPercentEncoding else { return nil }
+                    parameters[name] = decoded
+                } else {
+                    parameters[name] = text
+                }
             }
         }
         return parameters

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import ODA
 import SQLite
+import Synchronization
 
 /// Why a user could not be added, revoked or listed.
 public struct UserDirectoryError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -22,8 +23,8 @@ public struct UserDirectoryError: Error, Sendable, Equatable, CustomStringConver
 /// is told apart from an unknown one so the service can say what to do. `users.sqlite` is created
 /// with mode 0600 and forced back to 0600 whenever it is opened: it names every user and role.
 ///
-/// Thread-safe: the one connection is used only under `lock`, so the service shares one directory
-/// across its connection threads.
+/// Thread-safe: the writing connection is used only under `lock`, each token-checking connection
+/// only under its own lock, so the service shares one directory across its connection threads.
 public final class UserDirectory: @unchecked Sendable {
     public static let fileName = "users.sqlite"
     public static let secretFileName = "token-secret"
@@ -36,13 +37,27 @@ public final class UserDirectory: @unchecked Sendable {
     private let connection: Connection
     private let secret: [UInt8]
     private let clock: @Sendable () -> Date
-    /// Tokens already checked, so a request costs no HMAC and no lookup: emptied whenever the file
-    /// changes (`PRAGMA data_version` moves when another process, e.g. `oda-ledger user revoke`,
-    /// commits; this directory's own writes empty it themselves), so a revocation or renewal takes
-    /// effect on the next request. Expiry is checked on every hit. Guarded by `lock`.
-    private var checked: [String: CheckedToken] = [:]
-    private var checkedAtVersion: Int64 = -1
+    /// Where tokens are checked: several connections, so the connection threads of a busy server
+    /// seldom wait for one another (one shared connection made its lock a queue). Each remembers
+    /// the tokens it has already checked, so a request costs no HMAC and no lookup, and forgets
+    /// them whenever the file changes: `PRAGMA data_version` moves when any other connection
+    /// commits, be it this directory's own writer (add, revoke, renew) or another process such as
+    /// `oda-ledger user revoke`, so a revocation or renewal takes effect on the next request.
+    /// Expiry is checked on every hit.
+    private let tokenReaders: [TokenReader]
+    private let nextTokenReader = Atomic<Int>(0)
+    private let path: String
     private static let checkedLimit = 10_000
+    private static let tokenReaderCount = 4
+
+    /// One token-checking connection (opened on first use) and what it has checked since the
+    /// file last changed. Used only under `lock`.
+    private final class TokenReader {
+        let lock = NSLock()
+        var connection: Connection?
+        var checked: [String: CheckedToken] = [:]
+        var checkedAtVersion: Int64 = -1
+    }
 
     private struct CheckedToken {
         let user: User
@@ -64,6 +79,8 @@ public final class UserDirectory: @unchecked Sendable {
         }
         self.secret = secret
         let path = dataDirectory + "/" + Self.fileName
+        self.path = path
+        tokenReaders = (0 ..< Self.tokenReaderCount).map { _ in TokenReader() }
         try Self.createPrivately(path)
         connection = try Connection(path: path, mode: .readWriteCreate)
         connection.setBusyTimeout(milliseconds: 5_000)
@@ -203,33 +220,45 @@ public final class UserDirectory: @unchecked Sendable {
     public func authentication(token: String) -> Authentication {
         guard BearerToken.isWellFormed(token) else { return .invalid }
         let now = clock()
-        let remembered: CheckedToken?? = try? withConnection { connection in
-            let statement = try connection.cached("PRAGMA data_version")
-            defer { statement.reset() }
-            let version = try statement.step() ? statement.int64(at: 0) : -1
-            if version != checkedAtVersion {
-                checked.removeAll()
-                checkedAtVersion = version
+        let reader = tokenReaders[nextTokenReader.wrappingAdd(1, ordering: .relaxed).oldValue % tokenReaders.count]
+        reader.lock.lock()
+        defer { reader.lock.unlock() }
+        do {
+            let connection: Connection
+            if let open = reader.connection {
+                connection = open
+            } else {
+                // Read-write, though it only reads: a connection that may write can roll back a
+                // journal left by a crashed writer instead of failing.
+                connection = try Connection(path: path, mode: .readWrite)
+                connection.setBusyTimeout(milliseconds: 5_000)
+                reader.connection = connection
             }
-            return checked[token]
-        }
-        if let entry = remembered ?? nil { return Self.judge(entry, now: now) }
-        guard let digest = try? BearerToken.digest(token, secret: secret) else { return .invalid }
-        let found = try? withConnection { connection -> User? in
+            let statement = try connection.cached("PRAGMA data_version")
+            let version = try statement.step() ? statement.int64(at: 0) : -1
+            statement.reset()
+            if version != reader.checkedAtVersion {
+                reader.checked.removeAll()
+                reader.checkedAtVersion = version
+            }
+            if let entry = reader.checked[token] { return Self.judge(entry, now: now) }
+            // Looked up after the version was read: anything committed since moves the version,
+            // so an entry remembered from this lookup is dropped at the next change.
+            let digest = try BearerToken.digest(token, secret: secret)
             let select = try connection.cached(
                 "SELECT name, role, province, created_at, revoked_at, expires_at, token_hash FROM users WHERE token_hash = ?1")
             try select.bind([.blob(digest)])
             defer { select.reset() }
-            guard try select.step(), ConstantTime.equals(select.blob(at: 6), digest) else { return nil }
+            guard try select.step(), ConstantTime.equals(select.blob(at: 6), digest) else { return .invalid }
             let user = try Self.user(select)
-            if user.revokedAt == nil {
-                if checked.count >= Self.checkedLimit { checked.removeAll() }
-                checked[token] = CheckedToken(user: user, expiry: user.expiresAt.flatMap(Self.date))
-            }
-            return user
+            guard user.revokedAt == nil else { return .invalid }
+            let entry = CheckedToken(user: user, expiry: user.expiresAt.flatMap(Self.date))
+            if reader.checked.count >= Self.checkedLimit { reader.checked.removeAll() }
+            reader.checked[token] = entry
+            return Self.judge(entry, now: now)
+        } catch {
+            return .invalid
         }
-        guard let user = found ?? nil, user.revokedAt == nil else { return .invalid }
-        return Self.judge(CheckedToken(user: user, expiry: user.expiresAt.flatMap(Self.date)), now: now)
     }
 
     private static func judge(_ entry: CheckedToken, now: Date) -> Authentication {
@@ -247,8 +276,7 @@ public final class UserDirectory: @unchecked Sendable {
     /// Runs `body` in an immediate write transaction: committed if it returns, rolled back if it throws.
     private func inTransaction(_ body: (Connection) throws -> Void) throws {
         try withConnection { connection in
-            // This connection's own commits do not move its data_version.
-            checked.removeAll()
+            // The token readers are other connections: this commit moves their data_version.
             do throws(TransactionError<any Error>) {
                 try connection.transaction(.immediate) { () throws(any Error) in try body(connection) }
             } catch {

@@ -1,5 +1,6 @@
 import EventLog
 import SQLite
+import Foundation
 
 /// How the validator learns a project's recorded state without re-reading its history.
 ///
@@ -52,11 +53,64 @@ enum RecordedProjectState {
 
     /// The checkpoint of `ProjectStateProjector` when its tables exist in the current schema.
     private static func usablePosition(_ db: ProjectionDatabase) throws -> Int64? {
-        guard try db.scalarInt64(
-            "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN ('projection_checkpoints', 'proj_projects')") == 2,
-            try !ProjectionTables.predatesCurrentSchema(in: db, prefix: "") else { return nil }
+        guard try tablesAreUsable(db) else { return nil }
         return try db.scalarInt64("SELECT position FROM projection_checkpoints WHERE name = ?1", [.text(ProjectStateProjector.name)])
     }
+
+    /// Whether the projection's tables exist in the current schema: answered from
+    /// ``usableSchemas`` when this ledger's schema has not changed since it was last examined.
+    static func tablesAreUsable(_ db: ProjectionDatabase) throws -> Bool {
+        let key = try SchemaKey(db)
+        if let key {
+            usableSchemasLock.lock()
+            let known = usableSchemas[key]
+            usableSchemasLock.unlock()
+            if let known { return known }
+        }
+        let usable = try tablesAreUsableUncached(db)
+        if let key {
+            usableSchemasLock.lock()
+            if usableSchemas.count >= 64 { usableSchemas.removeAll() }
+            usableSchemas[key] = usable
+            usableSchemasLock.unlock()
+        }
+        return usable
+    }
+
+    /// The reference answer: the tables are looked up and their definitions examined.
+    static func tablesAreUsableUncached(_ db: ProjectionDatabase) throws -> Bool {
+        try db.scalarInt64(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN ('projection_checkpoints', 'proj_projects')") == 2
+            && !ProjectionTables.predatesCurrentSchema(in: db, prefix: "")
+    }
+
+    /// Identifies one version of one ledger's schema: its random `ledgerId` (set at creation,
+    /// never changed) and SQLite's `schema_version`, which every CREATE, DROP or ALTER on the
+    /// file increments (whichever process or connection makes it). Same key, same tables, so the
+    /// examination's answer can be reused; any schema change makes a new key.
+    struct SchemaKey: Hashable {
+        let ledgerID: String
+        let schemaVersion: Int64
+
+        /// Nil when the ledger has no `ledgerId` (the examination then runs every time).
+        init?(_ db: ProjectionDatabase) throws {
+            var ledgerID: String?
+            var schemaVersion: Int64 = 0
+            try db.query("SELECT (SELECT value FROM ledger_meta WHERE key = 'ledgerId'), schema_version FROM pragma_schema_version") { row in
+                ledgerID = row.optionalText(at: 0)
+                schemaVersion = row.int64(at: 1)
+            }
+            guard let ledgerID else { return nil }
+            self.ledgerID = ledgerID
+            self.schemaVersion = schemaVersion
+        }
+    }
+
+    /// Examined schemas and whether their projection tables are usable; a handful of entries
+    /// (one per ledger and schema change), emptied if it ever reaches 64. Touched only under
+    /// ``usableSchemasLock`` (an NSLock: uncontended it costs less than `Mutex`'s futex).
+    nonisolated(unsafe) private static var usableSchemas: [SchemaKey: Bool] = [:]
+    private static let usableSchemasLock = NSLock()
 
     /// Reads one project's rows into the validator's state.
     static func fromTables(_ projectID: String, reversed: Set<Int64>, in db: ProjectionDatabase) throws -> ProjectState {

@@ -19,7 +19,7 @@ import Foundation
 /// order (type, then required members in schema order, then members in request order).
 public struct SchemaValidator: Sendable {
     public let root: JSONObject
-    private let patterns: [String: NSRegularExpressionBox]
+    private let patterns: [String: CompiledPattern]
 
     static let supportedKeywords: Set<String> = [
         "$schema", "$id", "title", "description", "$defs", "x-stream",
@@ -33,13 +33,13 @@ public struct SchemaValidator: Sendable {
         let value: JSONValue
         do { value = try JSONValue.parse(schemaText) } catch { throw SchemaLoadError("not valid JSON: \(error)") }
         guard case let .object(root) = value else { throw SchemaLoadError("a schema must be an object") }
-        var patterns: [String: NSRegularExpressionBox] = [:]
+        var patterns: [String: CompiledPattern] = [:]
         try Self.check(.object(root), at: "", patterns: &patterns, root: root)
         self.root = root
         self.patterns = patterns
     }
 
-    private static func check(_ schema: JSONValue, at path: String, patterns: inout [String: NSRegularExpressionBox],
+    private static func check(_ schema: JSONValue, at path: String, patterns: inout [String: CompiledPattern],
                               root: JSONObject) throws(SchemaLoadError) {
         guard case let .object(object) = schema else {
             if case .bool = schema, path.hasSuffix("/additionalProperties") { return }
@@ -57,7 +57,7 @@ public struct SchemaValidator: Sendable {
                 try check(value, at: "\(path)/items", patterns: &patterns, root: root)
             case "pattern":
                 guard case let .string(pattern) = value else { throw SchemaLoadError("\(path)/pattern: must be a string") }
-                do { patterns[pattern] = NSRegularExpressionBox(try NSRegularExpression(pattern: pattern)) } catch {
+                do { patterns[pattern] = CompiledPattern(pattern, reference: NSRegularExpressionBox(try NSRegularExpression(pattern: pattern))) } catch {
                     throw SchemaLoadError("\(path)/pattern: not a valid regular expression: \(pattern)")
                 }
             case "$ref":
@@ -214,6 +214,23 @@ public struct SchemaLoadError: Error, Sendable, Equatable, CustomStringConvertib
     public let message: String
     init(_ message: String) { self.message = message }
     public var description: String { message }
+}
+
+/// A schema pattern: matched by its ``SchemaPattern`` automaton when the pattern is in that
+/// type's language (every pattern of the shipped schemas is), else by `NSRegularExpression`.
+struct CompiledPattern: Sendable {
+    let automaton: SchemaPattern?
+    let reference: NSRegularExpressionBox
+
+    init(_ pattern: String, reference: NSRegularExpressionBox) {
+        automaton = SchemaPattern(pattern)
+        self.reference = reference
+    }
+
+    func matches(_ text: String) -> Bool {
+        if let automaton { return automaton.matches(text) }
+        return reference.matches(text)
+    }
 }
 
 /// `NSRegularExpression` is immutable after creation and documented as thread-safe; this box
