@@ -7,9 +7,11 @@ import Foundation
 ///
 /// There is no committer thread of its own: the request that finds no commit in progress commits
 /// the group it leads (its own batch first, then whatever else waits, up to
-/// ``maximumGroupSize`` requests), hands each member its result, and, if more requests arrived
-/// during that commit, wakes the oldest of them to lead the next group. Nobody waits for a timer:
-/// a lone client is committed at once; under load, groups form while the previous one syncs.
+/// ``maximumGroupSize`` requests) and hands each member its result. If more requests arrived
+/// during that commit, it commits them as the next group itself (it is running already; a woken
+/// waiter would first have to be scheduled), up to ``maximumGroupsPerLeader`` groups, and then
+/// wakes the oldest waiter to lead. Nobody waits for a timer: a lone client is committed at once;
+/// under load, groups form while the previous one syncs.
 ///
 /// Each caller returns only once its own batch is committed (durable) or refused; a member's
 /// refusal (version conflict, idempotency conflict) does not affect the others in its group.
@@ -63,28 +65,45 @@ public final class AppendQueue: @unchecked Sendable {
         return (groups, members, largest)
     }
 
-    /// Takes the waiting requests (the caller's own first), records them, answers them, then
+    /// Takes the waiting requests (the caller's own first), records them and answers them; while
+    /// more are waiting, commits the next group too (up to ``maximumGroupsPerLeader`` in all), then
     /// passes the lead on or ends the commit.
+    ///
+    /// Why the leader goes on: it is running already, whereas a waiter handed the lead must first
+    /// be woken and scheduled, and on a busy machine nothing commits meanwhile. The cap bounds how
+    /// long the leader's own client waits for its answer (its result is known after the first
+    /// group, but its thread writes the response only when it returns).
     private func commitGroup() {
-        lock.lock()
-        let group = Array(pending.prefix(Self.maximumGroupSize))
-        pending.removeFirst(group.count)
-        lock.unlock()
+        var rounds = 0
+        while true {
+            lock.lock()
+            let group = Array(pending.prefix(Self.maximumGroupSize))
+            pending.removeFirst(group.count)
+            lock.unlock()
 
-        let results = store.appendGroup(group.map(\.member))
+            let results = store.appendGroup(group.map(\.member))
+            rounds += 1
 
-        lock.lock()
-        groups += 1
-        members += Int64(group.count)
-        largest = max(largest, group.count)
-        let next = pending.first
-        if next == nil { committing = false }
-        lock.unlock()
+            lock.lock()
+            groups += 1
+            members += Int64(group.count)
+            largest = max(largest, group.count)
+            let continues = !pending.isEmpty && rounds < Self.maximumGroupsPerLeader
+            let next = continues ? nil : pending.first
+            if !continues && next == nil { committing = false }
+            lock.unlock()
 
-        for (index, ticket) in group.enumerated() {
-            ticket.result = results[index]
-            if index > 0 { ticket.done.signal() }
+            // The next leader first: its commit should not wait while this group's members wake.
+            next?.done.signal()
+            // The leader's own ticket is the first of its first group; it is not waiting.
+            for (index, ticket) in group.enumerated() {
+                ticket.result = results[index]
+                if rounds > 1 || index > 0 { ticket.done.signal() }
+            }
+            guard continues else { return }
         }
-        next?.done.signal()
     }
+
+    /// Groups one leader commits before handing the lead to a waiter.
+    public static let maximumGroupsPerLeader = 4
 }
