@@ -95,6 +95,10 @@ public final class UserDirectory: @unchecked Sendable {
                 expires_at TEXT
             ) STRICT
             """)
+        // WAL: a token check then starts its read transaction from shared memory, without the
+        // journal probe and page-1 read a rollback journal needs, and never waits for a writer.
+        // SQLite gives the -wal and -shm files the database's mode (0600).
+        _ = try connection.scalarText("PRAGMA journal_mode = WAL")
         // Directories made before tokens expired lack the column; their users keep no expiry
         // until renewed (`oda-ledger user renew`).
         if try connection.scalarInt64("SELECT count(*) FROM pragma_table_info('users') WHERE name = 'expires_at'") == 0 {

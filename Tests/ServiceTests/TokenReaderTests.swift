@@ -27,6 +27,20 @@ final class TokenReaderTests: XCTestCase {
         for attempt in 0 ..< 16 { XCTAssertNil(server.authenticate(token: token), "check \(attempt) after the revocation") }
     }
 
+    func testTheWriteAheadLogIsAsPrivateAsTheUsersFile() throws {
+        let old = umask(0o022)
+        defer { umask(old) }
+        let users = try UserDirectory(dataDirectory: directory.path)
+        let token = try users.add(name: "noy", role: .auditor, province: nil)
+        XCTAssertNotNil(users.authenticate(token: token))
+        for suffix in ["", "-wal", "-shm"] {
+            let path = directory.appendingPathComponent(UserDirectory.fileName + suffix).path
+            var status = stat()
+            XCTAssertEqual(stat(path, &status), 0, "\(path) should exist while the directory is open")
+            XCTAssertEqual(status.st_mode & 0o777, 0o600, path)
+        }
+    }
+
     func testEveryRememberingConnectionForgetsARenewalByTheSameDirectory() throws {
         let users = try UserDirectory(dataDirectory: directory.path)
         let token = try users.add(name: "vanh", role: .recorder, province: nil)
