@@ -20,6 +20,8 @@ import Foundation
 public struct SchemaValidator: Sendable {
     public let root: JSONObject
     private let patterns: [String: CompiledPattern]
+    /// The same schema with its keywords looked up once: what ``validate(_:)`` runs.
+    private let compiled: CompiledSchema
 
     static let supportedKeywords: Set<String> = [
         "$schema", "$id", "title", "description", "$defs", "x-stream",
@@ -37,6 +39,7 @@ public struct SchemaValidator: Sendable {
         try Self.check(.object(root), at: "", patterns: &patterns, root: root)
         self.root = root
         self.patterns = patterns
+        compiled = CompiledSchema(root: root, patterns: patterns)
     }
 
     private static func check(_ schema: JSONValue, at path: String, patterns: inout [String: CompiledPattern],
@@ -87,6 +90,12 @@ public struct SchemaValidator: Sendable {
 
     /// Throws `(pointer, rule)` for the first violation; `pointer` is relative to the validated value.
     public func validate(_ value: JSONValue) throws(SchemaViolation) {
+        try compiled.validate(value)
+    }
+
+    /// ``validate(_:)`` reading each keyword out of the schema's JSON as it goes: the reference
+    /// the compiled tree is tested against.
+    func validateByReading(_ value: JSONValue) throws(SchemaViolation) {
         try validate(value, against: .object(root), at: JSONPointer.root)
     }
 
@@ -154,15 +163,7 @@ public struct SchemaValidator: Sendable {
                 throw fail("must be a real calendar date written YYYY-MM-DD; \(text) is not one")
             }
             if case let .string(kind)? = s["x-decimal"] {
-                do throws(MoneyError) {
-                    switch kind {
-                    case "amount": _ = try DecimalString(parsing: text, maximumFractionDigits: Amount.scale, maximumIntegerDigits: Amount.maximumIntegerDigits)
-                    case "percentage": _ = try Percentage(text)
-                    default:
-                        let rate = try DecimalString(parsing: text, maximumFractionDigits: ExchangeRate.maximumFractionDigits, maximumIntegerDigits: 12)
-                        if rate.significand <= 0 { throw MoneyError.nonPositiveRate(text) }
-                    }
-                } catch { throw fail(error.description) }
+                do throws(MoneyError) { try Self.checkDecimal(text, kind: kind) } catch { throw fail(error.description) }
             }
             if case let .string(pattern)? = s["pattern"], let regex = patterns[pattern], !regex.matches(text) {
                 let rule = s["description"]?.stringValue.map { " (\($0))" } ?? ""
@@ -180,7 +181,18 @@ public struct SchemaValidator: Sendable {
         }
     }
 
-    private static func article(_ type: String) -> String {
+    /// Whether `text` parses exactly as an `x-decimal` of `kind` (amount, percentage or rate).
+    static func checkDecimal(_ text: String, kind: String) throws(MoneyError) {
+        switch kind {
+        case "amount": _ = try DecimalString(parsing: text, maximumFractionDigits: Amount.scale, maximumIntegerDigits: Amount.maximumIntegerDigits)
+        case "percentage": _ = try Percentage(text)
+        default:
+            let rate = try DecimalString(parsing: text, maximumFractionDigits: ExchangeRate.maximumFractionDigits, maximumIntegerDigits: 12)
+            if rate.significand <= 0 { throw MoneyError.nonPositiveRate(text) }
+        }
+    }
+
+    static func article(_ type: String) -> String {
         switch type {
         case "object": "an object"
         case "array": "an array"
@@ -190,7 +202,7 @@ public struct SchemaValidator: Sendable {
         }
     }
 
-    private static func kind(of value: JSONValue) -> String {
+    static func kind(of value: JSONValue) -> String {
         switch value {
         case .null: "null"
         case .bool: "a boolean"
