@@ -414,6 +414,9 @@ extension ProjectFact {
     static func read(stored bytes: [UInt8], type: String, seq: Int64) -> (fact: ProjectFact?, recordedAt: Timestamp)? {
         var names = ByteInterner()
         var currencies = CurrencyCache()
+        // The walk below stops at `recordedAt`; the tail check makes bytes cut short be declined
+        // here too (what `readStored` delivers has been checked whole by its scanner).
+        guard StoredEventReader(bytes: bytes).tail() != nil else { return nil }
         return read(StoredEventReader(bytes: bytes), kind: Self.kind(of: type), proposed: type == "ProjectProposed", seq: seq,
                     names: &names, currencies: &currencies)
     }
