@@ -131,7 +131,7 @@ public enum FullEvaluation {
                 guard owns(event.canonicalBytes, id) else { continue }
                 let index = history(event.canonicalBytes, id)
                 let (kind, proposed) = ProjectFact.kind(reader, type: type)
-                if let read = ProjectFact.read(reader, kind: kind, proposed: proposed, seq: event.seq, names: &names,
+                if let read = ProjectFact.read(reader, stream: stream, kind: kind, proposed: proposed, seq: event.seq, names: &names,
                                                currencies: &currencies) {
                     if let fact = read.fact { histories[index].apply(fact) }
                     histories[index].note(seq: event.seq, recordedAt: read.recordedAt)

@@ -41,6 +41,43 @@ struct StoredEventReader {
         return (stream, type)
     }
 
+    /// The body of the `recordedAt` string, read backwards from the `stream` range `tail()` gave,
+    /// over `,"recordedAt":"…","schemaVersion":N,"seq":N,`; nil when the bytes are not so.
+    func recordedAt(beforeStream stream: Range<Int>) -> Range<Int>? {
+        var i = stream.lowerBound - Self.streamKey.count - 1
+        for key in [Self.seqKey, Self.schemaVersionKey] {
+            let digitsEnd = i
+            while i > 0, bytes[i] >= 0x30, bytes[i] <= 0x39 { i -= 1 }
+            guard i < digitsEnd, literal(key, lastByte: i) else { return nil }
+            i -= key.count
+        }
+        guard let body = plainStringBackwards(closingQuote: i), literal(Self.recordedAtKey, lastByte: body.lowerBound - 1) else {
+            return nil
+        }
+        return body
+    }
+
+    /// The `actor` value and where the `payload` value starts, walking the envelope's first
+    /// members (the payload is not skipped over: its members are walked next).
+    func head() -> (actor: Range<Int>?, payload: Int)? {
+        var i = 0
+        guard i < bytes.count, bytes[i] == UInt8(ascii: "{") else { return nil }
+        i += 1
+        var actor: Range<Int>?
+        while true {
+            guard let key = stringRange(at: &i), i < bytes.count, bytes[i] == UInt8(ascii: ":") else { return nil }
+            i += 1
+            if equals(key, "payload") { return (actor, i) }
+            let start = i
+            guard skipValue(at: &i), i < bytes.count, bytes[i] == UInt8(ascii: ",") else { return nil }
+            if equals(key, "actor") { actor = start..<i }
+            i += 1
+        }
+    }
+
+    private static let seqKey = Array(",\"seq\":".utf8)
+    private static let schemaVersionKey = Array(",\"schemaVersion\":".utf8)
+    private static let recordedAtKey = Array(",\"recordedAt\":\"".utf8)
     private static let typeKey = Array(",\"type\":\"".utf8)
     private static let streamVersionKey = Array(",\"streamVersion\":".utf8)
     private static let streamKey = Array(",\"stream\":\"".utf8)
@@ -414,28 +451,26 @@ extension ProjectFact {
     static func read(stored bytes: [UInt8], type: String, seq: Int64) -> (fact: ProjectFact?, recordedAt: Timestamp)? {
         var names = ByteInterner()
         var currencies = CurrencyCache()
-        // The walk below stops at `recordedAt`; the tail check makes bytes cut short be declined
-        // here too (what `readStored` delivers has been checked whole by its scanner).
-        guard StoredEventReader(bytes: bytes).tail() != nil else { return nil }
-        return read(StoredEventReader(bytes: bytes), kind: Self.kind(of: type), proposed: type == "ProjectProposed", seq: seq,
+        let reader = StoredEventReader(bytes: bytes)
+        guard let (stream, _) = reader.tail() else { return nil }
+        return read(reader, stream: stream, kind: Self.kind(of: type), proposed: type == "ProjectProposed", seq: seq,
                     names: &names, currencies: &currencies)
     }
 
-    /// The same with the event's kind already known (nil: no rule reads its type; `proposed`:
-    /// it is a `ProjectProposed`) and the caller's tables of names and currencies, shared over many events.
-    static func read(_ reader: StoredEventReader, kind: Kind?, proposed: Bool, seq: Int64, names: inout ByteInterner,
+    /// The same with the `stream` range `tail()` found, the event's kind already known (nil: no
+    /// rule reads its type; `proposed`: it is a `ProjectProposed`) and the caller's tables of
+    /// names and currencies, shared over many events. The bytes between the payload and
+    /// `recordedAt` are not walked: this relies on the bytes being a whole canonical envelope,
+    /// as `readStored`'s scanner has checked them to be.
+    static func read(_ reader: StoredEventReader, stream: Range<Int>, kind: Kind?, proposed: Bool, seq: Int64, names: inout ByteInterner,
                      currencies: inout CurrencyCache) -> (fact: ProjectFact?, recordedAt: Timestamp)? {
-        // The envelope's members up to `recordedAt`, in canonical (sorted) order.
-        var actorValue: Range<Int>?, payloadValue: Range<Int>?, recordedValue: Range<Int>?
-        guard reader.forEachMember(ofObjectAt: 0, { key, value in
-            if reader.equals(key, "actor") { actorValue = value } else if reader.equals(key, "payload") { payloadValue = value }
-            else if reader.equals(key, "recordedAt") { recordedValue = value; return false }
-            return true
-        }), let recordedValue, reader.isString(recordedValue) else { return nil }
-        let (recordedBody, recordedEscaped) = reader.stringBody(recordedValue)
-        guard !recordedEscaped, let recordedAt = reader.timestamp(recordedBody) else { return nil }
+        // `recordedAt` read backwards from the end, the actor and payload forwards from the start.
+        guard let recordedBody = reader.recordedAt(beforeStream: stream), let recordedAt = reader.timestamp(recordedBody) else {
+            return nil
+        }
         guard let kind else { return (nil, recordedAt) }
-        guard let actorValue, reader.isObject(actorValue), let payloadValue, reader.isObject(payloadValue) else { return nil }
+        guard let (actorValue, payloadStart) = reader.head(), let actorValue, reader.isObject(actorValue),
+              payloadStart < reader.bytes.count, reader.bytes[payloadStart] == UInt8(ascii: "{") else { return nil }
         var actorId: Range<Int>?
         guard reader.forEachMember(ofObjectAt: actorValue.lowerBound, { key, value in
             if reader.equals(key, "id") { actorId = value; return false }
@@ -443,7 +478,7 @@ extension ProjectFact {
         }), let actorText = reader.string(actorId, names: &names), let actor = actorText else { return nil }
         // The payload's members a fact can use, found in one walk.
         var p = PayloadMembers()
-        guard reader.forEachMember(ofObjectAt: payloadValue.lowerBound, { key, value in
+        guard reader.forEachMember(ofObjectAt: payloadStart, { key, value in
             p.note(key, value, reader)
             return true
         }) else { return nil }
