@@ -20,7 +20,7 @@ import ODA
 public enum FullEvaluation {
     /// All flags of the ledger up to its head, sorted by id.
     public static func flags(in store: EventStore, engine: RuleEngine = RuleEngine()) throws -> [Flag] {
-        let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let workers = min(Self.maximumWorkers, max(1, ProcessInfo.processInfo.activeProcessorCount))
         let parts = (0..<workers).map { PartFold(worker: $0, of: workers) }
         var batch: [StoredEvent] = []
         batch.reserveCapacity(Self.batchSize)
@@ -63,6 +63,10 @@ public enum FullEvaluation {
 
     /// Stored events read per parallel fold step.
     static let batchSize = 4_096
+    /// Every worker reads the end of every event of a batch to find whether its project is its
+    /// own, so beyond a few workers that cost grows faster than the fold shrinks (and a shared
+    /// server's other work is left its cores).
+    static let maximumWorkers = 8
 
     /// The ledger folded so far from decoded envelopes: histories by project, rates and settings.
     private struct Fold {
