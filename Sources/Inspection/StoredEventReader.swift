@@ -8,74 +8,173 @@ import ODA
 /// The bytes come from `EventStore.readStored`, which has already checked that they are a
 /// canonical ledger envelope, so this reader only walks them: RFC 8785 objects have sorted keys,
 /// no whitespace, strings escaped only where they must be, and (in this ledger) integers only.
+/// It walks members one at a time and stops at the last one it needs, keeping no lists; the
+/// envelope's last members (`stream`, `streamVersion`, `type`) are read backwards from the end.
 /// Anything it does not expect makes it give up (nil), and the caller decodes the event in full;
-/// so it can be slower on odd input but never different. `ProjectFact(stored:)` is held to
-/// `ProjectFact(_: EventEnvelope)` by a test over generated events.
+/// so it can be slower on odd input but never different. `ProjectFact.read` is held to
+/// `ProjectFact(_: EventEnvelope)` by tests over generated and unusual events.
 struct StoredEventReader {
-    /// A JSON value found in the bytes: where it is and what it starts as.
-    struct Value {
-        let range: Range<Int>
-        let first: UInt8
-    }
-
     let bytes: [UInt8]
 
-    /// The top-level members of the envelope object, nil when it is not an object.
-    func members(of value: Value? = nil) -> [(key: Range<Int>, value: Value)]? {
-        var i = value?.range.lowerBound ?? 0
+    // MARK: the envelope's tail
+
+    /// The ranges of the `stream` and `type` strings (without quotes), read backwards from the
+    /// end, where canonical order puts `"stream":"…","streamVersion":N,"type":"…"}`. Nil when the
+    /// bytes do not end that way or either string holds an escape.
+    func tail() -> (stream: Range<Int>, type: Range<Int>)? {
+        let last = bytes.count - 1
+        guard last > 40, bytes[last] == UInt8(ascii: "}") else { return nil }
+        // `,"type":"T"` ends just before the closing brace.
+        guard let type = plainStringBackwards(closingQuote: last - 1), literal(Self.typeKey, lastByte: type.lowerBound - 1) else {
+            return nil
+        }
+        // `,"streamVersion":DIGITS` before it.
+        var i = type.lowerBound - Self.typeKey.count - 1
+        let digitsEnd = i
+        while i > 0, bytes[i] >= 0x30, bytes[i] <= 0x39 { i -= 1 }
+        guard i < digitsEnd, literal(Self.streamVersionKey, lastByte: i) else { return nil }
+        // `,"stream":"S"` before that.
+        i -= Self.streamVersionKey.count
+        guard let stream = plainStringBackwards(closingQuote: i), literal(Self.streamKey, lastByte: stream.lowerBound - 1) else {
+            return nil
+        }
+        return (stream, type)
+    }
+
+    /// The body of the `recordedAt` string, read backwards from the `stream` range `tail()` gave,
+    /// over `,"recordedAt":"…","schemaVersion":N,"seq":N,`; nil when the bytes are not so.
+    func recordedAt(beforeStream stream: Range<Int>) -> Range<Int>? {
+        var i = stream.lowerBound - Self.streamKey.count - 1
+        for key in [Self.seqKey, Self.schemaVersionKey] {
+            let digitsEnd = i
+            while i > 0, bytes[i] >= 0x30, bytes[i] <= 0x39 { i -= 1 }
+            guard i < digitsEnd, literal(key, lastByte: i) else { return nil }
+            i -= key.count
+        }
+        guard let body = plainStringBackwards(closingQuote: i), literal(Self.recordedAtKey, lastByte: body.lowerBound - 1) else {
+            return nil
+        }
+        return body
+    }
+
+    /// The `actor` value and where the `payload` value starts, walking the envelope's first
+    /// members (the payload is not skipped over: its members are walked next).
+    func head() -> (actor: Range<Int>?, payload: Int)? {
+        var i = 0
         guard i < bytes.count, bytes[i] == UInt8(ascii: "{") else { return nil }
         i += 1
-        var out: [(key: Range<Int>, value: Value)] = []
-        if i < bytes.count, bytes[i] == UInt8(ascii: "}") { return out }
+        var actor: Range<Int>?
         while true {
             guard let key = stringRange(at: &i), i < bytes.count, bytes[i] == UInt8(ascii: ":") else { return nil }
             i += 1
+            if equals(key, "payload") { return (actor, i) }
             let start = i
-            guard start < bytes.count, skipValue(at: &i) else { return nil }
-            out.append((key, Value(range: start..<i, first: bytes[start])))
-            guard i < bytes.count else { return nil }
-            if bytes[i] == UInt8(ascii: "}") { return out }
-            guard bytes[i] == UInt8(ascii: ",") else { return nil }
+            guard skipValue(at: &i), i < bytes.count, bytes[i] == UInt8(ascii: ",") else { return nil }
+            if equals(key, "actor") { actor = start..<i }
             i += 1
         }
     }
 
-    /// The member named `name` among `members` (keys compared as raw bytes: a name the rules
-    /// look for is plain ASCII, which canonical JSON never escapes).
-    func member(_ name: StaticString, in members: [(key: Range<Int>, value: Value)]) -> Value? {
-        let count = name.utf8CodeUnitCount
-        let start = name.utf8Start
-        outer: for m in members where m.key.count == count {
-            var k = m.key.lowerBound
-            for j in 0..<count {
-                if bytes[k] != start[j] { continue outer }
-                k += 1
-            }
-            return m.value
+    private static let seqKey = Array(",\"seq\":".utf8)
+    private static let schemaVersionKey = Array(",\"schemaVersion\":".utf8)
+    private static let recordedAtKey = Array(",\"recordedAt\":\"".utf8)
+    private static let typeKey = Array(",\"type\":\"".utf8)
+    private static let streamVersionKey = Array(",\"streamVersion\":".utf8)
+    private static let streamKey = Array(",\"stream\":\"".utf8)
+
+    /// The body of the string whose closing quote is at `close`, when it holds no backslash.
+    private func plainStringBackwards(closingQuote close: Int) -> Range<Int>? {
+        guard close > 0, close < bytes.count, bytes[close] == UInt8(ascii: "\"") else { return nil }
+        var j = close - 1
+        while j > 0 {
+            let b = bytes[j]
+            if b == UInt8(ascii: "\"") { return (j + 1)..<close }
+            if b == UInt8(ascii: "\\") { return nil }
+            j -= 1
         }
         return nil
     }
 
-    /// The string a value holds, unescaped; nil when it is not a string.
-    func string(_ value: Value?) -> String?? {
-        guard let value else { return .some(nil) }
-        guard value.first == UInt8(ascii: "\"") else { return .some(nil) }
-        let inner = (value.range.lowerBound + 1)..<(value.range.upperBound - 1)
-        guard bytes[inner].contains(UInt8(ascii: "\\")) else { return .some(String(decoding: bytes[inner], as: UTF8.self)) }
-        guard let text = unescaped(inner) else { return nil }
+    /// Whether `text` sits in the bytes with its last byte at `end`.
+    private func literal(_ text: [UInt8], lastByte end: Int) -> Bool {
+        let start = end + 1 - text.count
+        guard start >= 0 else { return false }
+        for k in 0..<text.count where bytes[start + k] != text[k] { return false }
+        return true
+    }
+
+    /// Whether the bytes in `range` equal `text`.
+    func equals(_ range: Range<Int>, _ text: StaticString) -> Bool {
+        guard range.count == text.utf8CodeUnitCount else { return false }
+        let start = text.utf8Start
+        var k = range.lowerBound
+        for j in 0..<range.count {
+            if bytes[k] != start[j] { return false }
+            k += 1
+        }
+        return true
+    }
+
+    /// Whether the bytes in `range` begin with `prefix`.
+    func hasPrefix(_ range: Range<Int>, _ prefix: StaticString) -> Bool {
+        range.count >= prefix.utf8CodeUnitCount && equals(range.lowerBound..<(range.lowerBound + prefix.utf8CodeUnitCount), prefix)
+    }
+
+    // MARK: walking members
+
+    /// Calls `body` with each member of the object starting at `start` (key range without
+    /// quotes, value range) until it returns false; false when the object is malformed.
+    func forEachMember(ofObjectAt start: Int, _ body: (Range<Int>, Range<Int>) -> Bool) -> Bool {
+        var i = start
+        guard i < bytes.count, bytes[i] == UInt8(ascii: "{") else { return false }
+        i += 1
+        if i < bytes.count, bytes[i] == UInt8(ascii: "}") { return true }
+        while true {
+            guard let key = stringRange(at: &i), i < bytes.count, bytes[i] == UInt8(ascii: ":") else { return false }
+            i += 1
+            let valueStart = i
+            guard valueStart < bytes.count, skipValue(at: &i) else { return false }
+            if !body(key, valueStart..<i) { return true }
+            guard i < bytes.count else { return false }
+            if bytes[i] == UInt8(ascii: "}") { return true }
+            guard bytes[i] == UInt8(ascii: ",") else { return false }
+            i += 1
+        }
+    }
+
+    /// Whether the value in `range` is a string, an object, and so on.
+    func isString(_ range: Range<Int>) -> Bool { bytes[range.lowerBound] == UInt8(ascii: "\"") }
+    func isObject(_ range: Range<Int>) -> Bool { bytes[range.lowerBound] == UInt8(ascii: "{") }
+
+    /// The body of the string value in `range` (without quotes), and whether it holds an escape.
+    func stringBody(_ range: Range<Int>) -> (body: Range<Int>, escaped: Bool) {
+        let body = (range.lowerBound + 1)..<(range.upperBound - 1)
+        var escaped = false
+        for k in body where bytes[k] == UInt8(ascii: "\\") { escaped = true; break }
+        return (body, escaped)
+    }
+
+    /// The string a value holds, unescaped: `.some(nil)` when absent or not a string, nil when
+    /// an escape is malformed. `names` shares one copy of each repeated long name.
+    func string(_ value: Range<Int>?, names: inout ByteInterner) -> String?? {
+        guard let value, isString(value) else { return .some(nil) }
+        let (body, escaped) = stringBody(value)
+        guard escaped else { return .some(names.string(bytes, body)) }
+        guard let text = unescaped(body) else { return nil }
         return .some(text)
     }
 
-    /// The integer a value holds; `.some(nil)` when it is not an integer, nil when unreadable.
-    func integer(_ value: Value?) -> Int64?? {
+    /// The integer a value holds; `.some(nil)` when absent or not an integer, nil when unreadable.
+    func integer(_ value: Range<Int>?) -> Int64?? {
         guard let value else { return .some(nil) }
-        guard value.first == UInt8(ascii: "-") || (value.first >= 0x30 && value.first <= 0x39) else { return .some(nil) }
-        var i = value.range.lowerBound
-        let negative = bytes[i] == UInt8(ascii: "-")
+        let first = bytes[value.lowerBound]
+        guard first == UInt8(ascii: "-") || (first >= 0x30 && first <= 0x39) else { return .some(nil) }
+        var i = value.lowerBound
+        let negative = first == UInt8(ascii: "-")
         if negative { i += 1 }
         var n: Int64 = 0
-        guard i < value.range.upperBound else { return nil }
-        while i < value.range.upperBound {
+        guard i < value.upperBound else { return nil }
+        while i < value.upperBound {
             let d = bytes[i]
             guard d >= 0x30 && d <= 0x39 else { return nil }
             let (m, o1) = n.multipliedReportingOverflow(by: 10)
@@ -87,10 +186,90 @@ struct StoredEventReader {
         return .some(negative ? -n : n)
     }
 
-    /// Whether a value is the literal `true`.
-    func isTrue(_ value: Value?) -> Bool {
-        guard let value else { return false }
-        return value.first == UInt8(ascii: "t")
+    /// The canonical timestamp `YYYY-MM-DDTHH:MM:SS.ffffffZ` in `body`, read without making a
+    /// String; anything else goes through `Timestamp.parse`, so the result is always what it gives.
+    func timestamp(_ body: Range<Int>) -> Timestamp? {
+        if body.count == 27 {
+            let b = body.lowerBound
+            var canonical = bytes[b + 4] == 0x2D && bytes[b + 7] == 0x2D && bytes[b + 10] == 0x54 && bytes[b + 13] == 0x3A
+                && bytes[b + 16] == 0x3A && bytes[b + 19] == 0x2E && bytes[b + 26] == 0x5A
+            func number(_ k: Int, _ width: Int) -> Int64 {
+                var v: Int64 = 0
+                for j in (b + k)..<(b + k + width) {
+                    let c = bytes[j]
+                    if c < 0x30 || c > 0x39 { canonical = false; return 0 }
+                    v = v * 10 + Int64(c - 0x30)
+                }
+                return v
+            }
+            let year = number(0, 4), month = number(5, 2), day = number(8, 2)
+            let hour = number(11, 2), minute = number(14, 2), second = number(17, 2), fraction = number(20, 6)
+            if canonical, CivilDate.isValid(year: year, month: month, day: day), hour < 24, minute < 60, second < 60 {
+                let seconds = CivilDate.daysSinceEpoch(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second
+                return Timestamp(microsecondsSinceEpoch: seconds * 1_000_000 + fraction)
+            }
+        }
+        return Timestamp.parse(String(decoding: bytes[body], as: UTF8.self))
+    }
+
+    /// The amount `{"amount": "<decimal>", "currency": "<code>", …}` in `value`, as
+    /// `try? Amount(json:)` reads it: `.some(nil)` when absent or not such an object, nil when unreadable.
+    func amount(_ value: Range<Int>?, currencies: inout CurrencyCache) -> Amount?? {
+        guard let value else { return .some(nil) }
+        guard isObject(value) else { return .some(nil) }
+        var units: Range<Int>?, code: Range<Int>?
+        var unitsIsString = false, codeIsString = false
+        guard forEachMember(ofObjectAt: value.lowerBound, { key, v in
+            if equals(key, "amount") { units = v; unitsIsString = isString(v) } else if equals(key, "currency") { code = v; codeIsString = isString(v) }
+            return true
+        }) else { return nil }
+        guard let units, let code, unitsIsString, codeIsString else { return .some(nil) }
+        let (unitBody, unitEscaped) = stringBody(units)
+        let (codeBody, codeEscaped) = stringBody(code)
+        if unitEscaped || codeEscaped {
+            guard let text = unescaped(unitBody), let codeText = unescaped(codeBody) else { return nil }
+            return .some(try? Amount(text, currency: codeText))
+        }
+        guard let currency = currencies.code(bytes, codeBody) else { return .some(nil) }
+        guard let tenThousandths = Self.decimal(bytes, unitBody) else {
+            return .some(try? Amount(String(decoding: bytes[unitBody], as: UTF8.self), currency))
+        }
+        return .some(Amount(tenThousandths: tenThousandths, currency: currency))
+    }
+
+    /// A decimal of the plain shape `-?(0|[1-9][0-9]{0,13})(\.[0-9]{1,4})?` in ten-thousandths
+    /// (so it fits 64 bits),
+    /// which is what `Amount`'s parser gives for it; nil for any other text (then `Amount` itself
+    /// decides, so unusual and invalid spellings get exactly its answer).
+    static func decimal(_ bytes: [UInt8], _ body: Range<Int>) -> Int128? {
+        var i = body.lowerBound
+        let end = body.upperBound
+        guard i < end else { return nil }
+        let negative = bytes[i] == UInt8(ascii: "-")
+        if negative { i += 1 }
+        let integerStart = i
+        var value: Int64 = 0
+        while i < end, bytes[i] >= 0x30, bytes[i] <= 0x39 {
+            value = value * 10 + Int64(bytes[i] - 0x30)
+            i += 1
+            guard i - integerStart <= 14 else { return nil }
+        }
+        let integerDigits = i - integerStart
+        guard integerDigits > 0, integerDigits == 1 || bytes[integerStart] != UInt8(ascii: "0") else { return nil }
+        var fractionDigits = 0
+        if i < end, bytes[i] == UInt8(ascii: ".") {
+            i += 1
+            while i < end, bytes[i] >= 0x30, bytes[i] <= 0x39 {
+                guard fractionDigits < 4 else { return nil }
+                value = value * 10 + Int64(bytes[i] - 0x30)
+                fractionDigits += 1
+                i += 1
+            }
+            guard fractionDigits > 0 else { return nil }
+        }
+        guard i == end, !(negative && value == 0) else { return nil }
+        for _ in fractionDigits..<4 { value *= 10 }
+        return Int128(negative ? -value : value)
     }
 
     // MARK: scanning
@@ -163,7 +342,7 @@ struct StoredEventReader {
     }
 
     /// The text of a string body holding escapes; nil when an escape is malformed.
-    private func unescaped(_ range: Range<Int>) -> String? {
+    func unescaped(_ range: Range<Int>) -> String? {
         var out: [UInt8] = []
         out.reserveCapacity(range.count)
         var i = range.lowerBound
@@ -204,45 +383,124 @@ struct StoredEventReader {
     }
 }
 
+/// Shares one String per distinct byte sequence, so names repeated over many events (payees,
+/// users, project ids) are held once instead of once per fact, and are not allocated again for
+/// every event. Short texts (15 UTF-8 bytes or fewer) are stored inline in a Swift String anyway
+/// and are made directly. Also numbers each distinct text (`index`), for keying by integer.
+struct ByteInterner {
+    private(set) var strings: [String] = []
+    /// Open addressing: each slot holds an index into `strings` plus one, 0 when empty.
+    private var slots: [Int32] = Array(repeating: 0, count: 64)
+    private var hashes: [UInt64] = []
+
+    /// The text of the UTF-8 bytes in `range` (valid UTF-8 as canonical JSON is; invalid bytes
+    /// would be repaired exactly as `String(decoding:as:)` repairs them).
+    mutating func string(_ bytes: [UInt8], _ range: Range<Int>) -> String {
+        if range.count <= 15 { return String(decoding: bytes[range], as: UTF8.self) }
+        return strings[index(bytes, range)]
+    }
+
+    /// The number of the text in `range`: equal bytes, equal numbers, counted from 0 in order of first sight.
+    mutating func index(_ bytes: [UInt8], _ range: Range<Int>) -> Int {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for k in range { hash = (hash ^ UInt64(bytes[k])) &* 0x100_0000_01b3 }
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let entry = Int(slots[slot])
+            if entry == 0 { break }
+            if hashes[entry - 1] == hash, strings[entry - 1].utf8.elementsEqual(bytes[range]) { return entry - 1 }
+            slot = (slot + 1) & mask
+        }
+        strings.append(String(decoding: bytes[range], as: UTF8.self))
+        hashes.append(hash)
+        slots[slot] = Int32(strings.count)
+        if strings.count * 2 > slots.count { grow() }
+        return strings.count - 1
+    }
+
+    private mutating func grow() {
+        slots = Array(repeating: 0, count: slots.count * 2)
+        let mask = slots.count - 1
+        for (n, hash) in hashes.enumerated() {
+            var slot = Int(truncatingIfNeeded: hash) & mask
+            while slots[slot] != 0 { slot = (slot + 1) & mask }
+            slots[slot] = Int32(n + 1)
+        }
+    }
+}
+
+/// The currency codes met so far, so a code is checked against the codelist once, not per amount.
+struct CurrencyCache {
+    private var known: [(bytes: [UInt8], code: CurrencyCode)] = []
+
+    /// The code spelled by the bytes in `range`; nil when it is not a known currency.
+    mutating func code(_ bytes: [UInt8], _ range: Range<Int>) -> CurrencyCode? {
+        for entry in known where entry.bytes.elementsEqual(bytes[range]) { return entry.code }
+        guard let code = try? CurrencyCode(String(decoding: bytes[range], as: UTF8.self)) else { return nil }
+        known.append((Array(bytes[range]), code))
+        return code
+    }
+}
+
 extension ProjectFact {
     /// What `ProjectFact(_: EventEnvelope)` gives for the event these stored bytes hold, read
     /// without decoding the whole envelope: `.some(fact or nil)` when the bytes could be read,
-    /// nil when the caller must decode the event in full to find out. `recordedAt` and `actor`
-    /// are read as well, since every project event moves its project's last recording time.
+    /// nil when the caller must decode the event in full to find out. `recordedAt` is read as
+    /// well, since every project event moves its project's last recording time.
     static func read(stored bytes: [UInt8], type: String, seq: Int64) -> (fact: ProjectFact?, recordedAt: Timestamp)? {
+        var names = ByteInterner()
+        var currencies = CurrencyCache()
         let reader = StoredEventReader(bytes: bytes)
-        guard let top = reader.members(),
-              let recordedText = reader.string(reader.member("recordedAt", in: top)), let recordedText,
-              let recordedAt = Timestamp.parse(recordedText) else { return nil }
-        guard let kind = Self.kind(of: type) else { return (nil, recordedAt) }
-        guard let actorValue = reader.member("actor", in: top), let actorMembers = reader.members(of: actorValue),
-              let actorText = reader.string(reader.member("id", in: actorMembers)), let actor = actorText,
-              let payloadValue = reader.member("payload", in: top), let p = reader.members(of: payloadValue) else { return nil }
+        guard let (stream, _) = reader.tail() else { return nil }
+        return read(reader, stream: stream, kind: Self.kind(of: type), proposed: type == "ProjectProposed", seq: seq,
+                    names: &names, currencies: &currencies)
+    }
+
+    /// The same with the `stream` range `tail()` found, the event's kind already known (nil: no
+    /// rule reads its type; `proposed`: it is a `ProjectProposed`) and the caller's tables of
+    /// names and currencies, shared over many events. The bytes between the payload and
+    /// `recordedAt` are not walked: this relies on the bytes being a whole canonical envelope,
+    /// as `readStored`'s scanner has checked them to be.
+    static func read(_ reader: StoredEventReader, stream: Range<Int>, kind: Kind?, proposed: Bool, seq: Int64, names: inout ByteInterner,
+                     currencies: inout CurrencyCache) -> (fact: ProjectFact?, recordedAt: Timestamp)? {
+        // `recordedAt` read backwards from the end, the actor and payload forwards from the start.
+        guard let recordedBody = reader.recordedAt(beforeStream: stream), let recordedAt = reader.timestamp(recordedBody) else {
+            return nil
+        }
+        guard let kind else { return (nil, recordedAt) }
+        guard let (actorValue, payloadStart) = reader.head(), let actorValue, reader.isObject(actorValue),
+              payloadStart < reader.bytes.count, reader.bytes[payloadStart] == UInt8(ascii: "{") else { return nil }
+        var actorId: Range<Int>?
+        guard reader.forEachMember(ofObjectAt: actorValue.lowerBound, { key, value in
+            if reader.equals(key, "id") { actorId = value; return false }
+            return true
+        }), let actorText = reader.string(actorId, names: &names), let actor = actorText else { return nil }
+        // The payload's members a fact can use, found in one walk.
+        var p = PayloadMembers()
+        guard reader.forEachMember(ofObjectAt: payloadStart, { key, value in
+            p.note(key, value, reader)
+            return true
+        }) else { return nil }
         // Each field as `ProjectFact(_:)` reads it; a double optional's outer nil means "unreadable, decode in full".
         var unreadable = false
-        func text(_ key: StaticString) -> String? {
-            guard let v = reader.string(reader.member(key, in: p)) else { unreadable = true; return nil }
+        func text(_ value: Range<Int>?) -> String? {
+            guard let v = reader.string(value, names: &names) else { unreadable = true; return nil }
             return v
         }
-        func integer(_ key: StaticString) -> Int64? {
-            guard let v = reader.integer(reader.member(key, in: p)) else { unreadable = true; return nil }
+        func integer(_ value: Range<Int>?) -> Int64? {
+            guard let v = reader.integer(value) else { unreadable = true; return nil }
             return v
         }
-        func amount(_ key: StaticString) -> Amount? {
-            guard let value = reader.member(key, in: p) else { return nil }
-            guard value.first == UInt8(ascii: "{") else { return nil }
-            guard let inner = reader.members(of: value) else { unreadable = true; return nil }
-            guard let units = reader.string(reader.member("amount", in: inner)),
-                  let code = reader.string(reader.member("currency", in: inner)) else { unreadable = true; return nil }
-            guard let units, let code else { return nil }
-            return try? Amount(units, currency: code)
+        func amount(_ value: Range<Int>?) -> Amount? {
+            guard let v = reader.amount(value, currencies: &currencies) else { unreadable = true; return nil }
+            return v
         }
         let fact: ProjectFact?
         switch kind {
         case .window:
-            let proposed = type == "ProjectProposed"
-            let start = proposed ? text("plannedStartDate") : text("startDate")
-            let end = proposed ? text("plannedEndDate") : text("endDate")
+            let start = proposed ? text(p.plannedStartDate) : text(p.startDate)
+            let end = proposed ? text(p.plannedEndDate) : text(p.endDate)
             if let start, CalendarDate(start) != nil, let end, CalendarDate(end) != nil {
                 fact = ProjectFact(seq: seq, kind: .window, actor: actor, recordedAt: recordedAt, period: start, periodEnd: end)
             } else {
@@ -250,28 +508,85 @@ extension ProjectFact {
             }
         case .approval:
             fact = ProjectFact(seq: seq, kind: .approval, actor: actor, recordedAt: recordedAt,
-                               number: reader.isTrue(reader.member("selfApproved", in: p)) ? 1 : 0)
+                               number: p.selfApproved.map { reader.bytes[$0.lowerBound] == UInt8(ascii: "t") } == true ? 1 : 0)
         case .commitment, .disbursement, .expenditure, .counterpart:
-            if let value = amount("amount") {
-                fact = ProjectFact(seq: seq, kind: kind, actor: actor, recordedAt: recordedAt, date: text("date"), amount: value,
-                                   party: text("payee") ?? text("receiver"),
-                                   reference: kind == .expenditure ? text("invoiceNumber") : kind == .counterpart ? text("kind") : nil,
-                                   number: kind == .counterpart ? integer("fiscalYear") : nil)
+            if let value = amount(p.amount) {
+                fact = ProjectFact(seq: seq, kind: kind, actor: actor, recordedAt: recordedAt, date: text(p.date), amount: value,
+                                   party: text(p.payee) ?? text(p.receiver),
+                                   reference: kind == .expenditure ? text(p.invoiceNumber) : kind == .counterpart ? text(p.kind) : nil,
+                                   number: kind == .counterpart ? integer(p.fiscalYear) : nil)
             } else {
                 fact = nil
             }
         case .budgetPlanned, .budgetRevised:
             let revision = kind == .budgetRevised
             fact = ProjectFact(seq: seq, kind: kind, actor: actor, recordedAt: recordedAt,
-                               amount: revision ? amount("newAmount") : amount("amount"), line: text("budgetLineId"),
-                               period: text("periodStart"), periodEnd: text("periodEnd"))
+                               amount: revision ? amount(p.newAmount) : amount(p.amount), line: text(p.budgetLineId),
+                               period: text(p.periodStart), periodEnd: text(p.periodEnd))
         case .periodLocked, .reopenApproved:
-            fact = ProjectFact(seq: seq, kind: kind, actor: actor, recordedAt: recordedAt, line: text("budgetLineId"),
-                               period: text("periodStart"))
+            fact = ProjectFact(seq: seq, kind: kind, actor: actor, recordedAt: recordedAt, line: text(p.budgetLineId),
+                               period: text(p.periodStart))
         case .reversal:
-            fact = integer("reversedSeq").map { ProjectFact(seq: seq, kind: .reversal, actor: actor, recordedAt: recordedAt, number: $0) }
+            fact = integer(p.reversedSeq).map { ProjectFact(seq: seq, kind: .reversal, actor: actor, recordedAt: recordedAt, number: $0) }
         }
         return unreadable ? nil : (fact, recordedAt)
+    }
+
+    /// The payload members any fact reads, by name.
+    private struct PayloadMembers {
+        var amount, newAmount, date, payee, receiver, invoiceNumber, kind, fiscalYear: Range<Int>?
+        var budgetLineId, periodStart, periodEnd, plannedStartDate, plannedEndDate, startDate, endDate: Range<Int>?
+        var selfApproved, reversedSeq: Range<Int>?
+
+        mutating func note(_ key: Range<Int>, _ value: Range<Int>, _ r: StoredEventReader) {
+            switch key.count {
+            case 4:
+                if r.equals(key, "date") { date = value } else if r.equals(key, "kind") { kind = value }
+            case 5:
+                if r.equals(key, "payee") { payee = value }
+            case 6:
+                if r.equals(key, "amount") { amount = value }
+            case 7:
+                if r.equals(key, "endDate") { endDate = value }
+            case 8:
+                if r.equals(key, "receiver") { receiver = value }
+            case 9:
+                if r.equals(key, "newAmount") { newAmount = value } else if r.equals(key, "periodEnd") { periodEnd = value }
+                else if r.equals(key, "startDate") { startDate = value }
+            case 10:
+                if r.equals(key, "fiscalYear") { fiscalYear = value }
+            case 11:
+                if r.equals(key, "periodStart") { periodStart = value } else if r.equals(key, "reversedSeq") { reversedSeq = value }
+            case 12:
+                if r.equals(key, "budgetLineId") { budgetLineId = value } else if r.equals(key, "selfApproved") { selfApproved = value }
+            case 13:
+                if r.equals(key, "invoiceNumber") { invoiceNumber = value }
+            case 14:
+                if r.equals(key, "plannedEndDate") { plannedEndDate = value }
+            case 16:
+                if r.equals(key, "plannedStartDate") { plannedStartDate = value }
+            default:
+                break
+            }
+        }
+    }
+
+    /// The kind of fact the event type spelled at `type` in the reader's bytes gives (as
+    /// `kind(of:)`), and whether it is `ProjectProposed`; read without making a String.
+    static func kind(_ reader: StoredEventReader, type: Range<Int>) -> (kind: Kind?, proposed: Bool) {
+        if reader.equals(type, "ExpenditureRecorded") { return (.expenditure, false) }
+        if reader.equals(type, "DisbursementRecorded") { return (.disbursement, false) }
+        if reader.equals(type, "CommitmentRecorded") { return (.commitment, false) }
+        if reader.equals(type, "CounterpartContributionRecorded") { return (.counterpart, false) }
+        if reader.equals(type, "AnnualBudgetPlanned") { return (.budgetPlanned, false) }
+        if reader.equals(type, "AnnualBudgetRevised") { return (.budgetRevised, false) }
+        if reader.equals(type, "TransactionReversed") { return (.reversal, false) }
+        if reader.equals(type, "ProjectProposed") { return (.window, true) }
+        if reader.equals(type, "ProjectDatesRevised") { return (.window, false) }
+        if reader.equals(type, "ProjectApproved") { return (.approval, false) }
+        if reader.equals(type, "BudgetPeriodLocked") { return (.periodLocked, false) }
+        if reader.equals(type, "BudgetReopenApproved") { return (.reopenApproved, false) }
+        return (nil, false)
     }
 
     /// The kind of fact an event type gives, nil for types no rule looks at.

@@ -6,12 +6,15 @@ import ODA
 
 /// `oda-bench inspection`: what the red-flag rules cost, printed as one JSON object.
 ///
-///   swift run -c release oda-bench inspection [--runs N] [--events N] [--history N] [--appends N]
+///   swift run -c release oda-bench inspection [--runs N] [--events N] [--history N] [--appends N] [--only full]
 ///
 /// - Full evaluation: every subject rule over a synthetic portfolio of `--events` catalogue events
 ///   (default 200,000: 400 projects of 500 events, interleaved as a real ledger would hold them,
 ///   in USD, LAK, EUR and JPY with monthly rates), read from the ledger file and judged from scratch;
-///   also the same judged from events already decoded in memory.
+///   also the same judged from events already decoded in memory. The full evaluation is run once
+///   more per run in a fresh child process over the same file, whose peak resident memory
+///   (`full_evaluation_peak_mib`, from the kernel's VmHWM) is the evaluation's alone: this
+///   process holds the generated events and their decoded envelopes besides.
 /// - Incremental cost: `--appends` single-event durable appends (synchronous=FULL, one commit
 ///   each) to projects that already hold `--history` events, with the ODA projection only and
 ///   with the inspection projectors added. "warm" is one process appending (the service);
@@ -21,7 +24,13 @@ import ODA
 ///
 /// Full evaluation and appends are also reported in this process's CPU time (`_cpu_` keys), the
 /// figure to compare on a loaded machine. Every figure is the median of `--runs` runs (default 3).
+/// `--only full` measures the full evaluation alone (for profiling); the figures that matter come
+/// from a whole run.
 enum InspectionBenchmark {
+    /// The environment variable that makes this executable the child measuring a full evaluation
+    /// of the ledger file it names.
+    static let childVariable = "ODA_BENCH_FULL_EVALUATION"
+
     struct Options {
         var runs = 3
         var events = 200_000
@@ -29,12 +38,19 @@ enum InspectionBenchmark {
         var history = 300
         var appendProjects = 40
         var appends = 400
+        var fullOnly = false
     }
 
     static func main(_ arguments: [String]) throws {
+        if let path = ProcessInfo.processInfo.environment[childVariable] { try measureChild(path) }
         var options = Options()
         var args = arguments[...]
         while let flag = args.popFirst() {
+            if flag == "--only" {
+                guard args.popFirst() == "full" else { usage() }
+                options.fullOnly = true
+                continue
+            }
             guard let value = args.popFirst().flatMap(Int.init), value > 0 else { usage() }
             switch flag {
             case "--runs": options.runs = value
@@ -65,6 +81,15 @@ enum InspectionBenchmark {
             let full = clock.measure { flags = try! FullEvaluation.flags(in: store) }
             samples["full_evaluation_events_per_s", default: []].append(Double(events.count) / seconds(full))
             samples["full_evaluation_events_per_cpu_s", default: []].append(Double(events.count) / (processCPUSeconds() - fullCPU))
+            let child = try childEvaluation(dir.appendingPathComponent("portfolio.sqlite").path)
+            precondition(child.flags == flags.count, "the child's full evaluation found \(child.flags) flags, this process \(flags.count)")
+            samples["full_evaluation_peak_mib", default: []].append(child.peakKiB / 1024)
+            samples["full_evaluation_child_events_per_cpu_s", default: []].append(Double(events.count) / child.cpuSeconds)
+            facts["portfolio_events"] = .integer(Int64(events.count))
+            facts["portfolio_projects"] = .integer(Int64(portfolio.projects))
+            facts["portfolio_flags"] = .integer(Int64(flags.count))
+            facts["portfolio_rules_fired"] = .integer(Int64(Set(flags.map(\.ruleId)).count))
+            if options.fullOnly { continue }
             var envelopes: [EventEnvelope] = []
             envelopes.reserveCapacity(events.count)
             try store.read(EventQuery()) { envelopes.append($0.envelope); return true }
@@ -82,10 +107,6 @@ enum InspectionBenchmark {
                 let d = clock.measure { for h in built { hits &+= rule.evaluate(h, parameters: rule.defaultParameters).count } }
                 samples["rule_us_per_project_\(rule.id)", default: []].append(seconds(d) * 1e6 / Double(built.count))
             }
-            facts["portfolio_events"] = .integer(Int64(events.count))
-            facts["portfolio_projects"] = .integer(Int64(portfolio.projects))
-            facts["portfolio_flags"] = .integer(Int64(flags.count))
-            facts["portfolio_rules_fired"] = .integer(Int64(Set(flags.map(\.ruleId)).count))
 
             // The append path.
             for durability in [EventStore.Options.Durability.full, .normal] {
@@ -155,8 +176,40 @@ enum InspectionBenchmark {
         print(JSONValue.object(result).canonicalString)
     }
 
+    /// Child mode: a full evaluation of the ledger at `path` from a freshly started process; prints
+    /// the flag count, CPU seconds and peak resident memory in KiB, and exits.
+    private static func measureChild(_ path: String) throws -> Never {
+        let store = try EventStore(openingAt: path, access: .readOnly)
+        let cpuStart = processCPUSeconds()
+        let flags = try FullEvaluation.flags(in: store)
+        let cpu = processCPUSeconds() - cpuStart
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let hwm = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }?
+            .split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "0"
+        print("\(flags.count) \(cpu) \(hwm)")
+        exit(0)
+    }
+
+    /// Runs the child mode over `path` and reads what it printed.
+    private static func childEvaluation(_ path: String) throws -> (flags: Int, cpuSeconds: Double, peakKiB: Double) {
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+        child.arguments = ["inspection"]
+        child.environment = [childVariable: path]
+        let out = Pipe()
+        child.standardOutput = out
+        try child.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        child.waitUntilExit()
+        guard let fields = String(data: data, encoding: .utf8)?.split(whereSeparator: \.isWhitespace), fields.count == 3,
+              let flags = Int(fields[0]), let cpu = Double(fields[1]), let kib = Double(fields[2]) else {
+            fatalError("the full evaluation child printed nothing readable (status \(child.terminationStatus))")
+        }
+        return (flags, cpu, kib)
+    }
+
     private static func usage() -> Never {
-        FileHandle.standardError.write(Data("usage: oda-bench inspection [--runs N] [--events N] [--history N] [--appends N]\n".utf8))
+        FileHandle.standardError.write(Data("usage: oda-bench inspection [--runs N] [--events N] [--history N] [--appends N] [--only full]\n".utf8))
         exit(2)
     }
 
