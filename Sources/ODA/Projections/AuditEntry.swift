@@ -1,6 +1,10 @@
 import CanonicalJSON
+import EventLog
 
 /// One line of a project's audit trail: who recorded what, when, under which decision.
+///
+/// A pure function of one event (`init?(_:)`), so the trail is not stored beside the events: a
+/// read derives it from the project's stream, in `seq` order.
 public struct AuditEntry: Sendable, Equatable {
     public let seq: Int64
     public let type: String
@@ -65,5 +69,19 @@ public struct AuditEntry: Sendable, Equatable {
             return "reversed seq \(payload["reversedSeq"]?.integerValue.map(String.init) ?? "?")\(reason())"
         default: return type
         }
+    }
+}
+
+extension AuditEntry {
+    /// The trail's line for `event`, or nil when the event is on no project's trail: not on a
+    /// `project:` stream, or an exchange rate or organisation (which `ProjectionBatch` files under
+    /// no project whatever their stream).
+    init?(_ event: EventEnvelope) {
+        guard event.stream.hasPrefix("project:"), event.type != "ExchangeRateRecorded", event.type != "OrganisationRegistered"
+        else { return nil }
+        self.init(seq: event.seq, type: event.type, actor: event.actor.id, actorRole: event.actor.role,
+                  recordedAt: event.recordedAt.rfc3339, occurredAt: event.occurredAt,
+                  decisionReference: Self.decisionReference(in: event.payload),
+                  summary: Self.summary(type: event.type, payload: event.payload))
     }
 }
