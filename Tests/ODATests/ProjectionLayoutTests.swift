@@ -128,6 +128,35 @@ final class ProjectionLayoutTests: XCTestCase {
         XCTAssertTrue(try ProjectionTables.predatesCurrentSchema(in: db, prefix: ""))
     }
 
+    /// The audit line read from the stored bytes (members picked from the parsed JSON) against the
+    /// line of the fully decoded envelope, for every event of a ledger of every type, unusual
+    /// payloads and actors without a role; bytes the quick read cannot take go to the full decode.
+    func testTheAuditLineFromStoredBytesEqualsTheLineOfTheDecodedEnvelope() throws {
+        let ledger = try TemporaryLedger()
+        for (actor, batch) in try ProjectionRebuildTests.history(count: 300) { _ = try ledger.store.append(batch, actor: actor) }
+        _ = try ledger.store.append([try Repository.example("ExchangeRateRecorded").onStream("project:LA-A-1")], actor: proposer)
+        var lines = 0, skipped = 0
+        try ledger.store.read { event in
+            let stored = StoredEventBytes(seq: event.seq, canonicalBytes: event.canonicalBytes)
+            let quick = try AuditEntry.derived(from: stored)
+            XCTAssertEqual(quick, AuditEntry(event.envelope), "seq \(event.seq)")
+            if quick == nil { skipped += 1 } else { lines += 1 }
+            return true
+        }
+        XCTAssertGreaterThan(lines, 250)
+        XCTAssertGreaterThan(skipped, 1, "exchange rates and organisations have no line")
+
+        var sixth: RecordedEvent?
+        try ledger.store.read(EventQuery(fromSeq: 6)) { sixth = $0; return false }
+        let good = try XCTUnwrap(sixth)
+        let text = String(decoding: good.canonicalBytes, as: UTF8.self)
+        let recordedAt = good.envelope.recordedAt.rfc3339
+        let unusual = text.replacingOccurrences(of: recordedAt, with: String(recordedAt.dropLast(8)) + "Z")
+        XCTAssertNotEqual(unusual, text)
+        XCTAssertThrowsError(try AuditEntry.derived(from: StoredEventBytes(seq: 6, canonicalBytes: Array(unusual.utf8))),
+                             "a recording time that is not canonical goes to the full decode, which refuses it")
+    }
+
     /// The live read (transactions found through the stream index, the audit trail derived from
     /// the stored bytes) against the two slower ways: the same tables scanned by `project_id`,
     /// and the point-in-time replay of the stream into memory.

@@ -15,8 +15,9 @@ enum ProjectionReader {
         return try project(id, in: db, transactions: (transactionsOfStream, stream)) {
             var history: [AuditEntry] = []
             try db.query(eventsOfStream, [stream[0]]) { row in
-                let event = try StoredEventBytes(seq: row.int64(at: 0), canonicalBytes: row.blob(at: 1)).decoded()
-                if let entry = AuditEntry(event) { history.append(entry) }
+                if let entry = try AuditEntry.derived(from: StoredEventBytes(seq: row.int64(at: 0), canonicalBytes: row.blob(at: 1))) {
+                    history.append(entry)
+                }
             }
             return history
         }
