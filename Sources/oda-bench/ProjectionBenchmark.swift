@@ -14,7 +14,8 @@ import ODA
 // one million by default, as issue #3 asks) is appended once without projectors, then brought to
 // the state `oda-ledger replay` meets (live projection tables at the head) by one untimed rebuild;
 // each run then times a full rebuild of it: shadow tables, the old live tables dropped, the swap
-// and the commit.
+// and the commit. Last, a read of the long-history project at the head (live tables) and as of
+// the head (its stream replayed), so a change of the table layout shows what it costs readers.
 
 /// One repetition's projection figures.
 struct ProjectionFigures {
@@ -30,6 +31,11 @@ struct ProjectionFigures {
     /// and on one with `history` events.
     var validatedShort: Double
     var validatedLong: Double
+    /// Seconds to read the `history`-event project at the head (live tables: its transactions found
+    /// through the stream index, its audit trail derived from its events) and as of the head by
+    /// replaying its stream into memory (the slower way a read takes when the tables cannot answer).
+    var projectReadHead: Double
+    var projectReadReplay: Double
 
     /// The same three phases in this process's CPU seconds, which other load on the machine
     /// disturbs far less than wall time (but which leave out waits for fsync).
@@ -129,9 +135,17 @@ enum ProjectionBenchmark {
         }
         let short = timed("LA-MPI-2026-SHORT", offset: 10_000_000)
         let long = timed("LA-MPI-2026-LONG", offset: 20_000_000)
+        let reads = 5
+        let head = try store.head().seq
+        let readHead = seconds(clock.measure {
+            for _ in 0..<reads { precondition(try! store.projectSnapshot("LA-MPI-2026-LONG")?.history.count ?? 0 > history) }
+        }) / Double(reads)
+        let readReplay = seconds(clock.measure {
+            for _ in 0..<reads { precondition(try! store.projectSnapshot("LA-MPI-2026-LONG", asOf: .seq(head)) != nil) }
+        }) / Double(reads)
         return ProjectionFigures(plainAppend: times[0], projectedAppend: times[1], rebuildRate: rebuildRate, digestSeconds: digestTime,
-                                 validatedShort: short, validatedLong: long, plainAppendCPU: cpu[0], projectedAppendCPU: cpu[1],
-                                 rebuildCPU: rebuildCPU)
+                                 validatedShort: short, validatedLong: long, projectReadHead: readHead, projectReadReplay: readReplay,
+                                 plainAppendCPU: cpu[0], projectedAppendCPU: cpu[1], rebuildCPU: rebuildCPU)
     }
 
     /// The ledger every run rebuilds: `events` realistic events appended without projectors in
@@ -197,6 +211,8 @@ enum ProjectionBenchmark {
             "validated_append_history": .integer(Int64(history)),
             "validated_append_short_history_us": .string(String(format: "%.0f", median { $0.validatedShort * 1e6 })),
             "validated_append_long_history_us": .string(String(format: "%.0f", median { $0.validatedLong * 1e6 })),
+            "project_read_long_history_head_ms": .string(String(format: "%.1f", median { $0.projectReadHead * 1e3 })),
+            "project_read_long_history_replay_ms": .string(String(format: "%.1f", median { $0.projectReadReplay * 1e3 })),
             "samples": [
                 "projection_append_overhead_percent": samples(\.appendOverheadPercent, "%.1f"),
                 "projection_rebuild_events_per_s": samples(\.rebuildRate, "%.0f"),

@@ -40,18 +40,18 @@ final class ProjectionBatchTests: XCTestCase {
         let live = try digest(batched.store)
         let rebuilt = try batched.store.rebuild(ProjectStateProjector(), swap: false) { try ProjectionDigest(of: $0, prefix: $1) }
         XCTAssertEqual(rebuilt.result, live)
-        // The other ledger differs only in recordedAt, which the history rows carry: compare rows instead.
+        // The other ledger differs only in recordedAt, which the audit trail carries: compare rows instead.
         let rows = { (store: EventStore) in
-            try store.withProjectionSnapshot { db -> [String] in
+            var out = try store.withProjectionSnapshot { db -> [String] in
                 var out: [String] = []
                 try db.query("SELECT seq, transaction_id, kind, date, fiscal_year, amount, currency, counterparty FROM proj_transactions ORDER BY seq") { row in
                     out.append((0..<8).map { c in row.isNull(at: c) ? "null" : row.text(at: c) }.joined(separator: "|"))
                 }
-                try db.query("SELECT seq, type, summary FROM proj_history ORDER BY seq") { row in
-                    out.append((0..<3).map { c in row.text(at: c) }.joined(separator: "|"))
-                }
                 return out
             }
+            let history = try XCTUnwrap(try store.projectSnapshot(self.project)).history
+            out += history.map { "\($0.seq)|\($0.type)|\($0.summary)" }
+            return out
         }
         let batchedRows = try rows(batched.store)
         XCTAssertEqual(batchedRows.count, 299 + 300)

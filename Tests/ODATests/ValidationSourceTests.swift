@@ -195,17 +195,22 @@ final class ValidationSourceTests: XCTestCase {
         XCTAssertEqual(try reopened.projectionPosition(ProjectStateProjector.name), 3)
     }
 
-    /// A project's history and transactions are read by project: those reads must use the key,
-    /// not scan every project's rows.
+    /// A project's transactions and audit trail are read through its stream: those reads must
+    /// search the stream index and the `seq` key, not scan every project's rows or sort.
     func testAProjectsRowsAreFoundByKeyNotByScanningTheTable() throws {
         let ledger = try activeProject(projected: true)
         let connection = try Connection(path: ledger.path, mode: .readOnly)
-        for table in ["proj_history", "proj_transactions"] {
+        for sql in [ProjectionReader.transactionsOfStream, ProjectionReader.eventsOfStream] {
             var plan: [String] = []
-            let statement = try connection.prepare("EXPLAIN QUERY PLAN SELECT * FROM \(table) WHERE project_id = ?1 ORDER BY seq")
+            let statement = try connection.prepare("EXPLAIN QUERY PLAN " + sql)
             while try statement.step() { plan.append(statement.text(at: 3)) }
-            XCTAssertTrue(plan.contains { $0.hasPrefix("SEARCH") && $0.contains("PRIMARY KEY") }, "\(table): \(plan)")
-            XCTAssertFalse(plan.contains { $0.contains("TEMP B-TREE") }, "\(table) sorted by seq without a sort: \(plan)")
+            XCTAssertTrue(plan.contains { $0.hasPrefix("SEARCH e") || $0.hasPrefix("SEARCH events") }, "\(plan)")
+            XCTAssertTrue(plan.contains { $0.contains("events_by_stream") }, "\(plan)")
+            XCTAssertFalse(plan.contains { $0.hasPrefix("SCAN") }, "no table is scanned: \(plan)")
+            XCTAssertFalse(plan.contains { $0.contains("TEMP B-TREE") }, "in seq order without a sort: \(plan)")
+            if sql.contains("proj_transactions") {
+                XCTAssertTrue(plan.contains { $0.hasPrefix("SEARCH t USING PRIMARY KEY (seq=?)") }, "\(plan)")
+            }
         }
     }
 
@@ -213,11 +218,14 @@ final class ValidationSourceTests: XCTestCase {
         let ledger = try activeProject(projected: true)
         let live = try ledger.store.withProjectionSnapshot { try ProjectionDigest(of: $0) }
         let connection = try Connection(path: ledger.path, mode: .readWrite)
+        // The layout before tables were keyed by project: both per-event tables keyed by seq, not STRICT.
         try connection.execute("""
-            CREATE TABLE old_history AS SELECT * FROM proj_history; DROP TABLE proj_history;
+            CREATE TABLE old_transactions AS SELECT * FROM proj_transactions; DROP TABLE proj_transactions;
+            CREATE TABLE proj_transactions (seq INTEGER, project_id TEXT, transaction_id TEXT, kind TEXT, date TEXT,
+                fiscal_year INTEGER, amount TEXT, currency TEXT, counterparty TEXT, reversed_by INTEGER, PRIMARY KEY (seq)) WITHOUT ROWID;
+            INSERT INTO proj_transactions SELECT * FROM old_transactions; DROP TABLE old_transactions;
             CREATE TABLE proj_history (seq INTEGER, project_id TEXT, type TEXT, actor TEXT, actor_role TEXT, recorded_at TEXT,
                 occurred_at TEXT, decision_reference TEXT, summary TEXT, PRIMARY KEY (seq)) WITHOUT ROWID;
-            INSERT INTO proj_history SELECT * FROM old_history; DROP TABLE old_history;
             """)
         let reopened = try EventStore(openingAt: ledger.path)
         var reads = ValidationReads()

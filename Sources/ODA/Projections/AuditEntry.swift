@@ -1,6 +1,10 @@
 import CanonicalJSON
+import EventLog
 
 /// One line of a project's audit trail: who recorded what, when, under which decision.
+///
+/// A pure function of one event (`init?(_:)`), so the trail is not stored beside the events: a
+/// read derives it from the project's stream, in `seq` order.
 public struct AuditEntry: Sendable, Equatable {
     public let seq: Int64
     public let type: String
@@ -64,6 +68,52 @@ public struct AuditEntry: Sendable, Equatable {
         case "TransactionReversed":
             return "reversed seq \(payload["reversedSeq"]?.integerValue.map(String.init) ?? "?")\(reason())"
         default: return type
+        }
+    }
+}
+
+extension AuditEntry {
+    /// The trail's line for `event`, or nil when the event is on no project's trail: not on a
+    /// `project:` stream, or an exchange rate or organisation (which `ProjectionBatch` files under
+    /// no project whatever their stream).
+    init?(_ event: EventEnvelope) {
+        self.init(seq: event.seq, stream: event.stream, type: event.type, actor: event.actor.id, actorRole: event.actor.role,
+                  recordedAt: event.recordedAt.rfc3339, occurredAt: event.occurredAt, payload: event.payload)
+    }
+
+    private init?(seq: Int64, stream: String, type: String, actor: String, actorRole: String?, recordedAt: String,
+                  occurredAt: String?, payload: JSONObject) {
+        guard stream.hasPrefix("project:"), type != "ExchangeRateRecorded", type != "OrganisationRegistered" else { return nil }
+        self.init(seq: seq, type: type, actor: actor, actorRole: actorRole, recordedAt: recordedAt, occurredAt: occurredAt,
+                  decisionReference: Self.decisionReference(in: payload), summary: Self.summary(type: type, payload: payload))
+    }
+
+    /// The trail's line for a stored event, as `init?(_:)` gives it for the decoded envelope.
+    ///
+    /// A project read derives a line per event of the stream, so this reads the few members a line
+    /// needs from the parsed JSON and skips the rest of the envelope's checks (identifier syntax,
+    /// the `prev` digest, the no-floats rule), which `verify` makes of every stored event; the
+    /// recording time is used as stored only when it is the canonical spelling, which is exactly
+    /// `Timestamp.rfc3339`. Anything else (a member missing or of another type) takes the full
+    /// decode, which either gives the same line or says what is wrong with the bytes.
+    static func derived(from event: StoredEventBytes) throws -> AuditEntry? {
+        guard case let .object(o)? = try? JSONValue.parse(event.canonicalBytes),
+              case let .string(stream)? = o["stream"], case let .string(type)? = o["type"],
+              case let .object(actor)? = o["actor"], case let .string(actorID)? = actor["id"],
+              case let .string(recordedAt)? = o["recordedAt"], Timestamp(canonical: recordedAt) != nil,
+              case let .object(payload)? = o["payload"],
+              let role = optionalString(actor["role"]), let occurredAt = optionalString(o["occurredAt"])
+        else { return AuditEntry(try event.decoded()) }
+        return AuditEntry(seq: event.seq, stream: stream, type: type, actor: actorID, actorRole: role, recordedAt: recordedAt,
+                          occurredAt: occurredAt, payload: payload)
+    }
+
+    /// An optional string member: `.some(nil)` when absent, nil when of another type.
+    private static func optionalString(_ value: JSONValue?) -> String?? {
+        switch value {
+        case nil: .some(nil)
+        case let .string(s)?: .some(s)
+        default: nil
         }
     }
 }

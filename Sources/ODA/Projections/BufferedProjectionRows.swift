@@ -1,22 +1,20 @@
 import EventLog
 import SQLite
 
-/// The append path's `ProjectionRows`: rows collected and written in multi-row inserts of
-/// `ProjectionStatements.rowsPerInsert` rows (the rest by `flush()`, one row at a time).
+/// The append path's `ProjectionRows`: transaction rows collected and written in multi-row inserts
+/// of `ProjectionStatements.rowsPerInsert` rows (the rest by `flush()`, one row at a time). Keyed
+/// by `seq`, each batch's rows land together at the right edge of `proj_transactions`.
 ///
-/// Pending transaction rows are written before the only statement that reads them back (a
-/// reversal's `UPDATE`), so the result is exactly that of applying the events one by one, in
-/// `seq` order.
+/// Pending rows are written before the only statement that reads them back (a reversal's
+/// `UPDATE`), so the result is exactly that of applying the events one by one, in `seq` order.
 struct BufferedProjectionRows: ProjectionRows {
     let database: ProjectionDatabase
     let sql: ProjectionStatements
-    private var history: [SQLValue] = []
     private var transactions: [SQLValue] = []
 
     init(database: ProjectionDatabase, sql: ProjectionStatements, capacity: Int) {
         self.database = database
         self.sql = sql
-        history.reserveCapacity(min(capacity, ProjectionStatements.rowsPerInsert) * ProjectionStatements.historyColumns)
         transactions.reserveCapacity(min(capacity, ProjectionStatements.rowsPerInsert) * ProjectionStatements.transactionColumns)
     }
 
@@ -37,38 +35,17 @@ struct BufferedProjectionRows: ProjectionRows {
         }
     }
 
-    mutating func add(_ row: HistoryRow) throws {
-        history.append(.integer(row.seq))
-        history.append(.text(row.project))
-        history.append(.text(row.type))
-        history.append(.text(row.actor))
-        history.append(row.actorRole.sqlValue)
-        history.append(.text(row.recordedAt))
-        history.append(row.occurredAt.sqlValue)
-        history.append(row.decisionReference.sqlValue)
-        history.append(.text(row.summary))
-        if history.count == ProjectionStatements.rowsPerInsert * ProjectionStatements.historyColumns {
-            try database.execute(sql.historyRows, history)
-            history.removeAll(keepingCapacity: true)
-        }
-    }
-
     mutating func reverse(seq: Int64, project: String, by reversal: Int64) throws {
-        try Self.write(&transactions, columns: ProjectionStatements.transactionColumns, single: sql.transaction, database)
+        try flush()
         try database.execute(sql.reverse, [.integer(seq), .text(project), .integer(reversal)])
     }
 
-    /// Writes the pending rows.
+    /// Writes the pending rows (fewer than a multi-row insert) one row at a time.
     mutating func flush() throws {
-        try Self.write(&history, columns: ProjectionStatements.historyColumns, single: sql.history, database)
-        try Self.write(&transactions, columns: ProjectionStatements.transactionColumns, single: sql.transaction, database)
-    }
-
-    /// Writes what remains (fewer rows than a chunk) one row at a time.
-    private static func write(_ values: inout [SQLValue], columns: Int, single: String, _ database: ProjectionDatabase) throws {
-        for start in stride(from: 0, to: values.count, by: columns) {
-            try database.execute(single, Array(values[start..<(start + columns)]))
+        let columns = ProjectionStatements.transactionColumns
+        for start in stride(from: 0, to: transactions.count, by: columns) {
+            try database.execute(sql.transaction, Array(transactions[start..<(start + columns)]))
         }
-        values.removeAll(keepingCapacity: true)
+        transactions.removeAll(keepingCapacity: true)
     }
 }

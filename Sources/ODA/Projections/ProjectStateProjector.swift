@@ -3,17 +3,18 @@ import EventLog
 import SQLite
 
 /// Keeps the ODA read model (`ProjectionTables`) in step with the ledger: projects, their
-/// allocations, budget lines, agreements, transactions (with reversals applied), exchange rates,
-/// organisations and each project's audit trail.
+/// allocations, budget lines, agreements, transactions (with reversals applied), exchange rates
+/// and organisations. Each project's audit trail is derived from its stream when read
+/// (`AuditEntry`), not stored.
 ///
 /// The same code serves the live tables (inside the append transaction), a rebuild (into shadow
 /// tables) and point-in-time reads (into an in-memory database), so all three agree by
 /// construction. A member that does not parse (an event recorded without validation) leaves the
 /// row it would have changed as it was: the projection is a function of the log and never refuses
 /// what the log holds. Each batch is written by a `ProjectionBatch` (statements prepared once,
-/// the one-row-per-event tables in multi-row inserts); a full rebuild runs the same
-/// `ProjectionBatch` over the stored bytes and writes those tables once at the end
-/// (`ProjectionRebuild`). The validator reads the same tables to check invariants
+/// the transaction rows in multi-row inserts at the right edge of their `seq`-keyed table); a full
+/// rebuild runs the same `ProjectionBatch` over the stored bytes and writes those rows once at the
+/// end (`ProjectionRebuild`). The validator reads the same tables to check invariants
 /// (`RecordedProjectState`).
 public struct ProjectStateProjector: Projector {
     public static let name = "oda.project-state"
@@ -24,9 +25,11 @@ public struct ProjectStateProjector: Projector {
 
     public func createTables(in database: ProjectionDatabase, prefix: String) throws {
         if try ProjectionTables.predatesCurrentSchema(in: database, prefix: prefix) {
-            // Tables written by an earlier version of this projector lack a column: drop them and
-            // move the checkpoint back to 0, so registration replays the whole log into new ones.
-            for table in tableNames { try database.executeScript("DROP TABLE IF EXISTS \(prefix)\(table)") }
+            // Tables written by an earlier version of this projector have another layout: drop them
+            // and move the checkpoint back to 0, so registration replays the whole log into new ones.
+            for table in tableNames + ProjectionTables.retired {
+                try database.executeScript("DROP TABLE IF EXISTS \(prefix)\(table)")
+            }
             if prefix.isEmpty, try database.scalarInt64(
                 "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'projection_checkpoints'") == 1 {
                 try database.execute("UPDATE projection_checkpoints SET position = 0 WHERE name = ?1", [.text(name)])

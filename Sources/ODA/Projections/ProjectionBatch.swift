@@ -40,24 +40,10 @@ struct TransactionRow {
     var reversedBy: Int64?
 }
 
-/// A `proj_history` row: one line of a project's audit trail.
-struct HistoryRow {
-    let seq: Int64
-    let project: String
-    let type: String
-    let actor: String
-    let actorRole: String?
-    let recordedAt: String
-    let occurredAt: String?
-    let decisionReference: String?
-    let summary: String
-}
-
-/// Where the one-row-per-event tables go: straight to SQL in the append path
+/// Where the one-row-per-event table goes: to SQL in multi-row inserts in the append path
 /// (`BufferedProjectionRows`), into memory during a bulk rebuild (`CollectedProjectionRows`).
 protocol ProjectionRows {
     mutating func add(_ row: TransactionRow) throws
-    mutating func add(_ row: HistoryRow) throws
     /// Marks the transaction `seq` of `project`, if there is one, as reversed by `reversal`
     /// (what `UPDATE proj_transactions SET reversed_by ... WHERE seq AND project_id` does).
     mutating func reverse(seq: Int64, project: String, by reversal: Int64) throws
@@ -65,8 +51,8 @@ protocol ProjectionRows {
 
 /// Applies events to the projection tables: the rows that change in place (projects,
 /// allocations, agreements, budget lines, exchange rates, organisations) through statements
-/// prepared once per connection, the one-row-per-event rows (`proj_transactions`,
-/// `proj_history`) through `rows`.
+/// prepared once per connection, the one-row-per-event rows (`proj_transactions`) through `rows`.
+/// The audit trail is not written: a read derives it from the events (`AuditEntry`).
 struct ProjectionBatch<Rows: ProjectionRows> {
     let database: ProjectionDatabase
     let sql: ProjectionStatements
@@ -112,13 +98,12 @@ struct ProjectionBatch<Rows: ProjectionRows> {
         }
         let project = SQLValue.text(projectID)
         let seq = SQLValue.integer(e.seq)
-        var summary: String?
 
         switch e.type {
         case "CommitmentRecorded", "DisbursementRecorded", "ExpenditureRecorded", "CounterpartContributionRecorded":
-            // The hot case: one row buffered, and the audit summary built from the amount parsed here.
+            // The hot case: one row buffered.
             // A rebuild hands these types a payload of `StoredEventScan.projectedMemberNames` only:
-            // a member read here (or in `AuditEntry` for these types) must be in that list.
+            // a member read here must be in that list.
             guard let value = amount("amount"), let kind = TransactionKind(eventType: e.type, payload: payload) else { break }
             let date = payload["date"]?.stringValue
             let year = date.flatMap(CalendarDate.init).map { Int64($0.year) } ?? payload["fiscalYear"]?.integerValue
@@ -127,7 +112,6 @@ struct ProjectionBatch<Rows: ProjectionRows> {
             try rows.add(TransactionRow(seq: e.seq, project: projectID, transactionId: payload["transactionId"]?.stringValue,
                                         kind: kind, date: date, fiscalYear: year, amount: amountText,
                                         currency: value.currency.code, counterparty: counterparty, reversedBy: nil))
-            summary = AuditEntry.transactionSummary(type: e.type, payload: payload, amount: amountText + " " + value.currency.code)
         case "ProjectProposed":
             let cost = amount("estimatedCost")
             try database.execute(sql.propose, [
@@ -187,9 +171,5 @@ struct ProjectionBatch<Rows: ProjectionRows> {
         default:
             break
         }
-        try rows.add(HistoryRow(seq: e.seq, project: projectID, type: e.type, actor: e.actorID, actorRole: e.actorRole,
-                                recordedAt: e.recordedAt, occurredAt: e.occurredAt,
-                                decisionReference: AuditEntry.decisionReference(in: payload),
-                                summary: summary ?? AuditEntry.summary(type: e.type, payload: payload)))
     }
 }

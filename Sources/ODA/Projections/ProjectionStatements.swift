@@ -2,13 +2,12 @@
 /// rebuild) instead of once per event, so the hot path neither builds strings nor hashes a fresh
 /// one: each text is the key of the connection's prepared-statement cache.
 ///
-/// The two tables that gain one row per event (`proj_history`, `proj_transactions`) also have a
+/// The table that gains one row per transaction event (`proj_transactions`) also has a
 /// multi-row form, `rowsPerInsert` rows per statement, which `ProjectionBatch` uses to write a
 /// batch with a fraction of the statement executions.
 struct ProjectionStatements: Sendable {
     /// Rows per multi-row insert: 64 × 10 bound values stays far below SQLite's variable limit.
     static let rowsPerInsert = 64
-    static let historyColumns = 9
     static let transactionColumns = 10
 
     let exchangeRate: String
@@ -26,8 +25,6 @@ struct ProjectionStatements: Sendable {
     let reviseBudget: String
     let lockBudget: String
     let reverse: String
-    let history: String
-    let historyRows: String
     let transaction: String
     let transactionRows: String
 
@@ -65,8 +62,6 @@ struct ProjectionStatements: Sendable {
             """
         lockBudget = "UPDATE \(p)proj_budget_lines SET locked = ?4 WHERE project_id = ?1 AND budget_line_id = ?2 AND period_start = ?3"
         reverse = "UPDATE \(p)proj_transactions SET reversed_by = ?3 WHERE seq = ?1 AND project_id = ?2"
-        history = "INSERT OR REPLACE INTO \(p)proj_history VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
-        historyRows = "INSERT OR REPLACE INTO \(p)proj_history VALUES " + rows(Self.historyColumns)
         transaction = "INSERT OR REPLACE INTO \(p)proj_transactions VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
         transactionRows = "INSERT OR REPLACE INTO \(p)proj_transactions VALUES " + rows(Self.transactionColumns)
     }
