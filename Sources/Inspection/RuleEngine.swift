@@ -81,7 +81,11 @@ public struct RuleEngine: Sendable {
                 state.running[index] = nil
                 if var followed = judgement {
                     judgement = nil
-                    if newFacts.allSatisfy({ !inputs.kinds.contains($0.kind) || followed.apply($0, in: history) }) { judgement = followed }
+                    var following = true
+                    for fact in newFacts where following && inputs.kinds.contains(fact.kind) {
+                        following = followed.apply(fact, in: history)
+                    }
+                    if following { judgement = followed }
                 }
                 let hits: [RuleHit]
                 (hits, state.running[index]) = judge(running, judgement, history, parameters: parameters)
