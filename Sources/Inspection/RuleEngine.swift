@@ -25,7 +25,7 @@ public struct RuleEngine: Sendable {
     /// running judgements of `update` are held to.
     public func flags(for history: ProjectHistory) -> [Flag] {
         var state = ProjectFlags()
-        judgeAll(into: &state, history, running: false)
+        judgeAll(into: &state, history)
         return state.all
     }
 
@@ -60,7 +60,7 @@ public struct RuleEngine: Sendable {
     public func update(_ state: inout ProjectFlags, with history: ProjectHistory, newFacts: [ProjectFact]) -> Change {
         guard state.byRule.count == rules.count else {
             let before = state
-            judgeAll(into: &state, history, running: true)
+            judgeAll(into: &state, history)
             return Self.difference(from: before.byRule.flatMap(\.values), to: state.byRule.flatMap(\.values))
         }
         var change = Change()
@@ -73,8 +73,7 @@ public struct RuleEngine: Sendable {
             let old = state.byRule[index]
             if let running = runningRules[index] {
                 let stale = ratesMoved || parameters != state.parameters[index]
-                guard stale || inputs.readsClock || state.running[index] == nil
-                        || newFacts.contains(where: { inputs.kinds.contains($0.kind) }) else { continue }
+                guard stale || inputs.readsClock || newFacts.contains(where: { inputs.kinds.contains($0.kind) }) else { continue }
                 // Taken out of the state while it changes, so its storage is not shared and
                 // changes in place.
                 var judgement = stale ? nil : state.running[index]
@@ -141,25 +140,19 @@ public struct RuleEngine: Sendable {
         return change
     }
 
-    /// Judges every rule from scratch; with `running`, a rule that can keep a running judgement
-    /// is judged by building it (one pass, as `evaluate` makes), and keeps it for the next append.
-    private func judgeAll(into state: inout ProjectFlags, _ history: ProjectHistory, running: Bool) {
+    /// Judges every rule from scratch with `evaluate`. Running judgements are left to be built
+    /// by the first `update` whose facts concern their rule: a process that judges a project
+    /// once (every CLI append starts cold) never pays for a state it would not use.
+    private func judgeAll(into state: inout ProjectFlags, _ history: ProjectHistory) {
         state.byRule = []
         state.parameters = []
-        state.running = []
+        state.running = Array(repeating: nil, count: rules.count)
         state.rateCount = history.rates.count(asOf: history.lastSeq)
-        for (index, rule) in rules.enumerated() {
+        for rule in rules {
             let parameters = history.settings.parameters(for: rule, asOf: history.lastSeq)
-            var hits: [RuleHit]
-            var judgement: (any RunningJudgement)?
-            if running, let runningRule = runningRules[index] {
-                (hits, judgement) = judge(runningRule, nil, history, parameters: parameters)
-            } else {
-                hits = rule.evaluate(history, parameters: parameters)
-            }
-            state.byRule.append(flags(rule: rule, hits: hits, parameters: parameters, history: history, previous: [:]))
+            state.byRule.append(flags(rule: rule, hits: rule.evaluate(history, parameters: parameters), parameters: parameters,
+                                      history: history, previous: [:]))
             state.parameters.append(parameters)
-            state.running.append(judgement)
         }
     }
 

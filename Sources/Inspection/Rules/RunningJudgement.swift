@@ -79,8 +79,8 @@ extension ProjectHistory {
 /// below 2^100 in magnitude (with fewer than 2^26 amounts). A larger amount, never seen in a
 /// ledger, sets `outOfRange`, and the engine then judges the rule with `evaluate`.
 struct RunningTotal: Sendable {
-    private var counts: [CurrencyCode: Int] = [:]
-    private var sums: [CurrencyCode: Int128] = [:]
+    /// Per currency present: its count and sum (a few currencies, so a short list beats hashing codes).
+    private var byCurrency: [(currency: CurrencyCode, count: Int, sum: Int128)] = []
     private var usd: Int128 = 0
     private var unconverted = 0
     private(set) var count = 0
@@ -92,28 +92,33 @@ struct RunningTotal: Sendable {
     mutating func add(_ amount: Amount, usd converted: Amount?) {
         guard Self.fits(amount), converted.map(Self.fits) ?? true else { outOfRange = true; return }
         count += 1
-        counts[amount.currency, default: 0] += 1
-        sums[amount.currency, default: 0] += amount.tenThousandths
+        if let i = byCurrency.firstIndex(where: { $0.currency == amount.currency }) {
+            byCurrency[i].count += 1
+            byCurrency[i].sum += amount.tenThousandths
+        } else {
+            byCurrency.append((amount.currency, 1, amount.tenThousandths))
+        }
         if let converted { usd += converted.tenThousandths } else { unconverted += 1 }
     }
 
     /// Removes an amount added before, with the same USD value.
     mutating func remove(_ amount: Amount, usd converted: Amount?) {
-        guard Self.fits(amount), converted.map(Self.fits) ?? true else { outOfRange = true; return }
+        guard Self.fits(amount), converted.map(Self.fits) ?? true,
+              let i = byCurrency.firstIndex(where: { $0.currency == amount.currency }) else { outOfRange = true; return }
         count -= 1
-        let left = counts[amount.currency, default: 0] - 1
-        counts[amount.currency] = left == 0 ? nil : left
-        sums[amount.currency] = left == 0 ? nil : sums[amount.currency, default: 0] - amount.tenThousandths
+        byCurrency[i].count -= 1
+        byCurrency[i].sum -= amount.tenThousandths
+        if byCurrency[i].count == 0 { byCurrency.remove(at: i) }
         if let converted { usd -= converted.tenThousandths } else { unconverted -= 1 }
     }
 
     /// Whether the amounts are in more than one currency.
-    var isMixed: Bool { counts.count > 1 }
+    var isMixed: Bool { byCurrency.count > 1 }
 
     /// `history.total` of the amounts: nil when there are none or a needed rate is missing.
     var total: Amount? {
         guard count > 0 else { return nil }
-        if counts.count == 1, let (currency, sum) = sums.first { return Amount(tenThousandths: sum, currency: currency) }
+        if byCurrency.count == 1 { return Amount(tenThousandths: byCurrency[0].sum, currency: byCurrency[0].currency) }
         return usdTotal
     }
 
