@@ -41,6 +41,9 @@ public struct RuleEngine: Sendable {
         var running: [(any RunningJudgement)?] = []
         /// Rates recorded at or before the project's last event when judged.
         var rateCount = -1
+        /// `RuleConfigured` changes recorded at or before the project's last event when judged:
+        /// while it stays the same, so does every rule's `parameters`.
+        var settingsCount = -1
 
         public init() {}
 
@@ -67,8 +70,11 @@ public struct RuleEngine: Sendable {
         let rateCount = history.rates.count(asOf: history.lastSeq)
         let ratesMoved = rateCount != state.rateCount
         state.rateCount = rateCount
+        let settingsCount = Self.settingsCount(history)
+        let settingsMoved = settingsCount != state.settingsCount
+        state.settingsCount = settingsCount
         for (index, rule) in rules.enumerated() {
-            let parameters = history.settings.parameters(for: rule, asOf: history.lastSeq)
+            let parameters = settingsMoved ? history.settings.parameters(for: rule, asOf: history.lastSeq) : state.parameters[index]
             let inputs = rule.inputs
             let old = state.byRule[index]
             if let running = runningRules[index] {
@@ -148,12 +154,25 @@ public struct RuleEngine: Sendable {
         state.parameters = []
         state.running = Array(repeating: nil, count: rules.count)
         state.rateCount = history.rates.count(asOf: history.lastSeq)
+        state.settingsCount = Self.settingsCount(history)
         for rule in rules {
             let parameters = history.settings.parameters(for: rule, asOf: history.lastSeq)
             state.byRule.append(flags(rule: rule, hits: rule.evaluate(history, parameters: parameters), parameters: parameters,
                                       history: history, previous: [:]))
             state.parameters.append(parameters)
         }
+    }
+
+    /// How many `RuleConfigured` changes were recorded at or before the project's last event
+    /// (changes are kept in seq order).
+    private static func settingsCount(_ history: ProjectHistory) -> Int {
+        let changes = history.settings.changes
+        var low = 0, high = changes.count
+        while low < high {
+            let mid = (low + high) / 2
+            if changes[mid].seq <= history.lastSeq { low = mid + 1 } else { high = mid }
+        }
+        return low
     }
 
     /// A running rule's hits on `history`, from `judgement` when it follows the history (else

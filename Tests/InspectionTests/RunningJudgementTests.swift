@@ -14,7 +14,7 @@ import XCTest
 final class RunningJudgementTests: XCTestCase {
     /// The rules that keep a running judgement; each must fire in the scenarios below.
     static let runningRuleIds = ["payee-concentration", "year-end-spike", "spending-above-annual-budget", "off-hours-postings",
-                                 "back-dated-entries", "round-amounts", "outside-project-window"]
+                                 "back-dated-entries", "round-amounts", "outside-project-window", "reversals"]
 
     /// A ledger of `projects` projects: project 0 pays in LAK only, project 1 in USD only, the
     /// others in USD, LAK, EUR and now and then JPY, whose rate is recorded only in the second half.

@@ -148,6 +148,11 @@ struct SortedSeqs: Sendable {
         }
     }
 
+    func contains(_ seq: Int64) -> Bool {
+        let i = index(of: seq)
+        return i < values.count && values[i] == seq
+    }
+
     mutating func remove(_ seq: Int64) {
         let i = index(of: seq)
         if i < values.count, values[i] == seq { values.remove(at: i) }
