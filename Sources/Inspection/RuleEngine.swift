@@ -8,7 +8,9 @@ import ODA
 /// Two ways in, one result: `flags(for:)` judges a whole project; `update(_:with:newFacts:)`
 /// brings the flags of a project judged before up to date after some new events, re-running a
 /// rule only where its declared `RuleInputs` say the new facts can have changed something, and
-/// for a rule separable by payee or user only on the subjects the new facts touch. Either way
+/// for a rule separable by payee or user only on the subjects the new facts touch; a rule that
+/// keeps a running judgement (`RunningRule`) folds the new facts into it instead of re-running
+/// `evaluate`, which stays the reference `flags(for:)` judges with. Either way
 /// each rule's flags come from `flags(rule:hits:parameters:history:)`, so a flag is the same
 /// whichever path made it.
 public struct RuleEngine: Sendable {
