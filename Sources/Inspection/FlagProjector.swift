@@ -24,11 +24,14 @@ import SQLite
 /// and `IncrementalEngineTests` for the engine after every batch of random events).
 ///
 /// Cost: reading the new events' payloads once, a few row writes per event, the touched
-/// payees' and users' transactions for the rules separable by them, and a pass over the
-/// project's transactions for each project-wide rule whose inputs changed (spending per year,
-/// concentration, round amounts, window, reversals); a cold process also reads the project's
-/// fact rows and stored flags and the ledger's rates and settings once. Figures: see the report
-/// of `oda-bench inspection`.
+/// payees' transactions for the rules separable by payee, and for the rules that keep a running
+/// judgement (`RunningRule`: spending per year, concentration, year-end share, round amounts,
+/// window, reversals, off-hours and late postings) a fold of the new facts into sums and sorted
+/// evidence instead of a pass over the project; a running judgement is built again (one pass)
+/// only when the rates in force or the rule's parameters change, or a fact it cannot follow
+/// arrives (a budget change, a new window). A cold process reads the project's fact rows and
+/// stored flags and the ledger's rates and settings once, and judges with `evaluate`. Figures:
+/// see the report of `oda-bench inspection`.
 public struct FlagProjector: Projector {
     public let name = "inspection-flags"
     public let tableNames = [FlagTable.name] + FactTable.names

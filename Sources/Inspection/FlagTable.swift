@@ -29,9 +29,31 @@ public enum FlagTable {
                  .text(flag.parametersText), .text(flag.subject.kind.rawValue), .text(flag.subject.name), .text(project),
                  flag.amount.map { .text($0.canonicalText) } ?? .null, flag.amount.map { .text($0.currency.code) } ?? .null,
                  .integer(flag.amountIsUSD ? 1 : 0), .integer(Int64(flag.score)),
-                 .text(flag.evidenceText), .text(flag.explanation),
+                 .text(evidenceText(flag.evidence)), .text(flag.explanation),
                  .integer(flag.evidence.last ?? 0)])
         }
+    }
+
+    /// `Flag.evidenceText` (seqs in decimal, comma-separated) written digit by digit into one
+    /// buffer: a flag on a long-running subject carries hundreds of seqs, and an append that
+    /// changes it writes them all again. `FlagTableTextTests` holds the two to each other.
+    static func evidenceText(_ evidence: [Int64]) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(evidence.count * 8)
+        var digits = [UInt8](repeating: 0, count: 20)
+        for (i, seq) in evidence.enumerated() {
+            if i > 0 { bytes.append(UInt8(ascii: ",")) }
+            if seq < 0 { bytes.append(UInt8(ascii: "-")) }
+            var magnitude = seq.magnitude
+            var n = 0
+            repeat {
+                digits[n] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                n += 1
+            } while magnitude > 0
+            while n > 0 { n -= 1; bytes.append(digits[n]) }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Every stored flag, sorted by id.

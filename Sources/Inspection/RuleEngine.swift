@@ -8,17 +8,23 @@ import ODA
 /// Two ways in, one result: `flags(for:)` judges a whole project; `update(_:with:newFacts:)`
 /// brings the flags of a project judged before up to date after some new events, re-running a
 /// rule only where its declared `RuleInputs` say the new facts can have changed something, and
-/// for a rule separable by payee or user only on the subjects the new facts touch. Either way
+/// for a rule separable by payee or user only on the subjects the new facts touch; a rule that
+/// keeps a running judgement (`RunningRule`) folds the new facts into it instead of re-running
+/// `evaluate`, which stays the reference `flags(for:)` judges with. Either way
 /// each rule's flags come from `flags(rule:hits:parameters:history:)`, so a flag is the same
 /// whichever path made it.
 public struct RuleEngine: Sendable {
     public let rules: [any Rule]
+    /// Per rule, itself when it can keep a running judgement (`RunningRule`), worked out once.
+    private let runningRules: [(any RunningRule)?]
 
     public init(rules: [any Rule] = RuleCatalogue.subjectRules) {
         self.rules = rules
+        self.runningRules = rules.map { $0 as? any RunningRule }
     }
 
-    /// The flags of one project, sorted by id.
+    /// The flags of one project, sorted by id: every rule's `evaluate`, the reference the
+    /// running judgements of `update` are held to.
     public func flags(for history: ProjectHistory) -> [Flag] {
         var state = ProjectFlags()
         judgeAll(into: &state, history)
@@ -32,8 +38,14 @@ public struct RuleEngine: Sendable {
         var byRule: [[String: Flag]] = []
         /// Per rule, the parameters its flags were judged with.
         var parameters: [[String: Int64]] = []
+        /// Per rule, its running judgement when it keeps one (built with `parameters` and the
+        /// rates counted in `rateCount`).
+        var running: [(any RunningJudgement)?] = []
         /// Rates recorded at or before the project's last event when judged.
         var rateCount = -1
+        /// `RuleConfigured` changes recorded at or before the project's last event when judged:
+        /// while it stays the same, so does every rule's `parameters`.
+        var settingsCount = -1
 
         public init() {}
 
@@ -60,14 +72,40 @@ public struct RuleEngine: Sendable {
         let rateCount = history.rates.count(asOf: history.lastSeq)
         let ratesMoved = rateCount != state.rateCount
         state.rateCount = rateCount
+        let settingsCount = Self.settingsCount(history)
+        let settingsMoved = settingsCount != state.settingsCount
+        state.settingsCount = settingsCount
         for (index, rule) in rules.enumerated() {
-            let parameters = history.settings.parameters(for: rule, asOf: history.lastSeq)
+            let parameters = settingsMoved ? history.settings.parameters(for: rule, asOf: history.lastSeq) : state.parameters[index]
             let inputs = rule.inputs
             let old = state.byRule[index]
+            if let running = runningRules[index] {
+                let stale = ratesMoved || parameters != state.parameters[index]
+                guard stale || inputs.readsClock || newFacts.contains(where: { inputs.kinds.contains($0.kind) }) else { continue }
+                // Taken out of the state while it changes, so its storage is not shared and
+                // changes in place.
+                var judgement = stale ? nil : state.running[index]
+                state.running[index] = nil
+                if var followed = judgement {
+                    judgement = nil
+                    var following = true
+                    for fact in newFacts where following && inputs.kinds.contains(fact.kind) {
+                        following = followed.apply(fact, in: history)
+                    }
+                    if following { judgement = followed }
+                }
+                let hits: [RuleHit]
+                (hits, state.running[index]) = judge(running, judgement, history, parameters: parameters)
+                let new = flags(rule: rule, hits: hits, parameters: parameters, history: history, previous: old)
+                state.byRule[index] = new
+                state.parameters[index] = parameters
+                change.add(Self.difference(from: Array(old.values), to: Array(new.values)))
+                continue
+            }
             if ratesMoved || inputs.readsClock || parameters != state.parameters[index]
                 || (inputs.scope == .project && newFacts.contains(where: { inputs.kinds.contains($0.kind) })) {
                 let hits = rule.evaluate(history, parameters: parameters)
-                let new = flags(rule: rule, hits: hits, parameters: parameters, history: history)
+                let new = flags(rule: rule, hits: hits, parameters: parameters, history: history, previous: old)
                 state.byRule[index] = new
                 state.parameters[index] = parameters
                 change.add(Self.difference(from: Array(old.values), to: Array(new.values)))
@@ -99,7 +137,7 @@ public struct RuleEngine: Sendable {
                 let part = inputs.scope == .payee ? history.restricted(toPayee: name) : history.restricted(toUser: name)
                 // The part holds only this subject's transactions, so its hits are all on this subject.
                 for (subjectKey, flag) in flags(rule: rule, hits: rule.evaluate(part, parameters: parameters), parameters: parameters,
-                                                history: history) {
+                                                history: history, previous: old) {
                     if let replaced = own.updateValue(flag, forKey: subjectKey) { before.append(replaced) }
                     after.append(flag)
                 }
@@ -110,20 +148,49 @@ public struct RuleEngine: Sendable {
         return change
     }
 
+    /// Judges every rule from scratch with `evaluate`. Running judgements are left to be built
+    /// by the first `update` whose facts concern their rule: a process that judges a project
+    /// once (every CLI append starts cold) never pays for a state it would not use.
     private func judgeAll(into state: inout ProjectFlags, _ history: ProjectHistory) {
         state.byRule = []
         state.parameters = []
+        state.running = Array(repeating: nil, count: rules.count)
         state.rateCount = history.rates.count(asOf: history.lastSeq)
+        state.settingsCount = Self.settingsCount(history)
         for rule in rules {
             let parameters = history.settings.parameters(for: rule, asOf: history.lastSeq)
             state.byRule.append(flags(rule: rule, hits: rule.evaluate(history, parameters: parameters), parameters: parameters,
-                                      history: history))
+                                      history: history, previous: [:]))
             state.parameters.append(parameters)
         }
     }
 
-    /// One rule's flags from its hits, by subject key.
-    private func flags(rule: any Rule, hits: [RuleHit], parameters: [String: Int64], history: ProjectHistory) -> [String: Flag] {
+    /// How many `RuleConfigured` changes were recorded at or before the project's last event
+    /// (changes are kept in seq order).
+    private static func settingsCount(_ history: ProjectHistory) -> Int {
+        let changes = history.settings.changes
+        var low = 0, high = changes.count
+        while low < high {
+            let mid = (low + high) / 2
+            if changes[mid].seq <= history.lastSeq { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+
+    /// A running rule's hits on `history`, from `judgement` when it follows the history (else
+    /// from one built now), and the judgement to keep; a judgement that met amounts out of its
+    /// exact range is dropped and the rule judged by `evaluate`.
+    private func judge(_ rule: any RunningRule, _ judgement: (any RunningJudgement)?, _ history: ProjectHistory,
+                       parameters: [String: Int64]) -> ([RuleHit], (any RunningJudgement)?) {
+        let judgement = judgement ?? rule.running(history, parameters: parameters)
+        guard !judgement.outOfRange else { return (rule.evaluate(history, parameters: parameters), nil) }
+        return (judgement.hits(in: history), judgement)
+    }
+
+    /// One rule's flags from its hits, by subject key. `previous` (the rule's flags before, by
+    /// subject key) lends the ids of subjects flagged before, which depend on rule and subject only.
+    private func flags(rule: any Rule, hits: [RuleHit], parameters: [String: Int64], history: ProjectHistory,
+                       previous earlier: [String: Flag]) -> [String: Flag] {
         var flags: [String: Flag] = [:]
         // Hits in a fixed order, so which of two equal-scored hits on one subject gives the
         // flag its amount and sentence never depends on the order a rule happened to list them.
@@ -135,7 +202,7 @@ public struct RuleEngine: Sendable {
             let lastEvidence = evidence.last ?? history.lastSeq
             let usd = merged.1.flatMap { history.rates.usd($0, asOf: lastEvidence) }
             flags[key] = Flag(
-                id: previous?.id ?? Flag.id(rule: rule.id, subject: hit.subject), ruleId: rule.id, ruleVersion: rule.version,
+                id: previous?.id ?? earlier[key]?.id ?? Flag.id(rule: rule.id, subject: hit.subject), ruleId: rule.id, ruleVersion: rule.version,
                 severity: rule.severity, parameters: parameters,
                 subject: hit.subject, amount: usd ?? merged.1, amountIsUSD: usd != nil, score: merged.2,
                 evidence: evidence, explanation: merged.3)

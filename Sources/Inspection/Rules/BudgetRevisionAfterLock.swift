@@ -25,6 +25,10 @@ public struct BudgetRevisionAfterLock: Rule {
         RuleParameter("materialityBasisPoints", 1000, "change of the figure a late revision must reach (1000 = 10 %)"),
     ]
 
+    /// Budget events and the approval are all it reads (each revision's own recording time, not
+    /// the project's clock), so a transaction never re-runs it.
+    public let inputs = RuleInputs(kinds: [.budgetPlanned, .budgetRevised, .periodLocked, .reopenApproved, .approval])
+
     public init() {}
 
     public func evaluate(_ history: ProjectHistory, parameters: [String: Int64]) -> [RuleHit] {

@@ -1,0 +1,59 @@
+import ODA
+
+extension PayeeConcentration: RunningRule {
+    func running(_ history: ProjectHistory, parameters: [String: Int64]) -> any RunningJudgement {
+        var judgement = Running(share: Int128(parameters["shareBasisPoints"] ?? 5000), minimum: Int(parameters["minimumPayees"] ?? 3))
+        judgement.include(all: history)
+        return judgement
+    }
+
+    /// Per payee, its live expenditures' seqs and running total; the project's total beside them.
+    /// An append updates one payee and the total, then compares each payee's sum with the share
+    /// of the total (a handful of payees, not the project's payments).
+    struct Running: TransactionJudgement {
+        struct Payee: Sendable {
+            var seqs = SortedSeqs()
+            var total = RunningTotal()
+        }
+
+        let share: Int128
+        let minimum: Int
+        var payees: [String: Payee] = [:]
+        var all = RunningTotal()
+        /// The payments taken in: payee, amount and USD value, by seq.
+        var included: [Int64: (payee: String, amount: Amount, usd: Amount?)] = [:]
+
+        var outOfRange: Bool { all.outOfRange }
+
+        mutating func include(_ t: ProjectHistory.Transaction, in history: ProjectHistory) {
+            guard t.kind == .expenditure, !t.reversed, let payee = t.payee else { return }
+            let usd = history.rates.usd(t.amount, asOf: history.lastSeq)
+            included[t.seq] = (payee, t.amount, usd)
+            all.add(t.amount, usd: usd)
+            payees[payee, default: Payee()].seqs.insert(t.seq)
+            payees[payee]!.total.add(t.amount, usd: usd)
+        }
+
+        mutating func exclude(_ seq: Int64) {
+            guard let (payee, amount, usd) = included.removeValue(forKey: seq) else { return }
+            all.remove(amount, usd: usd)
+            payees[payee]!.seqs.remove(seq)
+            payees[payee]!.total.remove(amount, usd: usd)
+            if payees[payee]!.seqs.isEmpty { payees[payee] = nil }
+        }
+
+        func hits(in history: ProjectHistory) -> [RuleHit] {
+            // As `evaluate`: in a project paying in several currencies every sum is in USD.
+            let mixed = all.isMixed
+            guard payees.count >= minimum, let total = mixed ? all.usdTotal : all.total, total.tenThousandths > 0 else { return [] }
+            return payees.compactMap { payee, own in
+                guard let sum = mixed ? own.total.usdTotal : own.total.total, sum.currency == total.currency,
+                      sum.tenThousandths * 10_000 > share * total.tenThousandths else { return nil }
+                let percent = Int(sum.tenThousandths * 100 / total.tenThousandths)
+                return RuleHit(subject: Subject(kind: .payee, name: payee, project: history.project), evidence: own.seqs.values,
+                               amount: sum, score: min(100, percent),
+                               explanation: "\(payee) received \(percent) % of the project's expenditure (\(sum) of \(total)) among \(payees.count) payees.")
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import ODA
+
+extension SpendingAboveAnnualBudget: RunningRule {
+    func running(_ history: ProjectHistory, parameters: [String: Int64]) -> any RunningJudgement {
+        var current: [String: ProjectHistory.BudgetChange] = [:]
+        for change in history.budgetChanges { current["\(change.line)|\(change.periodStart)"] = change }
+        let byYear = Dictionary(grouping: current.values) { String($0.periodStart.prefix(4)) }
+        var judgement = Running(tolerance: Int128(parameters["toleranceBasisPoints"] ?? 0), budgets: byYear.mapValues { lines in
+            (seqs: lines.map(\.seq), total: history.total(lines.map(\.amount), asOf: history.lastSeq))
+        })
+        judgement.include(all: history)
+        return judgement
+    }
+
+    /// The current budget of each year, worked out once (a budget change builds the judgement
+    /// again), and per year of the business date the running total and seqs of its live
+    /// expenditures: an append updates one year.
+    struct Running: TransactionJudgement {
+        let tolerance: Int128
+        /// Per year (the first four characters of the period's start), the seqs of its current
+        /// budget lines and their total at the project's last seq.
+        let budgets: [String: (seqs: [Int64], total: Amount?)]
+        var spent: [String: (seqs: SortedSeqs, total: RunningTotal)] = [:]
+        var included: [Int64: (year: String, amount: Amount, usd: Amount?)] = [:]
+
+        var outOfRange: Bool { spent.values.contains { $0.total.outOfRange } }
+
+        mutating func apply(_ fact: ProjectFact, in history: ProjectHistory) -> Bool {
+            guard fact.kind != .budgetPlanned && fact.kind != .budgetRevised else { return false }
+            applyTransaction(fact, in: history)
+            return true
+        }
+
+        mutating func include(_ t: ProjectHistory.Transaction, in history: ProjectHistory) {
+            guard t.kind == .expenditure, !t.reversed, let date = t.date else { return }
+            let usd = history.rates.usd(t.amount, asOf: history.lastSeq)
+            let year = String(date.year)
+            included[t.seq] = (year, t.amount, usd)
+            spent[year, default: (SortedSeqs(), RunningTotal())].seqs.insert(t.seq)
+            spent[year]!.total.add(t.amount, usd: usd)
+        }
+
+        mutating func exclude(_ seq: Int64) {
+            guard let (year, amount, usd) = included.removeValue(forKey: seq) else { return }
+            spent[year]!.seqs.remove(seq)
+            spent[year]!.total.remove(amount, usd: usd)
+            if spent[year]!.seqs.isEmpty { spent[year] = nil }
+        }
+
+        func hits(in history: ProjectHistory) -> [RuleHit] {
+            budgets.keys.sorted().compactMap { year in
+                let lines = budgets[year]!
+                guard let spent = spent[year], let budget = lines.total, let total = spent.total.total else { return nil }
+                let budgetInTotal: Amount? = budget.currency == total.currency ? budget
+                    : total.currency == .usd ? history.rates.usd(budget, asOf: history.lastSeq) : nil
+                guard let b = budgetInTotal, total.tenThousandths * 10_000 > b.tenThousandths * (10_000 + tolerance) else { return nil }
+                let excess = (try? total.subtracting(b)) ?? total
+                return RuleHit(subject: .project(history.project),
+                               evidence: (lines.seqs + spent.seqs.values).sorted(), amount: excess, score: 70,
+                               explanation: "Expenditure dated \(year) totals \(total), above the current \(year) budget of \(b).")
+            }
+        }
+    }
+}
