@@ -67,17 +67,6 @@ public enum TransactionKind: String, Sendable, CaseIterable {
     case counterpartActual = "counterpart_actual"
 
     init?(eventType: String, payload: JSONObject) {
-        switch eventType {
-        case "CommitmentRecorded": self = .commitment
-        case "DisbursementRecorded": self = .disbursement
-        case "ExpenditureRecorded": self = .expenditure
-        case "CounterpartContributionRecorded":
-            switch payload["kind"]?.stringValue {
-            case "planned": self = .counterpartPlanned
-            case "actual": self = .counterpartActual
-            default: return nil
-            }
-        default: return nil
-        }
+        self.init(eventType: eventType, counterpartKind: payload["kind"]?.stringValue)
     }
 }

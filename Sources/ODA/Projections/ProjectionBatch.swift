@@ -5,8 +5,8 @@ import SQLite
 /// One event as the projector reads it: the envelope members it uses and the payload.
 ///
 /// The live path fills it from a decoded `EventEnvelope`; a bulk rebuild fills it from the stored
-/// bytes (`StoredEventScan`) with a payload holding only the members the projector reads for the
-/// event's type, so both run the same `ProjectionBatch.apply`.
+/// bytes (`StoredEventScan`), for a transaction event with `transaction` read from the bytes and
+/// an empty `payload`, so both run the same `ProjectionBatch.apply`.
 struct ProjectedEvent {
     let seq: Int64
     let stream: String
@@ -17,6 +17,9 @@ struct ProjectedEvent {
     let recordedAt: String
     let occurredAt: String?
     let payload: JSONObject
+    /// A transaction event's members, when already read (`StoredEventScan`); nil means: read
+    /// them from `payload`.
+    var transaction: TransactionFacts? = nil
 }
 
 extension ProjectedEvent {
@@ -74,11 +77,25 @@ struct ProjectionBatch<Rows: ProjectionRows> {
     /// Consecutive events mostly share a project: its id is cut from the stream name once per run.
     private var lastStream = ""
     private var lastProject = ""
+    /// Consecutive transactions mostly share a date: its year is parsed once per run (compared by
+    /// bytes, so only the very same text reuses it).
+    private var lastDate = ""
+    private var lastDateYear: Int64?
 
     init(database: ProjectionDatabase, sql: ProjectionStatements, rows: Rows) {
         self.database = database
         self.sql = sql
         self.rows = rows
+    }
+
+    /// `facts.year`, with the year of a date repeated from the previous transaction reused.
+    private mutating func year(of facts: TransactionFacts) -> Int64? {
+        guard let date = facts.date else { return facts.fiscalYear }
+        if !date.utf8.elementsEqual(lastDate.utf8) {
+            lastDate = date
+            lastDateYear = TransactionFacts.year(of: date)
+        }
+        return lastDateYear ?? facts.fiscalYear
     }
 
     mutating func apply(_ e: ProjectedEvent) throws {
@@ -113,21 +130,29 @@ struct ProjectionBatch<Rows: ProjectionRows> {
         let project = SQLValue.text(projectID)
         let seq = SQLValue.integer(e.seq)
         var summary: String?
+        // A transaction event's decision reference comes from its facts (a scanned event has no payload).
+        var transactionRead = false
+        var decisionReference: String?
 
         switch e.type {
         case "CommitmentRecorded", "DisbursementRecorded", "ExpenditureRecorded", "CounterpartContributionRecorded":
-            // The hot case: one row buffered, and the audit summary built from the amount parsed here.
-            // A rebuild hands these types a payload of `StoredEventScan.projectedMemberNames` only:
-            // a member read here (or in `AuditEntry` for these types) must be in that list.
-            guard let value = amount("amount"), let kind = TransactionKind(eventType: e.type, payload: payload) else { break }
-            let date = payload["date"]?.stringValue
-            let year = date.flatMap(CalendarDate.init).map { Int64($0.year) } ?? payload["fiscalYear"]?.integerValue
-            let counterparty = payload["provider"]?.stringValue ?? payload["payee"]?.stringValue
-            let amountText = value.canonicalText
-            try rows.add(TransactionRow(seq: e.seq, project: projectID, transactionId: payload["transactionId"]?.stringValue,
-                                        kind: kind, date: date, fiscalYear: year, amount: amountText,
-                                        currency: value.currency.code, counterparty: counterparty, reversedBy: nil))
-            summary = AuditEntry.transactionSummary(type: e.type, payload: payload, amount: amountText + " " + value.currency.code)
+            // The hot case: one row, the audit summary and the decision reference all made from
+            // the same `TransactionFacts`, whether a rebuild read them from the stored bytes or
+            // they are read here from the decoded payload.
+            let facts = e.transaction ?? TransactionFacts(payload: payload)
+            var amountDescription = "?"
+            if let value = facts.amount {
+                let amountText = value.canonicalText
+                amountDescription = amountText + " " + value.currency.code
+                if let kind = TransactionKind(eventType: e.type, counterpartKind: facts.kind) {
+                    try rows.add(TransactionRow(seq: e.seq, project: projectID, transactionId: facts.transactionId,
+                                                kind: kind, date: facts.date, fiscalYear: year(of: facts), amount: amountText,
+                                                currency: value.currency.code, counterparty: facts.counterparty, reversedBy: nil))
+                }
+            }
+            summary = facts.summary(type: e.type, amount: amountDescription)
+            decisionReference = facts.decision
+            transactionRead = true
         case "ProjectProposed":
             let cost = amount("estimatedCost")
             try database.execute(sql.propose, [
@@ -189,7 +214,7 @@ struct ProjectionBatch<Rows: ProjectionRows> {
         }
         try rows.add(HistoryRow(seq: e.seq, project: projectID, type: e.type, actor: e.actorID, actorRole: e.actorRole,
                                 recordedAt: e.recordedAt, occurredAt: e.occurredAt,
-                                decisionReference: AuditEntry.decisionReference(in: payload),
+                                decisionReference: transactionRead ? decisionReference : AuditEntry.decisionReference(in: payload),
                                 summary: summary ?? AuditEntry.summary(type: e.type, payload: payload)))
     }
 }
