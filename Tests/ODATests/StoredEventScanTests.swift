@@ -95,6 +95,7 @@ final class StoredEventScanTests: XCTestCase {
             XCTAssertEqual(fast.actorRole, e.actor.role)
             XCTAssertEqual(fast.recordedAt, e.recordedAt.rfc3339)
             XCTAssertEqual(fast.occurredAt, e.occurredAt)
+            XCTAssertEqual(fast.projectID, ProjectedEvent.projectID(ofStream: e.stream))
             compared += 1
             if reference.amount == nil { refusedAmounts += 1 } else { amounts += 1 }
             return true
@@ -146,6 +147,46 @@ final class StoredEventScanTests: XCTestCase {
             try db.scalarInt64("SELECT count(*) FROM proj_history WHERE summary LIKE 'counterpart borrowed %'")
         }
         XCTAssertGreaterThan(summaries ?? 0, 0, "a counterpart kind that is not planned or actual still gets its summary")
+    }
+
+    /// The scan keeps every stream it meets (growing its table past a thousand) with its project
+    /// id; other streams (`project:` of another case, a longer prefix) must stay out of the tables.
+    func testManyInterleavedStreamsKeepTheirOwnProjects() throws {
+        let ledger = try TemporaryLedger(projected: true)
+        let odd = ["project:", "Project:A", "projects:A", "project:A:B", "project:project:A", "org:XM-DAC-41114", "fx:USD-LAK"]
+        let streams = (0..<2_500).map { "project:LA-\($0 * 7919 % 10_007)" } + odd
+        var events: [ProposedEvent] = []
+        for round in 0..<3 {
+            for (index, stream) in streams.enumerated() {
+                events.append(try ProposedEvent(stream: stream, type: Self.types[(index + round) % 4], payload: [
+                    "amount": ["amount": .string("\(index).\(round + 1)"), "currency": "USD"], "kind": "actual",
+                    "transactionId": .string("T-\(round)-\(index)"),
+                ]))
+            }
+        }
+        for chunk in stride(from: 0, to: events.count, by: 2_000) {
+            _ = try ledger.store.append(Array(events[chunk..<min(chunk + 2_000, events.count)]), actor: approver)
+        }
+        var scan = StoredEventScan()
+        var scanned = 0
+        try ledger.store.read { event in
+            let fast = try XCTUnwrap(scan.projectedEvent(StoredEventBytes(seq: event.seq, canonicalBytes: event.canonicalBytes)))
+            XCTAssertEqual(fast.stream, event.envelope.stream)
+            XCTAssertEqual(fast.projectID, ProjectedEvent.projectID(ofStream: event.envelope.stream))
+            scanned += 1
+            return true
+        }
+        XCTAssertEqual(scanned, events.count)
+        let live = try ledger.store.withProjectionSnapshot { try ProjectionDigest(of: $0) }
+        XCTAssertEqual(try ledger.store.rebuild(ProjectStateProjector(), swap: false) { try ProjectionDigest(of: $0, prefix: $1) }.result,
+                       live)
+        XCTAssertEqual(try ledger.store.rebuild(ProjectionRebuildTests.ReferenceProjector(), swap: false) {
+            try ProjectionDigest(of: $0, prefix: $1)
+        }.result, live)
+        let projects = try ledger.store.withProjectionSnapshot { db in
+            try db.scalarInt64("SELECT count(DISTINCT project_id) FROM proj_history")
+        }
+        XCTAssertEqual(projects, Int64(Set(streams.compactMap(ProjectedEvent.projectID(ofStream:))).count))
     }
 
     /// `ProjectionBatch` reuses the year of a date repeated from one transaction to the next: every

@@ -20,6 +20,14 @@ struct ProjectedEvent {
     /// A transaction event's members, when already read (`StoredEventScan`); nil means: read
     /// them from `payload`.
     var transaction: TransactionFacts? = nil
+    /// `ProjectedEvent.projectID(ofStream: stream)`, when already known (`StoredEventScan` keeps
+    /// it per stream); nil means: work it out from `stream`.
+    var projectID: String? = nil
+
+    /// The project a stream records (`project:<id>`), nil for any other stream.
+    static func projectID(ofStream stream: String) -> String? {
+        stream.hasPrefix("project:") ? String(stream.dropFirst("project:".count)) : nil
+    }
 }
 
 extension ProjectedEvent {
@@ -75,7 +83,7 @@ struct ProjectionBatch<Rows: ProjectionRows> {
     let sql: ProjectionStatements
     var rows: Rows
     /// Consecutive events mostly share a project: its id is cut from the stream name once per run.
-    private var lastStream = ""
+    private var lastStream: String?
     private var lastProject = ""
     /// Consecutive transactions mostly share a date: its year is parsed once per run (compared by
     /// bytes, so only the very same text reuses it).
@@ -118,12 +126,16 @@ struct ProjectionBatch<Rows: ProjectionRows> {
             try database.execute(sql.organisation, [text("organisationId"), text("name"), text("organisationType")])
             return
         }
+        // Streams are compared by their bytes: two spellings `==` finds canonically equivalent
+        // are still two streams, as `StoredEventScan` (which keeps streams by their bytes) sees them.
         let projectID: String
-        if e.stream == lastStream {
+        if let known = e.projectID {
+            projectID = known
+        } else if let lastStream, e.stream.utf8.elementsEqual(lastStream.utf8) {
             projectID = lastProject
         } else {
-            guard e.stream.hasPrefix("project:") else { return }
-            projectID = String(e.stream.dropFirst("project:".count))
+            guard let id = ProjectedEvent.projectID(ofStream: e.stream) else { return }
+            projectID = id
             lastStream = e.stream
             lastProject = projectID
         }

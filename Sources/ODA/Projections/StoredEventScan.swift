@@ -24,7 +24,7 @@ struct StoredEventScan {
     private var recordedAt = Interned()
     private var actorID = Interned()
     private var actorRole = Interned()
-    private var stream = Interned()
+    private var streams = StreamTable()
     private var date = Interned()
     private var provider = Interned()
     private var payee = Interned()
@@ -66,7 +66,7 @@ struct StoredEventScan {
               let seq, seq == expectedSeq, let actor, let payload, let recorded, let streamRange, let typeIndex else { return nil }
         guard let facts = transactionFacts(b, payload) else { return nil }
         let recordedAtText = recordedAt.string(b, recorded) { Timestamp(canonical: $0) != nil }
-        guard let recordedAtText, let id = actorID.string(b, actor.id), let streamName = stream.string(b, streamRange) else {
+        guard let recordedAtText, let id = actorID.string(b, actor.id), let stream = streams.stream(b, streamRange) else {
             return nil
         }
         var role: String?
@@ -79,8 +79,9 @@ struct StoredEventScan {
             guard let text = Self.text(b, occurredAt) else { return nil }
             occurred = text
         }
-        return ProjectedEvent(seq: seq, stream: streamName, type: Self.transactionTypes[typeIndex], actorID: id, actorRole: role,
-                              recordedAt: recordedAtText, occurredAt: occurred, payload: JSONObject(), transaction: facts)
+        return ProjectedEvent(seq: seq, stream: stream.name, type: Self.transactionTypes[typeIndex], actorID: id, actorRole: role,
+                              recordedAt: recordedAtText, occurredAt: occurred, payload: JSONObject(), transaction: facts,
+                              projectID: stream.projectID)
     }
 
     // MARK: The payload
@@ -318,6 +319,55 @@ private struct Interned {
         bytes = Array(slice)
         text = made
         return made
+    }
+}
+
+/// The streams met so far, by their bytes, each with its project id: a ledger interleaves many
+/// projects, so an event's stream is rarely the previous event's, and making both strings afresh
+/// for every event costs more than finding them here. Open addressing on an FNV-1a hash of the
+/// bytes; past `limit` streams, further ones are made afresh each time instead of kept.
+private struct StreamTable {
+    static let limit = 1 << 16
+    private var hashes = [UInt64](repeating: 0, count: 1024)
+    private var entries = [(bytes: [UInt8], name: String, projectID: String?)?](repeating: nil, count: 1024)
+    private var count = 0
+
+    /// The stream at `range` and its project (`ProjectedEvent.projectID(ofStream:)`); nil if not UTF-8.
+    mutating func stream(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> (name: String, projectID: String?)? {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for i in range { hash = (hash ^ UInt64(b[i])) &* 0x0000_0100_0000_01b3 }
+        hash |= 1 // 0 marks an empty slot
+        let mask = hashes.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while hashes[slot] != 0 {
+            if hashes[slot] == hash, let entry = entries[slot], Byte.same(b, range, entry.bytes) {
+                return (entry.name, entry.projectID)
+            }
+            slot = (slot + 1) & mask
+        }
+        guard let name = String(validating: UnsafeBufferPointer(rebasing: b[range]), as: UTF8.self) else { return nil }
+        let projectID = ProjectedEvent.projectID(ofStream: name)
+        if count < Self.limit {
+            hashes[slot] = hash
+            entries[slot] = (Array(b[range]), name, projectID)
+            count += 1
+            if count * 2 > hashes.count { grow() }
+        }
+        return (name, projectID)
+    }
+
+    /// Doubles the slots, placing every entry again.
+    private mutating func grow() {
+        let oldHashes = hashes, oldEntries = entries
+        hashes = [UInt64](repeating: 0, count: oldHashes.count * 2)
+        entries = Array(repeating: nil, count: oldHashes.count * 2)
+        let mask = hashes.count - 1
+        for (index, hash) in oldHashes.enumerated() where hash != 0 {
+            var slot = Int(truncatingIfNeeded: hash) & mask
+            while hashes[slot] != 0 { slot = (slot + 1) & mask }
+            hashes[slot] = hash
+            entries[slot] = oldEntries[index]
+        }
     }
 }
 
