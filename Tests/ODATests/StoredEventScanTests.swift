@@ -87,7 +87,9 @@ final class StoredEventScanTests: XCTestCase {
             let fast = try XCTUnwrap(scan.projectedEvent(StoredEventBytes(seq: event.seq, canonicalBytes: event.canonicalBytes)),
                                      "seq \(e.seq) is a transaction event with a plain envelope: the scan reads it")
             let reference = TransactionFacts(payload: e.payload)
-            XCTAssertEqual(fast.transaction, reference, "seq \(e.seq): \(e.payload)")
+            XCTAssertEqual(fast.transaction?.facts, reference, "seq \(e.seq): \(e.payload)")
+            XCTAssertEqual(fast.transaction?.type, TransactionEventType(e.type))
+            XCTAssertEqual(fast.transaction?.type.name, e.type)
             XCTAssertEqual(fast.seq, e.seq)
             XCTAssertEqual(fast.stream, e.stream)
             XCTAssertEqual(fast.type, e.type)
@@ -127,7 +129,7 @@ final class StoredEventScanTests: XCTestCase {
         try ledger.store.read { event in
             let fast = try XCTUnwrap(scan.projectedEvent(StoredEventBytes(seq: event.seq, canonicalBytes: event.canonicalBytes)))
             let reference = TransactionFacts(payload: event.envelope.payload)
-            XCTAssertEqual(fast.transaction?.amount, reference.amount, "\(event.envelope.payload)")
+            XCTAssertEqual(fast.transaction?.facts.amount, reference.amount, "\(event.envelope.payload)")
             if reference.amount != nil { parsed += 1 }
             return true
         }

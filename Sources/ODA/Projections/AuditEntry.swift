@@ -48,7 +48,7 @@ public struct AuditEntry: Sendable, Equatable {
         case "BudgetPeriodLocked": return "budget \(s("budgetLineId")) \(s("periodStart")) locked\(reason())"
         case "BudgetReopenApproved": return "budget \(s("budgetLineId")) \(s("periodStart")) reopened\(reason())"
         case "CommitmentRecorded", "DisbursementRecorded", "ExpenditureRecorded", "CounterpartContributionRecorded":
-            return TransactionFacts(payload: payload).summary(type: type, amount: money("amount"))
+            return TransactionEventType(type).map { TransactionFacts(payload: payload).summary(type: $0, amount: money("amount")) } ?? type
         case "TransactionReversed":
             return "reversed seq \(payload["reversedSeq"]?.integerValue.map(String.init) ?? "?")\(reason())"
         default: return type

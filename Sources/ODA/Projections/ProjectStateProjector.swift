@@ -67,6 +67,7 @@ public enum TransactionKind: String, Sendable, CaseIterable {
     case counterpartActual = "counterpart_actual"
 
     init?(eventType: String, payload: JSONObject) {
-        self.init(eventType: eventType, counterpartKind: payload["kind"]?.stringValue)
+        guard let type = TransactionEventType(eventType) else { return nil }
+        self.init(eventType: type, counterpartKind: payload["kind"]?.stringValue)
     }
 }

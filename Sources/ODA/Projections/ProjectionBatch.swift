@@ -17,9 +17,9 @@ struct ProjectedEvent {
     let recordedAt: String
     let occurredAt: String?
     let payload: JSONObject
-    /// A transaction event's members, when already read (`StoredEventScan`); nil means: read
-    /// them from `payload`.
-    var transaction: TransactionFacts? = nil
+    /// A transaction event's type and members, when already read (`StoredEventScan`); nil means:
+    /// work them out from `type` and `payload`.
+    var transaction: (type: TransactionEventType, facts: TransactionFacts)? = nil
     /// `ProjectedEvent.projectID(ofStream: stream)`, when already known (`StoredEventScan` keeps
     /// it per stream); nil means: work it out from `stream`.
     var projectID: String? = nil
@@ -106,7 +106,44 @@ struct ProjectionBatch<Rows: ProjectionRows> {
         return lastDateYear ?? facts.fiscalYear
     }
 
+    /// The project of `e`'s stream, nil when it is not a project stream. Streams are compared by
+    /// their bytes: two spellings `==` finds canonically equivalent are still two streams, as
+    /// `StoredEventScan` (which keeps streams by their bytes) sees them.
+    private mutating func projectID(of e: ProjectedEvent) -> String? {
+        if let known = e.projectID { return known }
+        if let lastStream, e.stream.utf8.elementsEqual(lastStream.utf8) { return lastProject }
+        guard let id = ProjectedEvent.projectID(ofStream: e.stream) else { return nil }
+        lastStream = e.stream
+        lastProject = id
+        return id
+    }
+
+    /// The hot case, a commitment, disbursement, expenditure or counterpart contribution: its
+    /// row, audit summary and decision reference all made from the same `TransactionFacts`,
+    /// whether a rebuild read them from the stored bytes or `apply` from the decoded payload.
+    private mutating func applyTransaction(_ e: ProjectedEvent, _ type: TransactionEventType, _ facts: TransactionFacts,
+                                           project projectID: String) throws {
+        var amountDescription = "?"
+        if let value = facts.amount {
+            let amountText = value.canonicalText
+            amountDescription = amountText + " " + value.currency.code
+            if let kind = TransactionKind(eventType: type, counterpartKind: facts.kind) {
+                try rows.add(TransactionRow(seq: e.seq, project: projectID, transactionId: facts.transactionId,
+                                            kind: kind, date: facts.date, fiscalYear: year(of: facts), amount: amountText,
+                                            currency: value.currency.code, counterparty: facts.counterparty, reversedBy: nil))
+            }
+        }
+        try rows.add(HistoryRow(seq: e.seq, project: projectID, type: e.type, actor: e.actorID, actorRole: e.actorRole,
+                                recordedAt: e.recordedAt, occurredAt: e.occurredAt, decisionReference: facts.decision,
+                                summary: facts.summary(type: type, amount: amountDescription)))
+    }
+
     mutating func apply(_ e: ProjectedEvent) throws {
+        if let scanned = e.transaction {
+            guard let projectID = projectID(of: e) else { return }
+            try applyTransaction(e, scanned.type, scanned.facts, project: projectID)
+            return
+        }
         let payload = e.payload
         func text(_ key: String) -> SQLValue {
             if case let .string(s)? = payload[key] { return .text(s) }
@@ -126,45 +163,15 @@ struct ProjectionBatch<Rows: ProjectionRows> {
             try database.execute(sql.organisation, [text("organisationId"), text("name"), text("organisationType")])
             return
         }
-        // Streams are compared by their bytes: two spellings `==` finds canonically equivalent
-        // are still two streams, as `StoredEventScan` (which keeps streams by their bytes) sees them.
-        let projectID: String
-        if let known = e.projectID {
-            projectID = known
-        } else if let lastStream, e.stream.utf8.elementsEqual(lastStream.utf8) {
-            projectID = lastProject
-        } else {
-            guard let id = ProjectedEvent.projectID(ofStream: e.stream) else { return }
-            projectID = id
-            lastStream = e.stream
-            lastProject = projectID
+        guard let projectID = projectID(of: e) else { return }
+        if let type = TransactionEventType(e.type) {
+            try applyTransaction(e, type, TransactionFacts(payload: payload), project: projectID)
+            return
         }
         let project = SQLValue.text(projectID)
         let seq = SQLValue.integer(e.seq)
-        var summary: String?
-        // A transaction event's decision reference comes from its facts (a scanned event has no payload).
-        var transactionRead = false
-        var decisionReference: String?
 
         switch e.type {
-        case "CommitmentRecorded", "DisbursementRecorded", "ExpenditureRecorded", "CounterpartContributionRecorded":
-            // The hot case: one row, the audit summary and the decision reference all made from
-            // the same `TransactionFacts`, whether a rebuild read them from the stored bytes or
-            // they are read here from the decoded payload.
-            let facts = e.transaction ?? TransactionFacts(payload: payload)
-            var amountDescription = "?"
-            if let value = facts.amount {
-                let amountText = value.canonicalText
-                amountDescription = amountText + " " + value.currency.code
-                if let kind = TransactionKind(eventType: e.type, counterpartKind: facts.kind) {
-                    try rows.add(TransactionRow(seq: e.seq, project: projectID, transactionId: facts.transactionId,
-                                                kind: kind, date: facts.date, fiscalYear: year(of: facts), amount: amountText,
-                                                currency: value.currency.code, counterparty: facts.counterparty, reversedBy: nil))
-                }
-            }
-            summary = facts.summary(type: e.type, amount: amountDescription)
-            decisionReference = facts.decision
-            transactionRead = true
         case "ProjectProposed":
             let cost = amount("estimatedCost")
             try database.execute(sql.propose, [
@@ -226,7 +233,7 @@ struct ProjectionBatch<Rows: ProjectionRows> {
         }
         try rows.add(HistoryRow(seq: e.seq, project: projectID, type: e.type, actor: e.actorID, actorRole: e.actorRole,
                                 recordedAt: e.recordedAt, occurredAt: e.occurredAt,
-                                decisionReference: transactionRead ? decisionReference : AuditEntry.decisionReference(in: payload),
-                                summary: summary ?? AuditEntry.summary(type: e.type, payload: payload)))
+                                decisionReference: AuditEntry.decisionReference(in: payload),
+                                summary: AuditEntry.summary(type: e.type, payload: payload)))
     }
 }

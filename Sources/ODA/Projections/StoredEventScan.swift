@@ -17,8 +17,6 @@ import EventLog
 /// envelope instead: the scan is a shortcut, never a second opinion. Stored bytes are trusted as
 /// in every read (their chain is what `verify` checks).
 struct StoredEventScan {
-    private static let transactionTypes = ["CommitmentRecorded", "DisbursementRecorded", "ExpenditureRecorded",
-                                           "CounterpartContributionRecorded"]
 
     /// Strings repeated from one event to the next are made once per run of equal bytes.
     private var recordedAt = Interned()
@@ -42,7 +40,7 @@ struct StoredEventScan {
         var seq: Int64?
         var actor: (id: Range<Int>, role: Range<Int>?)?
         var occurredAt: Range<Int>?, payload: Range<Int>?, recorded: Range<Int>?, streamRange: Range<Int>?
-        var typeIndex: Int?
+        var type: TransactionEventType?
         guard cursor.take(Byte.openBrace) else { return nil }
         repeat {
             guard let key = cursor.plainString(), cursor.take(Byte.colon) else { return nil }
@@ -57,13 +55,13 @@ struct StoredEventScan {
             case .seq: guard let v = cursor.integer() else { return nil }; seq = v
             case .stream: guard let r = cursor.plainString() else { return nil }; streamRange = r
             case .type:
-                guard let r = cursor.plainString(), let index = Self.transactionType(r, b) else { return nil }
-                typeIndex = index
+                guard let r = cursor.plainString(), let known = Self.transactionType(r, b) else { return nil }
+                type = known
             case .other: guard cursor.skipValue() else { return nil }
             }
         } while cursor.take(Byte.comma)
         guard cursor.take(Byte.closeBrace), cursor.i == b.count,
-              let seq, seq == expectedSeq, let actor, let payload, let recorded, let streamRange, let typeIndex else { return nil }
+              let seq, seq == expectedSeq, let actor, let payload, let recorded, let streamRange, let type else { return nil }
         guard let facts = transactionFacts(b, payload) else { return nil }
         let recordedAtText = recordedAt.string(b, recorded) { Timestamp(canonical: $0) != nil }
         guard let recordedAtText, let id = actorID.string(b, actor.id), let stream = streams.stream(b, streamRange) else {
@@ -79,8 +77,8 @@ struct StoredEventScan {
             guard let text = Self.text(b, occurredAt) else { return nil }
             occurred = text
         }
-        return ProjectedEvent(seq: seq, stream: stream.name, type: Self.transactionTypes[typeIndex], actorID: id, actorRole: role,
-                              recordedAt: recordedAtText, occurredAt: occurred, payload: JSONObject(), transaction: facts,
+        return ProjectedEvent(seq: seq, stream: stream.name, type: type.name, actorID: id, actorRole: role,
+                              recordedAt: recordedAtText, occurredAt: occurred, payload: JSONObject(), transaction: (type, facts),
                               projectID: stream.projectID)
     }
 
@@ -261,13 +259,13 @@ struct StoredEventScan {
         }
     }
 
-    /// The index in `transactionTypes` of the type at `range`, nil for any other type.
-    private static func transactionType(_ range: Range<Int>, _ b: UnsafeBufferPointer<UInt8>) -> Int? {
+    /// The transaction type at `range`, nil for any other type.
+    private static func transactionType(_ range: Range<Int>, _ b: UnsafeBufferPointer<UInt8>) -> TransactionEventType? {
         switch range.count {
-        case 18: Byte.same(b, range, "CommitmentRecorded") ? 0 : nil
-        case 20: Byte.same(b, range, "DisbursementRecorded") ? 1 : nil
-        case 19: Byte.same(b, range, "ExpenditureRecorded") ? 2 : nil
-        case 31: Byte.same(b, range, "CounterpartContributionRecorded") ? 3 : nil
+        case 18: Byte.same(b, range, "CommitmentRecorded") ? .commitment : nil
+        case 20: Byte.same(b, range, "DisbursementRecorded") ? .disbursement : nil
+        case 19: Byte.same(b, range, "ExpenditureRecorded") ? .expenditure : nil
+        case 31: Byte.same(b, range, "CounterpartContributionRecorded") ? .counterpartContribution : nil
         default: nil
         }
     }

@@ -56,14 +56,14 @@ struct TransactionFacts: Equatable {
     /// already formatted as `Amount.description`, or "?" when it does not parse: e.g.
     /// `expenditure E-17 1250.5 USD to Champasak Builders`. Written into one string of the
     /// right capacity, since a rebuild makes one per event.
-    func summary(type: String, amount: String) -> String {
+    func summary(type: TransactionEventType, amount: String) -> String {
         let id = transactionId ?? "?"
         let head: String, recipient: String?
         switch type {
-        case "CommitmentRecorded": (head, recipient) = ("commitment ", nil)
-        case "DisbursementRecorded": (head, recipient) = ("disbursement ", nil)
-        case "ExpenditureRecorded": (head, recipient) = ("expenditure ", payee ?? "?")
-        default: (head, recipient) = ("counterpart " + (kind ?? "?") + " ", nil)
+        case .commitment: (head, recipient) = ("commitment ", nil)
+        case .disbursement: (head, recipient) = ("disbursement ", nil)
+        case .expenditure: (head, recipient) = ("expenditure ", payee ?? "?")
+        case .counterpartContribution: (head, recipient) = ("counterpart " + (kind ?? "?") + " ", nil)
         }
         var text = ""
         text.reserveCapacity(head.utf8.count + id.utf8.count + 1 + amount.utf8.count + (recipient.map { 4 + $0.utf8.count } ?? 0))
@@ -79,20 +79,44 @@ struct TransactionFacts: Equatable {
     }
 }
 
-extension TransactionKind {
-    /// The kind of a transaction event, given a counterpart contribution's `kind` member.
-    init?(eventType: String, counterpartKind: String?) {
-        switch eventType {
+/// The four event types that make a `proj_transactions` row, so the hot path switches on a
+/// case rather than comparing type names.
+enum TransactionEventType: CaseIterable {
+    case commitment, disbursement, expenditure, counterpartContribution
+
+    init?(_ name: String) {
+        switch name {
         case "CommitmentRecorded": self = .commitment
         case "DisbursementRecorded": self = .disbursement
         case "ExpenditureRecorded": self = .expenditure
-        case "CounterpartContributionRecorded":
+        case "CounterpartContributionRecorded": self = .counterpartContribution
+        default: return nil
+        }
+    }
+
+    var name: String {
+        switch self {
+        case .commitment: "CommitmentRecorded"
+        case .disbursement: "DisbursementRecorded"
+        case .expenditure: "ExpenditureRecorded"
+        case .counterpartContribution: "CounterpartContributionRecorded"
+        }
+    }
+}
+
+extension TransactionKind {
+    /// The kind of a transaction event, given a counterpart contribution's `kind` member.
+    init?(eventType: TransactionEventType, counterpartKind: String?) {
+        switch eventType {
+        case .commitment: self = .commitment
+        case .disbursement: self = .disbursement
+        case .expenditure: self = .expenditure
+        case .counterpartContribution:
             switch counterpartKind {
             case "planned": self = .counterpartPlanned
             case "actual": self = .counterpartActual
             default: return nil
             }
-        default: return nil
         }
     }
 }
