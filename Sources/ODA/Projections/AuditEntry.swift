@@ -26,18 +26,6 @@ public struct AuditEntry: Sendable, Equatable {
         return nil
     }
 
-    /// The summary of a commitment, disbursement, expenditure or counterpart contribution whose
-    /// amount the caller has already formatted (`Amount.description`, or "?").
-    static func transactionSummary(type: String, payload: JSONObject, amount: String) -> String {
-        func s(_ key: String) -> String { payload[key]?.stringValue ?? "?" }
-        switch type {
-        case "CommitmentRecorded": return "commitment " + s("transactionId") + " " + amount
-        case "DisbursementRecorded": return "disbursement " + s("transactionId") + " " + amount
-        case "ExpenditureRecorded": return "expenditure " + s("transactionId") + " " + amount + " to " + s("payee")
-        default: return "counterpart " + s("kind") + " " + s("transactionId") + " " + amount
-        }
-    }
-
     static func summary(type: String, payload: JSONObject) -> String {
         func s(_ key: String) -> String { payload[key]?.stringValue ?? "?" }
         func money(_ key: String) -> String { payload[key].flatMap { try? Amount(json: $0) }?.description ?? "?" }
@@ -64,7 +52,7 @@ public struct AuditEntry: Sendable, Equatable {
         case "BudgetPeriodLocked": return "budget \(s("budgetLineId")) \(s("periodStart")) locked\(reason())"
         case "BudgetReopenApproved": return "budget \(s("budgetLineId")) \(s("periodStart")) reopened\(reason())"
         case "CommitmentRecorded", "DisbursementRecorded", "ExpenditureRecorded", "CounterpartContributionRecorded":
-            return transactionSummary(type: type, payload: payload, amount: money("amount"))
+            return TransactionEventType(type).map { TransactionFacts(payload: payload).summary(type: $0, amount: money("amount")) } ?? type
         case "TransactionReversed":
             return "reversed seq \(payload["reversedSeq"]?.integerValue.map(String.init) ?? "?")\(reason())"
         default: return type

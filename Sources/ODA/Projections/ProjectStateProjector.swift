@@ -70,17 +70,7 @@ public enum TransactionKind: String, Sendable, CaseIterable {
     case counterpartActual = "counterpart_actual"
 
     init?(eventType: String, payload: JSONObject) {
-        switch eventType {
-        case "CommitmentRecorded": self = .commitment
-        case "DisbursementRecorded": self = .disbursement
-        case "ExpenditureRecorded": self = .expenditure
-        case "CounterpartContributionRecorded":
-            switch payload["kind"]?.stringValue {
-            case "planned": self = .counterpartPlanned
-            case "actual": self = .counterpartActual
-            default: return nil
-            }
-        default: return nil
-        }
+        guard let type = TransactionEventType(eventType) else { return nil }
+        self.init(eventType: type, counterpartKind: payload["kind"]?.stringValue)
     }
 }

@@ -5,8 +5,8 @@ import SQLite
 /// One event as the projector reads it: the envelope members it uses and the payload.
 ///
 /// The live path fills it from a decoded `EventEnvelope`; a bulk rebuild fills it from the stored
-/// bytes (`StoredEventScan`) with a payload holding only the members the projector reads for the
-/// event's type, so both run the same `ProjectionBatch.apply`.
+/// bytes (`StoredEventScan`), for a transaction event with `transaction` read from the bytes and
+/// an empty `payload`, so both run the same `ProjectionBatch.apply`.
 struct ProjectedEvent {
     let seq: Int64
     let stream: String
@@ -17,6 +17,17 @@ struct ProjectedEvent {
     let recordedAt: String
     let occurredAt: String?
     let payload: JSONObject
+    /// A transaction event's type and members, when already read (`StoredEventScan`); nil means:
+    /// work them out from `type` and `payload`.
+    var transaction: (type: TransactionEventType, facts: TransactionFacts)? = nil
+    /// `ProjectedEvent.projectID(ofStream: stream)`, when already known (`StoredEventScan` keeps
+    /// it per stream); nil means: work it out from `stream`.
+    var projectID: String? = nil
+
+    /// The project a stream records (`project:<id>`), nil for any other stream.
+    static func projectID(ofStream stream: String) -> String? {
+        stream.hasPrefix("project:") ? String(stream.dropFirst("project:".count)) : nil
+    }
 }
 
 extension ProjectedEvent {
@@ -58,8 +69,12 @@ struct ProjectionBatch<Rows: ProjectionRows> {
     let sql: ProjectionStatements
     var rows: Rows
     /// Consecutive events mostly share a project: its id is cut from the stream name once per run.
-    private var lastStream = ""
+    private var lastStream: String?
     private var lastProject = ""
+    /// Consecutive transactions mostly share a date: its year is parsed once per run (compared by
+    /// bytes, so only the very same text reuses it).
+    private var lastDate = ""
+    private var lastDateYear: Int64?
 
     init(database: ProjectionDatabase, sql: ProjectionStatements, rows: Rows) {
         self.database = database
@@ -67,7 +82,45 @@ struct ProjectionBatch<Rows: ProjectionRows> {
         self.rows = rows
     }
 
+    /// `facts.year`, with the year of a date repeated from the previous transaction reused.
+    private mutating func year(of facts: TransactionFacts) -> Int64? {
+        guard let date = facts.date else { return facts.fiscalYear }
+        if !date.utf8.elementsEqual(lastDate.utf8) {
+            lastDate = date
+            lastDateYear = TransactionFacts.year(of: date)
+        }
+        return lastDateYear ?? facts.fiscalYear
+    }
+
+    /// The project of `e`'s stream, nil when it is not a project stream. Streams are compared by
+    /// their bytes: two spellings `==` finds canonically equivalent are still two streams, as
+    /// `StoredEventScan` (which keeps streams by their bytes) sees them.
+    private mutating func projectID(of e: ProjectedEvent) -> String? {
+        if let known = e.projectID { return known }
+        if let lastStream, e.stream.utf8.elementsEqual(lastStream.utf8) { return lastProject }
+        guard let id = ProjectedEvent.projectID(ofStream: e.stream) else { return nil }
+        lastStream = e.stream
+        lastProject = id
+        return id
+    }
+
+    /// The hot case, a commitment, disbursement, expenditure or counterpart contribution: its row
+    /// made from `TransactionFacts`, whether a rebuild read them from the stored bytes or `apply`
+    /// from the decoded payload (the audit trail derives its line from the same facts when read).
+    private mutating func applyTransaction(_ e: ProjectedEvent, _ type: TransactionEventType, _ facts: TransactionFacts,
+                                           project projectID: String) throws {
+        guard let value = facts.amount, let kind = TransactionKind(eventType: type, counterpartKind: facts.kind) else { return }
+        try rows.add(TransactionRow(seq: e.seq, project: projectID, transactionId: facts.transactionId,
+                                    kind: kind, date: facts.date, fiscalYear: year(of: facts), amount: value.canonicalText,
+                                    currency: value.currency.code, counterparty: facts.counterparty, reversedBy: nil))
+    }
+
     mutating func apply(_ e: ProjectedEvent) throws {
+        if let scanned = e.transaction {
+            guard let projectID = projectID(of: e) else { return }
+            try applyTransaction(e, scanned.type, scanned.facts, project: projectID)
+            return
+        }
         let payload = e.payload
         func text(_ key: String) -> SQLValue {
             if case let .string(s)? = payload[key] { return .text(s) }
@@ -87,31 +140,15 @@ struct ProjectionBatch<Rows: ProjectionRows> {
             try database.execute(sql.organisation, [text("organisationId"), text("name"), text("organisationType")])
             return
         }
-        let projectID: String
-        if e.stream == lastStream {
-            projectID = lastProject
-        } else {
-            guard e.stream.hasPrefix("project:") else { return }
-            projectID = String(e.stream.dropFirst("project:".count))
-            lastStream = e.stream
-            lastProject = projectID
+        guard let projectID = projectID(of: e) else { return }
+        if let type = TransactionEventType(e.type) {
+            try applyTransaction(e, type, TransactionFacts(payload: payload), project: projectID)
+            return
         }
         let project = SQLValue.text(projectID)
         let seq = SQLValue.integer(e.seq)
 
         switch e.type {
-        case "CommitmentRecorded", "DisbursementRecorded", "ExpenditureRecorded", "CounterpartContributionRecorded":
-            // The hot case: one row buffered.
-            // A rebuild hands these types a payload of `StoredEventScan.projectedMemberNames` only:
-            // a member read here must be in that list.
-            guard let value = amount("amount"), let kind = TransactionKind(eventType: e.type, payload: payload) else { break }
-            let date = payload["date"]?.stringValue
-            let year = date.flatMap(CalendarDate.init).map { Int64($0.year) } ?? payload["fiscalYear"]?.integerValue
-            let counterparty = payload["provider"]?.stringValue ?? payload["payee"]?.stringValue
-            let amountText = value.canonicalText
-            try rows.add(TransactionRow(seq: e.seq, project: projectID, transactionId: payload["transactionId"]?.stringValue,
-                                        kind: kind, date: date, fiscalYear: year, amount: amountText,
-                                        currency: value.currency.code, counterparty: counterparty, reversedBy: nil))
         case "ProjectProposed":
             let cost = amount("estimatedCost")
             try database.execute(sql.propose, [
