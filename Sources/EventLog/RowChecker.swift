@@ -24,11 +24,10 @@ final class RowChecker: @unchecked Sendable {
     private let rows: Statement
     private let streamName: Statement
     private let hasher: SHA256Hasher
-    /// Stream names by id, as the `streams` table holds them (nil: no such row). Looking a name up
-    /// here costs less than joining `streams` for every row; the cache is emptied when it grows
-    /// past `streamCacheLimit`, so memory stays bounded however many streams there are.
-    private var streamNames: [Int64: [UInt8]?] = [:]
-    static let streamCacheLimit = 4_096
+    /// Stream names by id, as the `streams` table holds them: looking a name up here costs less
+    /// than joining `streams` for every row. Fixed size, so memory stays bounded however many
+    /// streams there are.
+    private var streamNames = StreamNameCache()
 
     init(path: String) throws {
         connection = try Connection(path: path, mode: .readOnly)
@@ -45,12 +44,20 @@ final class RowChecker: @unchecked Sendable {
 
     /// Every row whose seq column lies in `range`, in storage order.
     func check(_ range: ClosedRange<Int64>) throws -> [CheckedRow] {
+        var result: [CheckedRow] = []
+        try check(range, into: &result)
+        return result
+    }
+
+    /// Every row whose seq column lies in `range`, in storage order, replacing what `rows` held.
+    /// Its storage is reused: the verifier hands each chunk's array back, so a long run does not
+    /// map and fault in fresh memory for every chunk.
+    func check(_ range: ClosedRange<Int64>, into result: inout [CheckedRow]) throws {
         try rows.bind([.integer(range.lowerBound), .integer(range.upperBound)])
         defer { rows.reset() }
-        var result: [CheckedRow] = []
+        result.removeAll(keepingCapacity: true)
         result.reserveCapacity(Int(range.count))
         while try rows.step() { result.append(try check(rows)) }
-        return result
     }
 
     func begin() throws { try connection.execute("BEGIN DEFERRED") }
@@ -58,16 +65,22 @@ final class RowChecker: @unchecked Sendable {
     /// The name the `streams` table gives stream `id`, or nil when it has no such row. Read in the
     /// same snapshot as the rows (the checker's transaction), so it is what a join would give.
     private func name(ofStream id: Int64) throws(SQLiteError) -> [UInt8]? {
-        if let cached = streamNames[id] { return cached }
+        if let cached = streamNames.name(of: id) { return cached }
         try streamName.bind([.integer(id)])
         defer { streamName.reset() }
         var name: [UInt8]?
         if try streamName.step(), !streamName.isNull(at: 0) {
             name = streamName.withUnsafeBytes(at: 0) { Array($0) }
         }
-        if streamNames.count >= Self.streamCacheLimit { streamNames.removeAll(keepingCapacity: true) }
-        streamNames[id] = name
+        streamNames.remember(name, for: id)
         return name
+    }
+
+    /// Whether stream `id`'s name (as the `streams` table holds it) is exactly `bytes`; false when
+    /// there is no such row. A name found in the cache is compared where it lies, without copying.
+    private func streamName(_ id: Int64, is bytes: UnsafeRawBufferPointer) throws(SQLiteError) -> Bool {
+        if let known = streamNames.matches(id, bytes) { return known }
+        return try name(ofStream: id)?.withUnsafeBytes { Self.equal($0, bytes) } ?? false
     }
     func end() { try? connection.execute("COMMIT") }
 
@@ -106,7 +119,7 @@ final class RowChecker: @unchecked Sendable {
             scanned = true
             return ChainEntry(seq: header.seq, position: position, hash: recorded,
                               prev: SHA256Digest(lowercaseHex: UnsafeRawBufferPointer(rebasing: raw[header.prev])),
-                              recordedAt: Timestamp(canonicalBytes: UnsafeBufferPointer(rebasing: body[header.recordedAt])))
+                              recordedAt: Timestamp(checkedCanonicalBytes: UnsafeBufferPointer(rebasing: body[header.recordedAt])))
         }
         return CheckedRow(entry: entry, findings: findings, scanned: scanned)
     }
@@ -131,13 +144,17 @@ final class RowChecker: @unchecked Sendable {
     private func columnMismatch(_ row: Statement, body: UnsafeBufferPointer<UInt8>, header: EnvelopeScanner.Header) throws -> String? {
         func text(_ range: Range<Int>) -> String { String(decoding: body[range], as: UTF8.self) }
         func same(_ column: Int32, _ range: Range<Int>?) -> Bool {
-            guard !row.isNull(at: column), let range else { return row.isNull(at: column) && range == nil }
-            return row.withUnsafeBytes(at: column) { Self.equal($0, UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: body[range]))) }
+            row.withUnsafeBytes(at: column) { lent in
+                // Only an empty value can be NULL: asking SQLite for the type costs a call per column.
+                if lent.isEmpty, row.isNull(at: column) { return range == nil }
+                guard let range else { return false }
+                return Self.equal(lent, UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: body[range])))
+            }
         }
         var wrong: [String] = []
-        let streamName = try name(ofStream: row.int64(at: Column.streamID))
-        let streamMatches = streamName?.withUnsafeBytes { Self.equal($0, UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: body[header.stream]))) } ?? false
-        if !streamMatches {
+        let streamID = row.int64(at: Column.streamID)
+        if try !streamName(streamID, is: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: body[header.stream]))) {
+            let streamName = try name(ofStream: streamID)
             wrong.append("stream (\(streamName.map { String(decoding: $0, as: UTF8.self) } ?? "no stream row") ≠ \(text(header.stream)))")
         }
         let streamVersion = row.int64(at: Column.streamVersion)
@@ -155,3 +172,58 @@ final class RowChecker: @unchecked Sendable {
     }
 
 }
+
+/// Stream names by id in a fixed number of slots, one per id modulo the slot count: no hashing,
+/// no per-lookup allocation or reference counting, and a bounded footprint (names longer than
+/// `longestName` bytes, which no valid stream has, are simply not cached). Stream ids are
+/// assigned 1, 2, 3 … as streams appear, so up to `slots` streams never evict one another.
+struct StreamNameCache {
+    static let slots = 4_096
+    static let longestName = 256
+    /// Per slot: the id held (0: none; ids start at 1), whether the row exists, the name's length.
+    private var ids = [Int64](repeating: 0, count: slots)
+    private var lengths = [Int](repeating: 0, count: slots)
+    private var present = [Bool](repeating: false, count: slots)
+    /// Each slot's name bytes at `slot * longestName`, allocated when the first name is cached.
+    private var names: [UInt8] = []
+
+    private static func slot(_ id: Int64) -> Int { Int(truncatingIfNeeded: UInt64(bitPattern: id) % UInt64(slots)) }
+
+    /// The cached answer for `id`: `.some(nil)` when the `streams` table has no such row, nil when
+    /// `id` is not cached.
+    func name(of id: Int64) -> [UInt8]?? {
+        let k = Self.slot(id)
+        guard id != 0, ids[k] == id else { return nil }
+        guard present[k] else { return .some(nil) }
+        return .some(Array(names[(k * Self.longestName)..<(k * Self.longestName + lengths[k])]))
+    }
+
+    /// Whether the cached name of `id` equals `bytes` (false for a stream without a row); nil when
+    /// `id` is not cached.
+    func matches(_ id: Int64, _ bytes: UnsafeRawBufferPointer) -> Bool? {
+        let k = Self.slot(id)
+        guard id != 0, ids[k] == id else { return nil }
+        guard present[k] else { return false }
+        return names.withUnsafeBytes { all in
+            RowChecker.equal(UnsafeRawBufferPointer(rebasing: all[(k * Self.longestName)..<(k * Self.longestName + lengths[k])]), bytes)
+        }
+    }
+
+    /// Caches what the `streams` table says of `id` (nil: no such row), evicting the slot's
+    /// previous id. A name too long to cache leaves the slot empty.
+    mutating func remember(_ name: [UInt8]?, for id: Int64) {
+        guard id != 0 else { return }
+        let k = Self.slot(id)
+        guard (name?.count ?? 0) <= Self.longestName else { ids[k] = 0; return }
+        if names.isEmpty { names = [UInt8](repeating: 0, count: Self.slots * Self.longestName) }
+        ids[k] = id
+        present[k] = name != nil
+        lengths[k] = name?.count ?? 0
+        if let name {
+            names.withUnsafeMutableBytes { all in
+                UnsafeMutableRawBufferPointer(rebasing: all[(k * Self.longestName)...]).copyBytes(from: name)
+            }
+        }
+    }
+}
+
