@@ -174,38 +174,48 @@ final class RowChecker: @unchecked Sendable {
 }
 
 /// Stream names by id in a fixed number of slots, one per id modulo the slot count: no hashing,
-/// no per-lookup allocation or reference counting, and a bounded footprint (names longer than
-/// `longestName` bytes, which no valid stream has, are simply not cached). Stream ids are
+/// no per-lookup allocation or reference counting, and a bounded footprint. Stream ids are
 /// assigned 1, 2, 3 … as streams appear, so up to `slots` streams never evict one another.
+///
+/// The names lie end to end in one arena rather than in fixed-width slots: verification looks
+/// up a stream for every row, and thousands of short names packed together stay in the CPU's
+/// cache where padded slots would not. When the arena is full it starts again, empty.
 struct StreamNameCache {
     static let slots = 4_096
+    static let arenaCapacity = 256 * 1_024
+    /// Names longer than this (no valid stream has one) are not cached.
     static let longestName = 256
-    /// Per slot: the id held (0: none; ids start at 1), whether the row exists, the name's length.
-    private var ids = [Int64](repeating: 0, count: slots)
-    private var lengths = [Int](repeating: 0, count: slots)
-    private var present = [Bool](repeating: false, count: slots)
-    /// Each slot's name bytes at `slot * longestName`, allocated when the first name is cached.
-    private var names: [UInt8] = []
+
+    private struct Slot {
+        /// The id held; 0 for none (ids start at 1).
+        var id: Int64 = 0
+        var offset: Int32 = 0
+        /// The name's length in bytes; -1 when the `streams` table has no row for `id`.
+        var length: Int32 = -1
+    }
+
+    private var table = [Slot](repeating: Slot(), count: slots)
+    private var arena: [UInt8] = []
 
     private static func slot(_ id: Int64) -> Int { Int(truncatingIfNeeded: UInt64(bitPattern: id) % UInt64(slots)) }
 
     /// The cached answer for `id`: `.some(nil)` when the `streams` table has no such row, nil when
     /// `id` is not cached.
     func name(of id: Int64) -> [UInt8]?? {
-        let k = Self.slot(id)
-        guard id != 0, ids[k] == id else { return nil }
-        guard present[k] else { return .some(nil) }
-        return .some(Array(names[(k * Self.longestName)..<(k * Self.longestName + lengths[k])]))
+        let entry = table[Self.slot(id)]
+        guard id != 0, entry.id == id else { return nil }
+        guard entry.length >= 0 else { return .some(nil) }
+        return .some(Array(arena[Int(entry.offset)..<Int(entry.offset + entry.length)]))
     }
 
     /// Whether the cached name of `id` equals `bytes` (false for a stream without a row); nil when
     /// `id` is not cached.
     func matches(_ id: Int64, _ bytes: UnsafeRawBufferPointer) -> Bool? {
-        let k = Self.slot(id)
-        guard id != 0, ids[k] == id else { return nil }
-        guard present[k] else { return false }
-        return names.withUnsafeBytes { all in
-            RowChecker.equal(UnsafeRawBufferPointer(rebasing: all[(k * Self.longestName)..<(k * Self.longestName + lengths[k])]), bytes)
+        let entry = table[Self.slot(id)]
+        guard id != 0, entry.id == id else { return nil }
+        guard entry.length >= 0 else { return false }
+        return arena.withUnsafeBytes { all in
+            RowChecker.equal(UnsafeRawBufferPointer(rebasing: all[Int(entry.offset)..<Int(entry.offset + entry.length)]), bytes)
         }
     }
 
@@ -214,16 +224,21 @@ struct StreamNameCache {
     mutating func remember(_ name: [UInt8]?, for id: Int64) {
         guard id != 0 else { return }
         let k = Self.slot(id)
-        guard (name?.count ?? 0) <= Self.longestName else { ids[k] = 0; return }
-        if names.isEmpty { names = [UInt8](repeating: 0, count: Self.slots * Self.longestName) }
-        ids[k] = id
-        present[k] = name != nil
-        lengths[k] = name?.count ?? 0
-        if let name {
-            names.withUnsafeMutableBytes { all in
-                UnsafeMutableRawBufferPointer(rebasing: all[(k * Self.longestName)...]).copyBytes(from: name)
-            }
+        guard let name else {
+            table[k] = Slot(id: id, offset: 0, length: -1)
+            return
         }
+        guard name.count <= Self.longestName else {
+            table[k] = Slot()
+            return
+        }
+        if arena.count + name.count > Self.arenaCapacity {
+            // Every cached name points into the arena: forget them all before reusing it.
+            for j in table.indices { table[j] = Slot() }
+            arena.removeAll(keepingCapacity: true)
+        }
+        if arena.capacity == 0 { arena.reserveCapacity(Self.arenaCapacity) }
+        table[k] = Slot(id: id, offset: Int32(arena.count), length: Int32(name.count))
+        arena.append(contentsOf: name)
     }
 }
-

@@ -149,4 +149,27 @@ final class VerifyChunkBoundaryTests: XCTestCase {
             }
         }
     }
+
+    func testTheStreamNameCacheStaysRightWhenItsArenaFillsAndStartsAgain() {
+        var cache = StreamNameCache()
+        var reference: [Int64: [UInt8]] = [:]
+        var g = SplitMix64(state: 5)
+        // 3,000 names of 150 to 250 bytes: more than the arena holds, and ids sharing slots.
+        for id in Int64(1)...3_000 {
+            let name = (0..<(150 + Int(g.next() % 101))).map { _ in UInt8(0x61 + g.next() % 26) }
+            cache.remember(name, for: id)
+            reference[id] = name
+            XCTAssertEqual(cache.name(of: id), .some(name), "id \(id)")
+            for _ in 0..<8 {
+                let probe = Int64(1 + g.next() % UInt64(id))
+                guard let cached = cache.name(of: probe) else { continue }
+                XCTAssertEqual(cached, reference[probe], "id \(probe) after remembering \(id)")
+                let expected = reference[probe]!
+                XCTAssertEqual(expected.withUnsafeBytes { cache.matches(probe, $0) }, true, "id \(probe)")
+                var other = expected
+                other[other.count - 1] ^= 1
+                XCTAssertEqual(other.withUnsafeBytes { cache.matches(probe, $0) }, false, "id \(probe)")
+            }
+        }
+    }
 }
