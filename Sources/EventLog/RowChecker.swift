@@ -42,14 +42,7 @@ final class RowChecker: @unchecked Sendable {
         hasher = try SHA256Hasher()
     }
 
-    /// Every row whose seq column lies in `range`, in storage order.
-    func check(_ range: ClosedRange<Int64>) throws -> [CheckedRow] {
-        var result: [CheckedRow] = []
-        try check(range, into: &result)
-        return result
-    }
-
-    /// Every row whose seq column lies in `range`, in storage order, replacing what `rows` held.
+    /// Every row whose seq column lies in `range`, in storage order, replacing what `result` held.
     /// Its storage is reused: the verifier hands each chunk's array back, so a long run does not
     /// map and fault in fresh memory for every chunk.
     func check(_ range: ClosedRange<Int64>, into result: inout [CheckedRow]) throws {
