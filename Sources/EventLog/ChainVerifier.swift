@@ -20,13 +20,20 @@ public struct ChainVerifier {
 
     private let store: EventStore
     private let threads: Int
+    private let rowsPerChunk: Int64
 
     /// `threads` checkers hash and scan rows in parallel (two by default: this machine's cores)
     /// while the chain itself is walked in order on the calling thread, and the stream index is
     /// checked on one more thread at the same time.
     public init(store: EventStore, threads: Int = 2) {
+        self.init(store: store, threads: threads, rowsPerChunk: Self.chunk)
+    }
+
+    /// Tests use small chunks to put findings on either side of chunk boundaries.
+    init(store: EventStore, threads: Int, rowsPerChunk: Int64) {
         self.store = store
         self.threads = max(1, threads)
+        self.rowsPerChunk = max(1, rowsPerChunk)
     }
 
     public func verify(progress: Progress? = nil) throws -> VerificationReport {
@@ -42,18 +49,28 @@ public struct ChainVerifier {
             let total = progress == nil ? 0 : try connection.scalarInt64("SELECT count(*) FROM events") ?? 0
             let first = try connection.scalarInt64("SELECT min(seq) FROM events") ?? 1
             let last = try connection.scalarInt64("SELECT max(seq) FROM events") ?? 0
-            let chunks = last >= first ? Int((last - first) / Self.chunk) + 1 : 0
+            let rowsPerChunk = self.rowsPerChunk
+            let chunks = last >= first ? Int((last - first) / rowsPerChunk) + 1 : 0
             // Checker k takes chunks k, k + threads, …; each may run two rounds ahead of the walk.
             let pipeline = ChunkPipeline<[CheckedRow]>(window: 2 * checkers.count)
+            let spare = SpareRowArrays()
             let streams = StreamIndexCheck(path: store.path, through: last)
             let group = DispatchGroup()
             for (k, checker) in checkers.enumerated() {
                 group.runOnOwnThread {
                     var index = k
                     while index < chunks, !pipeline.isCancelled {
-                        let lower = first + Int64(index) * Self.chunk
-                        let rows = Result { try checker.check(lower...min(last, lower + Self.chunk - 1)) }
-                        guard pipeline.put(index, rows) else { break }
+                        let lower = first + Int64(index) * rowsPerChunk
+                        var rows = spare.take()
+                        let outcome: Result<[CheckedRow], any Error>
+                        do {
+                            try checker.check(lower...min(last, lower + rowsPerChunk - 1), into: &rows)
+                            outcome = .success(rows)
+                        } catch {
+                            outcome = .failure(error)
+                        }
+                        rows = []
+                        guard pipeline.put(index, outcome) else { break }
                         index += checkers.count
                     }
                 }
@@ -65,9 +82,11 @@ public struct ChainVerifier {
             }
             var done: Int64 = 0
             for index in 0..<chunks {
-                let rows = try pipeline.take(index)
+                var rows = try pipeline.take(index)
                 for row in rows { chain.offer(row) }
                 done += Int64(rows.count)
+                spare.give(rows)
+                rows = []
                 progress?(done, total)
             }
             chain.finish()
@@ -82,6 +101,29 @@ public struct ChainVerifier {
         } catch let error as SQLiteError {
             throw StoreError(error, path: store.path)
         }
+    }
+}
+
+/// Row arrays the walk has finished with, handed back to the checkers to fill again. A chunk's
+/// array is a few hundred KiB: allocating a fresh one per chunk would have the kernel map and
+/// zero new pages every time, which costs more than the rows' SQLite work. Holds at most a few.
+final class SpareRowArrays: @unchecked Sendable {
+    private let lock = NSLock()
+    private var arrays: [[CheckedRow]] = []
+    private static let kept = 8
+
+    /// An empty array, with the capacity of a returned one when there is one.
+    func take() -> [CheckedRow] {
+        lock.lock()
+        defer { lock.unlock() }
+        return arrays.popLast() ?? []
+    }
+
+    /// Keeps `rows`' storage for a later `take`; the caller must drop its own reference.
+    func give(_ rows: [CheckedRow]) {
+        lock.lock()
+        defer { lock.unlock() }
+        if arrays.count < Self.kept { arrays.append(rows) }
     }
 }
 

@@ -31,6 +31,23 @@ struct EnvelopeScanner {
         var scanner = Cursor(buffer)
         return scanner.envelope()
     }
+
+    /// Whether the 64 bytes at `r` are all lowercase hex digits, eight at a time. For a word of
+    /// ASCII bytes, adding 0x80 − k to each byte sets its high bit exactly when the byte is at
+    /// least k, and no sum carries into the next byte, so each range test is one addition.
+    static func isLowerHex64(_ r: Range<Int>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard r.count == 64, let base = b.baseAddress else { return false }
+        let raw = UnsafeRawPointer(base + r.lowerBound)
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        var failed: UInt64 = 0
+        for k in stride(from: 0, to: 64, by: 8) {
+            let x = raw.loadUnaligned(fromByteOffset: k, as: UInt64.self)
+            let digit = (x &+ ones &* (0x80 - 0x30)) & ~(x &+ ones &* (0x80 - 0x3A))
+            let letter = (x &+ ones &* (0x80 - 0x61)) & ~(x &+ ones &* (0x80 - 0x67))
+            failed |= x & highs | ~(digit | letter) & highs
+        }
+        return failed == 0
+    }
 }
 
 private let maximumDepth = 64
@@ -109,7 +126,7 @@ private struct Cursor {
             case .occurredAt:
                 guard let r = string(), Self.isBusinessTime(r, b) else { return nil }
             case .prev:
-                guard let r = string(), r.count == 64, r.allSatisfy({ Self.isLowerHex(b[$0]) }) else { return nil }
+                guard let r = string(), r.count == 64, EnvelopeScanner.isLowerHex64(r, b) else { return nil }
                 header.prev = r
             case .actor:
                 guard actor() else { return nil }
@@ -149,12 +166,23 @@ private struct Cursor {
         return equals(candidate.name, key, b) ? candidate : nil
     }
 
-    /// Byte equality of a known name and a key, without generic collection machinery.
+    /// Byte equality of a known name and a key, a word at a time: two overlapping loads cover
+    /// any length from 4 to 16 (every member name), bytes one by one cover the rest.
     private static func equals(_ name: StaticString, _ key: Range<Int>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard name.utf8CodeUnitCount == key.count else { return false }
-        let n = name.utf8Start
-        for k in 0..<key.count where n[k] != b[key.lowerBound + k] { return false }
-        return true
+        let count = key.count
+        guard name.utf8CodeUnitCount == count, let base = b.baseAddress else { return false }
+        let n = UnsafeRawPointer(name.utf8Start), k = UnsafeRawPointer(base + key.lowerBound)
+        switch count {
+        case 8...16:
+            return n.loadUnaligned(as: UInt64.self) == k.loadUnaligned(as: UInt64.self)
+                && n.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self) == k.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+        case 4..<8:
+            return n.loadUnaligned(as: UInt32.self) == k.loadUnaligned(as: UInt32.self)
+                && n.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self) == k.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)
+        default:
+            for j in 0..<count where n.load(fromByteOffset: j, as: UInt8.self) != k.load(fromByteOffset: j, as: UInt8.self) { return false }
+            return true
+        }
     }
 
     private static func actorMember(_ index: Int) -> StaticString {
@@ -181,7 +209,7 @@ private struct Cursor {
             guard let value = string() else { return false }
             switch index {
             case 0: guard Self.isToken(value, b) else { return false }; sawID = true
-            case 1: guard (1...50).contains(value.count), value.allSatisfy({ (0x61...0x7A).contains(b[$0]) }) else { return false }
+            case 1: guard (1...50).contains(value.count), Self.all(value, b, ByteClass.lowercase) else { return false }
             default: guard Self.isToken(value, b) else { return false }
             }
             guard i < b.count else { return false }
@@ -390,28 +418,42 @@ private struct Cursor {
     static func isLowerHex(_ c: UInt8) -> Bool { (0x30...0x39).contains(c) || (0x61...0x66).contains(c) }
     static func hexValue(_ c: UInt8) -> UInt8 { c <= 0x39 ? c - 0x30 : c - 0x61 + 10 }
 
-    private static func isAlnum(_ c: UInt8) -> Bool {
-        (0x30...0x39).contains(c) || (0x41...0x5A).contains(c) || (0x61...0x7A).contains(c)
+    /// Which identifier alphabets a byte belongs to, one bit each (see `byteClasses`).
+    enum ByteClass {
+        static let alphanumeric: UInt8 = 1, streamCharacter: UInt8 = 2, token: UInt8 = 4, lowercase: UInt8 = 8,
+                   uppercase: UInt8 = 16
     }
 
+    /// For each byte value, 0x40 | its `ByteClass` bits: ASCII letters and digits are
+    /// alphanumeric; stream names add `. : _ / @ + -`; tokens are printable ASCII without space,
+    /// quote or backslash. A literal rather than a stored array, so reading it costs one load.
+    private static var byteClasses: StaticString {
+        "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@D@DDDDDDDDFDFFFGGGGGGGGGGFDDDDDFWWWWWWWWWWWWWWWWWWWWWWWWWWD@DDFDOOOOOOOOOOOOOOOOOOOOOOOOOODDDD@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@"
+    }
+
+    /// Whether every byte of `r` is in class `mask`.
+    @inline(__always)
+    private static func all(_ r: Range<Int>, _ b: UnsafeBufferPointer<UInt8>, _ mask: UInt8) -> Bool {
+        guard let base = b.baseAddress else { return r.isEmpty }
+        let table = byteClasses.utf8Start
+        for j in r where table[Int(base[j])] & mask == 0 { return false }
+        return true
+    }
+
+    @inline(__always)
+    private static func isIn(_ c: UInt8, _ mask: UInt8) -> Bool { byteClasses.utf8Start[Int(c)] & mask != 0 }
+
     static func isStream(_ r: Range<Int>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        (1...256).contains(r.count) && isAlnum(b[r.lowerBound]) && r.allSatisfy { j in
-            let c = b[j]
-            return isAlnum(c) || c == UInt8(ascii: ".") || c == UInt8(ascii: ":") || c == UInt8(ascii: "_")
-                || c == UInt8(ascii: "/") || c == UInt8(ascii: "@") || c == UInt8(ascii: "+") || c == UInt8(ascii: "-")
-        }
+        (1...256).contains(r.count) && isIn(b[r.lowerBound], ByteClass.alphanumeric) && all(r, b, ByteClass.streamCharacter)
     }
 
     static func isEventType(_ r: Range<Int>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        (1...100).contains(r.count) && (0x41...0x5A).contains(b[r.lowerBound]) && r.allSatisfy { isAlnum(b[$0]) }
+        (1...100).contains(r.count) && isIn(b[r.lowerBound], ByteClass.uppercase) && all(r, b, ByteClass.alphanumeric)
     }
 
     /// Printable ASCII without space, quote or backslash (so never escaped).
     static func isToken(_ r: Range<Int>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        (1...200).contains(r.count) && r.allSatisfy { j in
-            let c = b[j]
-            return (0x21...0x7E).contains(c) && c != UInt8(ascii: "\"") && c != UInt8(ascii: "\\")
-        }
+        (1...200).contains(r.count) && all(r, b, ByteClass.token)
     }
 
     static func isCanonicalTimestamp(_ r: Range<Int>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {

@@ -24,11 +24,10 @@ final class RowChecker: @unchecked Sendable {
     private let rows: Statement
     private let streamName: Statement
     private let hasher: SHA256Hasher
-    /// Stream names by id, as the `streams` table holds them (nil: no such row). Looking a name up
-    /// here costs less than joining `streams` for every row; the cache is emptied when it grows
-    /// past `streamCacheLimit`, so memory stays bounded however many streams there are.
-    private var streamNames: [Int64: [UInt8]?] = [:]
-    static let streamCacheLimit = 4_096
+    /// Stream names by id, as the `streams` table holds them: looking a name up here costs less
+    /// than joining `streams` for every row. Fixed size, so memory stays bounded however many
+    /// streams there are.
+    private var streamNames = StreamNameCache()
 
     init(path: String) throws {
         connection = try Connection(path: path, mode: .readOnly)
@@ -43,14 +42,15 @@ final class RowChecker: @unchecked Sendable {
         hasher = try SHA256Hasher()
     }
 
-    /// Every row whose seq column lies in `range`, in storage order.
-    func check(_ range: ClosedRange<Int64>) throws -> [CheckedRow] {
+    /// Every row whose seq column lies in `range`, in storage order, replacing what `result` held.
+    /// Its storage is reused: the verifier hands each chunk's array back, so a long run does not
+    /// map and fault in fresh memory for every chunk.
+    func check(_ range: ClosedRange<Int64>, into result: inout [CheckedRow]) throws {
         try rows.bind([.integer(range.lowerBound), .integer(range.upperBound)])
         defer { rows.reset() }
-        var result: [CheckedRow] = []
+        result.removeAll(keepingCapacity: true)
         result.reserveCapacity(Int(range.count))
         while try rows.step() { result.append(try check(rows)) }
-        return result
     }
 
     func begin() throws { try connection.execute("BEGIN DEFERRED") }
@@ -58,16 +58,22 @@ final class RowChecker: @unchecked Sendable {
     /// The name the `streams` table gives stream `id`, or nil when it has no such row. Read in the
     /// same snapshot as the rows (the checker's transaction), so it is what a join would give.
     private func name(ofStream id: Int64) throws(SQLiteError) -> [UInt8]? {
-        if let cached = streamNames[id] { return cached }
+        if let cached = streamNames.name(of: id) { return cached }
         try streamName.bind([.integer(id)])
         defer { streamName.reset() }
         var name: [UInt8]?
         if try streamName.step(), !streamName.isNull(at: 0) {
             name = streamName.withUnsafeBytes(at: 0) { Array($0) }
         }
-        if streamNames.count >= Self.streamCacheLimit { streamNames.removeAll(keepingCapacity: true) }
-        streamNames[id] = name
+        streamNames.remember(name, for: id)
         return name
+    }
+
+    /// Whether stream `id`'s name (as the `streams` table holds it) is exactly `bytes`; false when
+    /// there is no such row. A name found in the cache is compared where it lies, without copying.
+    private func streamName(_ id: Int64, is bytes: UnsafeRawBufferPointer) throws(SQLiteError) -> Bool {
+        if let known = streamNames.matches(id, bytes) { return known }
+        return try name(ofStream: id)?.withUnsafeBytes { Self.equal($0, bytes) } ?? false
     }
     func end() { try? connection.execute("COMMIT") }
 
@@ -106,7 +112,7 @@ final class RowChecker: @unchecked Sendable {
             scanned = true
             return ChainEntry(seq: header.seq, position: position, hash: recorded,
                               prev: SHA256Digest(lowercaseHex: UnsafeRawBufferPointer(rebasing: raw[header.prev])),
-                              recordedAt: Timestamp(canonicalBytes: UnsafeBufferPointer(rebasing: body[header.recordedAt])))
+                              recordedAt: Timestamp(checkedCanonicalBytes: UnsafeBufferPointer(rebasing: body[header.recordedAt])))
         }
         return CheckedRow(entry: entry, findings: findings, scanned: scanned)
     }
@@ -131,13 +137,17 @@ final class RowChecker: @unchecked Sendable {
     private func columnMismatch(_ row: Statement, body: UnsafeBufferPointer<UInt8>, header: EnvelopeScanner.Header) throws -> String? {
         func text(_ range: Range<Int>) -> String { String(decoding: body[range], as: UTF8.self) }
         func same(_ column: Int32, _ range: Range<Int>?) -> Bool {
-            guard !row.isNull(at: column), let range else { return row.isNull(at: column) && range == nil }
-            return row.withUnsafeBytes(at: column) { Self.equal($0, UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: body[range]))) }
+            row.withUnsafeBytes(at: column) { lent in
+                // Only an empty value can be NULL: asking SQLite for the type costs a call per column.
+                if lent.isEmpty, row.isNull(at: column) { return range == nil }
+                guard let range else { return false }
+                return Self.equal(lent, UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: body[range])))
+            }
         }
         var wrong: [String] = []
-        let streamName = try name(ofStream: row.int64(at: Column.streamID))
-        let streamMatches = streamName?.withUnsafeBytes { Self.equal($0, UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: body[header.stream]))) } ?? false
-        if !streamMatches {
+        let streamID = row.int64(at: Column.streamID)
+        if try !streamName(streamID, is: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: body[header.stream]))) {
+            let streamName = try name(ofStream: streamID)
             wrong.append("stream (\(streamName.map { String(decoding: $0, as: UTF8.self) } ?? "no stream row") ≠ \(text(header.stream)))")
         }
         let streamVersion = row.int64(at: Column.streamVersion)
@@ -154,4 +164,74 @@ final class RowChecker: @unchecked Sendable {
         return wrong.isEmpty ? nil : "index columns disagree with the stored bytes: " + wrong.joined(separator: ", ")
     }
 
+}
+
+/// Stream names by id in a fixed number of slots, one per id modulo the slot count: no hashing,
+/// no per-lookup allocation or reference counting, and a bounded footprint. Stream ids are
+/// assigned 1, 2, 3 … as streams appear, so up to `slots` streams never evict one another.
+///
+/// The names lie end to end in one arena rather than in fixed-width slots: verification looks
+/// up a stream for every row, and thousands of short names packed together stay in the CPU's
+/// cache where padded slots would not. When the arena is full it starts again, empty.
+struct StreamNameCache {
+    static let slots = 4_096
+    static let arenaCapacity = 256 * 1_024
+    /// Names longer than this (no valid stream has one) are not cached.
+    static let longestName = 256
+
+    private struct Slot {
+        /// The id held; 0 for none (ids start at 1).
+        var id: Int64 = 0
+        var offset: Int32 = 0
+        /// The name's length in bytes; -1 when the `streams` table has no row for `id`.
+        var length: Int32 = -1
+    }
+
+    private var table = [Slot](repeating: Slot(), count: slots)
+    private var arena: [UInt8] = []
+
+    private static func slot(_ id: Int64) -> Int { Int(truncatingIfNeeded: UInt64(bitPattern: id) % UInt64(slots)) }
+
+    /// The cached answer for `id`: `.some(nil)` when the `streams` table has no such row, nil when
+    /// `id` is not cached.
+    func name(of id: Int64) -> [UInt8]?? {
+        let entry = table[Self.slot(id)]
+        guard id != 0, entry.id == id else { return nil }
+        guard entry.length >= 0 else { return .some(nil) }
+        return .some(Array(arena[Int(entry.offset)..<Int(entry.offset + entry.length)]))
+    }
+
+    /// Whether the cached name of `id` equals `bytes` (false for a stream without a row); nil when
+    /// `id` is not cached.
+    func matches(_ id: Int64, _ bytes: UnsafeRawBufferPointer) -> Bool? {
+        let entry = table[Self.slot(id)]
+        guard id != 0, entry.id == id else { return nil }
+        guard entry.length >= 0 else { return false }
+        return arena.withUnsafeBytes { all in
+            RowChecker.equal(UnsafeRawBufferPointer(rebasing: all[Int(entry.offset)..<Int(entry.offset + entry.length)]), bytes)
+        }
+    }
+
+    /// Caches what the `streams` table says of `id` (nil: no such row), evicting the slot's
+    /// previous id. A name too long to cache leaves the slot empty.
+    mutating func remember(_ name: [UInt8]?, for id: Int64) {
+        guard id != 0 else { return }
+        let k = Self.slot(id)
+        guard let name else {
+            table[k] = Slot(id: id, offset: 0, length: -1)
+            return
+        }
+        guard name.count <= Self.longestName else {
+            table[k] = Slot()
+            return
+        }
+        if arena.count + name.count > Self.arenaCapacity {
+            // Every cached name points into the arena: forget them all before reusing it.
+            for j in table.indices { table[j] = Slot() }
+            arena.removeAll(keepingCapacity: true)
+        }
+        if arena.capacity == 0 { arena.reserveCapacity(Self.arenaCapacity) }
+        table[k] = Slot(id: id, offset: Int32(arena.count), length: Int32(name.count))
+        arena.append(contentsOf: name)
+    }
 }

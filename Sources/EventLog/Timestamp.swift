@@ -56,6 +56,12 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     /// Reads the canonical spelling straight from bytes (verification does this for every event).
     init?(canonicalBytes utf8: UnsafeBufferPointer<UInt8>) {
         guard Timestamp.isCanonical(utf8) else { return nil }
+        self.init(checkedCanonicalBytes: utf8)
+    }
+
+    /// Reads bytes that `isCanonical` has already accepted (the envelope scanner checks every
+    /// `recordedAt`), without checking them a second time.
+    init(checkedCanonicalBytes utf8: UnsafeBufferPointer<UInt8>) {
         func number(_ k: Int, _ width: Int) -> Int64 {
             var v: Int64 = 0
             for j in k..<(k + width) { v = v * 10 + Int64(utf8[j] - 0x30) }

@@ -146,10 +146,13 @@ public final class Statement {
     /// Lends the column's bytes (a blob, or a text's UTF-8) without copying them. The buffer is
     /// valid only inside `body` and only until the statement steps or resets: hot loops such as
     /// verification hash and scan millions of rows this way without allocating.
+    ///
+    /// A text is lent through `sqlite3_column_blob`, which hands back its stored bytes as they lie
+    /// in the row (UTF-8: the project never changes a database's encoding), where
+    /// `sqlite3_column_text` would first copy them to add a terminating NUL. The column still
+    /// reads as text afterwards (`value(at:)`, `text(at:)`).
     public func withUnsafeBytes<R>(at column: Int32, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        let pointer = sqlite3_column_type(handle, column) == SQLITE_TEXT
-            ? UnsafeRawPointer(sqlite3_column_text(handle, column))
-            : sqlite3_column_blob(handle, column)
+        let pointer = sqlite3_column_blob(handle, column)
         let count = Int(sqlite3_column_bytes(handle, column))
         return try body(UnsafeRawBufferPointer(start: count > 0 ? pointer : nil, count: count))
     }
