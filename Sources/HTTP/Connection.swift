@@ -171,13 +171,16 @@ final class Connection {
         linger()
     }
 
-    /// Half-closes and discards what the client still sends, for at most a second and 256 KiB,
-    /// so closing with unread bytes does not reset the connection before the client reads.
+    /// Half-closes and discards what the client still sends, for at most a second and 64 MiB,
+    /// so closing with unread bytes does not reset the connection before the client reads. The
+    /// second is what bounds a hostile sender; the byte cap is well above what an honest client
+    /// sends in that second on a fast link (an oversized upload of a few megabytes, refused 413 on
+    /// its head, must still let its client read the 413 rather than a reset).
     private func linger() {
         _ = shutdown(stream.fd, Int32(SHUT_WR))
         let deadline = Deadline(after: .seconds(1))
         var discarded = 0
-        while discarded < 256 * 1024 {
+        while discarded < 64 * 1024 * 1024 {
             let n = recv(stream.fd, scratch.baseAddress, scratch.count, 0)
             if n > 0 {
                 discarded += n
