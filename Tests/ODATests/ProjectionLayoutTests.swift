@@ -135,15 +135,21 @@ final class ProjectionLayoutTests: XCTestCase {
         let ledger = try TemporaryLedger()
         for (actor, batch) in try ProjectionRebuildTests.history(count: 300) { _ = try ledger.store.append(batch, actor: actor) }
         _ = try ledger.store.append([try Repository.example("ExchangeRateRecorded").onStream("project:LA-A-1")], actor: proposer)
-        var lines = 0, skipped = 0
+        var lines = 0, skipped = 0, scanned = 0
+        var scan = StoredEventScan()
         try ledger.store.read { event in
             let stored = StoredEventBytes(seq: event.seq, canonicalBytes: event.canonicalBytes)
             let quick = try AuditEntry.derived(from: stored)
             XCTAssertEqual(quick, AuditEntry(event.envelope), "seq \(event.seq)")
+            // The byte scan's line (transactions) equals the same line.
+            XCTAssertEqual(try AuditEntry.derived(from: stored, scan: &scan), quick, "seq \(event.seq)")
+            var fresh = StoredEventScan()
+            if fresh.projectedEvent(stored) != nil { scanned += 1 }
             if quick == nil { skipped += 1 } else { lines += 1 }
             return true
         }
         XCTAssertGreaterThan(lines, 250)
+        XCTAssertGreaterThan(scanned, 100, "the transactions' lines come from the byte scan")
         XCTAssertGreaterThan(skipped, 1, "exchange rates and organisations have no line")
 
         var sixth: RecordedEvent?
@@ -155,6 +161,8 @@ final class ProjectionLayoutTests: XCTestCase {
         XCTAssertNotEqual(unusual, text)
         XCTAssertThrowsError(try AuditEntry.derived(from: StoredEventBytes(seq: 6, canonicalBytes: Array(unusual.utf8))),
                              "a recording time that is not canonical goes to the full decode, which refuses it")
+        XCTAssertThrowsError(try AuditEntry.derived(from: StoredEventBytes(seq: 6, canonicalBytes: Array(unusual.utf8)), scan: &scan),
+                             "the byte scan declines it too")
     }
 
     /// The live read (transactions found through the stream index, the audit trail derived from

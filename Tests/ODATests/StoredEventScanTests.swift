@@ -147,9 +147,12 @@ final class StoredEventScanTests: XCTestCase {
         XCTAssertEqual(reference.result, live)
         // The audit trail is derived when read: from the stored bytes and from the decoded envelope alike.
         var summaries = 0
+        var scan = StoredEventScan()
         try ledger.store.read { event in
-            let derived = try AuditEntry.derived(from: StoredEventBytes(seq: event.seq, canonicalBytes: event.canonicalBytes))
-            XCTAssertEqual(derived, AuditEntry(event.envelope))
+            let stored = StoredEventBytes(seq: event.seq, canonicalBytes: event.canonicalBytes)
+            let derived = try AuditEntry.derived(from: stored, scan: &scan)
+            XCTAssertEqual(derived, AuditEntry(event.envelope), "seq \(event.seq)")
+            XCTAssertEqual(try AuditEntry.derived(from: stored), derived, "seq \(event.seq)")
             if derived?.summary.hasPrefix("counterpart borrowed ") == true { summaries += 1 }
             return true
         }

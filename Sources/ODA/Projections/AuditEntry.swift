@@ -84,6 +84,22 @@ extension AuditEntry {
     /// recording time is used as stored only when it is the canonical spelling, which is exactly
     /// `Timestamp.rfc3339`. Anything else (a member missing or of another type) takes the full
     /// decode, which either gives the same line or says what is wrong with the bytes.
+    ///
+    /// A transaction event (the bulk of any stream) is read by `StoredEventScan`, the rebuild's
+    /// byte scanner, without a JSON tree: its line is made from the same `TransactionFacts` the
+    /// reference reading of the payload gives. Pass one `scan` along a whole stream so the strings
+    /// repeated from one event to the next are made once.
+    static func derived(from event: StoredEventBytes, scan: inout StoredEventScan) throws -> AuditEntry? {
+        if let e = scan.projectedEvent(event), let (type, facts) = e.transaction {
+            guard e.stream.hasPrefix("project:") else { return nil }
+            return AuditEntry(seq: e.seq, type: e.type, actor: e.actorID, actorRole: e.actorRole, recordedAt: e.recordedAt,
+                              occurredAt: e.occurredAt, decisionReference: facts.decision,
+                              summary: facts.summary(type: type, amount: facts.amount?.description ?? "?"))
+        }
+        return try derived(from: event)
+    }
+
+    /// The trail's line for a stored event read through its parsed JSON (see `derived(from:scan:)`).
     static func derived(from event: StoredEventBytes) throws -> AuditEntry? {
         guard case let .object(o)? = try? JSONValue.parse(event.canonicalBytes),
               case let .string(stream)? = o["stream"], case let .string(type)? = o["type"],

@@ -14,8 +14,10 @@ enum ProjectionReader {
         let stream: [SQLValue] = [.text("project:" + id), .text(id)]
         return try project(id, in: db, transactions: (transactionsOfStream, stream)) {
             var history: [AuditEntry] = []
+            var scan = StoredEventScan()
             try db.query(eventsOfStream, [stream[0]]) { row in
-                if let entry = try AuditEntry.derived(from: StoredEventBytes(seq: row.int64(at: 0), canonicalBytes: row.blob(at: 1))) {
+                let event = StoredEventBytes(seq: row.int64(at: 0), canonicalBytes: row.blob(at: 1))
+                if let entry = try AuditEntry.derived(from: event, scan: &scan) {
                     history.append(entry)
                 }
             }
