@@ -90,14 +90,7 @@ final class VerifyChunkBoundaryTests: XCTestCase {
     }
 
     func testARehashedEditAtTheEndOfAChunkBreaksTheLinkAtItsSeq() throws {
-        let original = try EventEnvelope(canonicalBytes: try body(16))
-        var payload = original.payload
-        payload["amount"] = .object(JSONObject(dictionary: ["amount": "999999.00", "currency": "USD"]))
-        let forged = EventEnvelope(
-            seq: original.seq, stream: original.stream, streamVersion: original.streamVersion, type: original.type,
-            schemaVersion: original.schemaVersion, payload: payload, actor: original.actor, recordedAt: original.recordedAt,
-            occurredAt: original.occurredAt, correlationId: original.correlationId, causationId: original.causationId,
-            idempotencyKey: original.idempotencyKey, prev: original.prev)
+        let forged = try EventEnvelope(canonicalBytes: try body(16)).withForgedAmount()
         try raw.prepare("UPDATE events SET body = ?1, hash = ?2 WHERE seq = 16")
             .execute([.blob(forged.canonicalBytes), .blob(SHA256.hash(forged.canonicalBytes).bytes)])
         XCTAssertEqual(try findings(), ["16 broken-link"])

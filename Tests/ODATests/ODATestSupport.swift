@@ -69,3 +69,16 @@ extension XCTestCase {
         XCTAssertEqual(ledger.head, before, "something was written", file: file, line: line)
     }
 }
+
+/// Asserts that the byte scan's envelope members (`StoredEventScan`) are those of the decoded
+/// envelope `e`: what every fast-path test of the scan checks before its own facts.
+func assertScannedEnvelope(_ fast: ProjectedEvent, equals e: EventEnvelope, file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(fast.seq, e.seq, file: file, line: line)
+    XCTAssertEqual(fast.stream, e.stream, file: file, line: line)
+    XCTAssertEqual(fast.type, e.type, file: file, line: line)
+    XCTAssertEqual(fast.actorID, e.actor.id, file: file, line: line)
+    XCTAssertEqual(fast.actorRole, e.actor.role, file: file, line: line)
+    XCTAssertEqual(fast.recordedAt, e.recordedAt.rfc3339, file: file, line: line)
+    XCTAssertEqual(fast.occurredAt, e.occurredAt, file: file, line: line)
+    XCTAssertEqual(fast.projectID, ProjectedEvent.projectID(ofStream: e.stream), file: file, line: line)
+}

@@ -90,14 +90,7 @@ final class StoredEventScanTests: XCTestCase {
             XCTAssertEqual(fast.transaction?.facts, reference, "seq \(e.seq): \(e.payload)")
             XCTAssertEqual(fast.transaction?.type, TransactionEventType(e.type))
             XCTAssertEqual(fast.transaction?.type.name, e.type)
-            XCTAssertEqual(fast.seq, e.seq)
-            XCTAssertEqual(fast.stream, e.stream)
-            XCTAssertEqual(fast.type, e.type)
-            XCTAssertEqual(fast.actorID, e.actor.id)
-            XCTAssertEqual(fast.actorRole, e.actor.role)
-            XCTAssertEqual(fast.recordedAt, e.recordedAt.rfc3339)
-            XCTAssertEqual(fast.occurredAt, e.occurredAt)
-            XCTAssertEqual(fast.projectID, ProjectedEvent.projectID(ofStream: e.stream))
+            assertScannedEnvelope(fast, equals: e)
             compared += 1
             if reference.amount == nil { refusedAmounts += 1 } else { amounts += 1 }
             return true
