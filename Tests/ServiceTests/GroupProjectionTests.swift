@@ -39,10 +39,11 @@ final class GroupProjectionTests: XCTestCase {
         try bodies.map { try ProposedEvent(json: JSONValue.parse($0)) }
     }
 
-    /// Every row of every table of the file, table by table, in a fixed order.
+    /// Every row of every table of the file, table by table, in a fixed order; `ledger_meta` (the
+    /// ledger's own identity and creation time, different for every file) is left out.
     private func rows(of store: EventStore) throws -> [String: [[SQLValue]]] {
         let connection = try Connection(path: store.path, mode: .readOnly)
-        let tables = try connection.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+        let tables = try connection.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name <> 'ledger_meta' ORDER BY name")
         var names: [String] = []
         while try tables.step() { names.append(tables.text(at: 0)) }
         var dump: [String: [[SQLValue]]] = [:]
@@ -66,12 +67,12 @@ final class GroupProjectionTests: XCTestCase {
     }
 
     /// Appends `members` as one group on a fresh store, and one by one on another; asserts equal
-    /// results and equal files, and returns the group's results.
+    /// results and equal files, and returns the group's results and the grouped file's rows.
     @discardableResult
     private func assertGroupMatchesOneByOne(_ members: [GroupMember], seed: [GroupMember] = [],
                                             projectors: () -> [any Projector],
                                             file: StaticString = #filePath, line: UInt = #line) throws
-        -> [Result<[AppendOutcome], AppendError>] {
+        -> (results: [Result<[AppendOutcome], AppendError>], rows: [String: [[SQLValue]]]) {
         let grouped = try makeStore("grouped.sqlite", projectors)
         let single = try makeStore("single.sqlite", projectors)
         for member in seed {
@@ -90,7 +91,7 @@ final class GroupProjectionTests: XCTestCase {
             XCTAssertEqual(groupedRows[table], singleRows[table], "table \(table) differs", file: file, line: line)
         }
         XCTAssertTrue(try ChainVerifier(store: grouped).verify().findings.isEmpty, file: file, line: line)
-        return groupResults
+        return (groupResults, groupedRows)
     }
 
     /// The ledger's real projectors (project state, flags, cases, population flags) over a group
@@ -116,10 +117,13 @@ final class GroupProjectionTests: XCTestCase {
             GroupMember(events: try Self.events(Sample.disbursement("P-0", "D-2", amount: "2500000.00")), actor: alice),
             GroupMember(events: try Self.events(Sample.proposal("P-2")), actor: bob),
         ]
-        let results = try assertGroupMatchesOneByOne(members, seed: seed) {
+        let (results, rows) = try assertGroupMatchesOneByOne(members, seed: seed) {
             [ProjectStateProjector(), FlagProjector(), CaseProjector(), PopulationFlagProjector()]
         }
         XCTAssertEqual(results.count(where: { if case .success = $0 { true } else { false } }), 7)
+        // The comparison covers real work: the group raised flags and projected its projects.
+        XCTAssertFalse(rows[FlagTable.name]?.isEmpty ?? true, "the group should have raised flags")
+        XCTAssertEqual(rows["proj_projects"]?.count, 3)
     }
 
     /// A projector that refuses one member's event: the group falls back to projecting member by
@@ -133,7 +137,7 @@ final class GroupProjectionTests: XCTestCase {
             GroupMember(events: [try noted("doc:c", 3), try noted("doc:a", Refusing.refused)], actor: alice),
             GroupMember(events: [try noted("doc:a", 4)], actor: bob),
         ]
-        let results = try assertGroupMatchesOneByOne(members) { [CallCounter(), Refusing()] }
+        let results = try assertGroupMatchesOneByOne(members) { [CallCounter(), Refusing()] }.results
         XCTAssertEqual(try results[0].get().map(\.event.seq), [1, 2])
         guard case let .failure(.store(error)) = results[1] else { return XCTFail("\(results[1])") }
         XCTAssertTrue("\(error)".contains("refusing"), "\(error)")
