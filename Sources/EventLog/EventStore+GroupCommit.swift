@@ -42,6 +42,7 @@ extension EventStore {
             if !writer.projectors.isEmpty, let results = writer.appendGroup(members, projection: .oncePerGroup) {
                 return results
             }
+            // Only `.oncePerGroup` can answer nil; the per-member path always has results.
             return writer.appendGroup(members, projection: .perMember)!
         }
     }
