@@ -69,6 +69,9 @@ public struct RuleEngine: Sendable {
             return Self.difference(from: before.byRule.flatMap(\.values), to: state.byRule.flatMap(\.values))
         }
         var change = Change()
+        // The histories restricted to one payee or user, built once per append for all the rules
+        // separable by them (three rules re-judge the payee of every new expenditure).
+        var parts: [String: ProjectHistory] = [:]
         let rateCount = history.rates.count(asOf: history.lastSeq)
         let ratesMoved = rateCount != state.rateCount
         state.rateCount = rateCount
@@ -88,9 +91,16 @@ public struct RuleEngine: Sendable {
                 state.running[index] = nil
                 if var followed = judgement {
                     judgement = nil
+                    let revision = followed.revision
                     var following = true
                     for fact in newFacts where following && inputs.kinds.contains(fact.kind) {
                         following = followed.apply(fact, in: history)
+                    }
+                    if inputs.readsClock { followed.observe(history) }
+                    if following && followed.revision == revision && !followed.outOfRange {
+                        // Nothing its hits read has moved: the flags judged before stand.
+                        state.running[index] = followed
+                        continue
                     }
                     if following { judgement = followed }
                 }
@@ -134,7 +144,9 @@ public struct RuleEngine: Sendable {
             for name in touched {
                 let key = Subject(kind: inputs.scope == .payee ? .payee : .user, name: name, project: history.project).key
                 if let gone = own.removeValue(forKey: key) { before.append(gone) }
-                let part = inputs.scope == .payee ? history.restricted(toPayee: name) : history.restricted(toUser: name)
+                let partKey = (inputs.scope == .payee ? "p:" : "u:") + name
+                let part = parts[partKey] ?? (inputs.scope == .payee ? history.restricted(toPayee: name) : history.restricted(toUser: name))
+                parts[partKey] = part
                 // The part holds only this subject's transactions, so its hits are all on this subject.
                 for (subjectKey, flag) in flags(rule: rule, hits: rule.evaluate(part, parameters: parameters), parameters: parameters,
                                                 history: history, previous: old) {

@@ -13,7 +13,7 @@ import XCTest
 /// dropped and built again from the history) now and then.
 final class RunningJudgementTests: XCTestCase {
     /// The rules that keep a running judgement; each must fire in the scenarios below.
-    static let runningRuleIds = ["payee-concentration", "year-end-spike", "spending-above-annual-budget", "off-hours-postings",
+    static let runningRuleIds = ["payee-concentration", "year-end-spike", "spending-above-annual-budget", "off-hours-postings", "counterpart-shortfall",
                                  "back-dated-entries", "round-amounts", "outside-project-window", "reversals"]
 
     /// A ledger of `projects` projects: project 0 pays in LAK only, project 1 in USD only, the
