@@ -39,10 +39,15 @@ public struct RuleEngine: Sendable {
         /// Per rule, the parameters its flags were judged with.
         var parameters: [[String: Int64]] = []
         /// Per rule, its running judgement when it keeps one (built with `parameters` and the
-        /// rates counted in `rateCount`).
+        /// rates in force at `judgedSeq` for `currencies`).
         var running: [(any RunningJudgement)?] = []
-        /// Rates recorded at or before the project's last event when judged.
-        var rateCount = -1
+        /// The project's last seq when last judged: a rate recorded since, of a currency in
+        /// `currencies`, re-judges every rule that converts.
+        var judgedSeq: Int64 = -1
+        /// The currencies other than USD of the project's amounts (transactions and budgets), the
+        /// only ones whose rates its rules convert with (kip conversions of a payment use the
+        /// rates in force at its own seq, which later rates never change).
+        var currencies: Set<CurrencyCode> = []
         /// `RuleConfigured` changes recorded at or before the project's last event when judged:
         /// while it stays the same, so does every rule's `parameters`.
         var settingsCount = -1
@@ -72,9 +77,10 @@ public struct RuleEngine: Sendable {
         // The histories restricted to one payee or user, built once per append for all the rules
         // separable by them (three rules re-judge the payee of every new expenditure).
         var parts: [String: ProjectHistory] = [:]
-        let rateCount = history.rates.count(asOf: history.lastSeq)
-        let ratesMoved = rateCount != state.rateCount
-        state.rateCount = rateCount
+        for fact in newFacts { if let currency = fact.amount?.currency, currency != .usd { state.currencies.insert(currency) } }
+        let ratesMoved = history.lastSeq > state.judgedSeq
+            && !history.rates.quotes(recordedAfter: state.judgedSeq, through: history.lastSeq).isDisjoint(with: state.currencies)
+        state.judgedSeq = history.lastSeq
         let settingsCount = Self.settingsCount(history)
         let settingsMoved = settingsCount != state.settingsCount
         state.settingsCount = settingsCount
@@ -167,7 +173,10 @@ public struct RuleEngine: Sendable {
         state.byRule = []
         state.parameters = []
         state.running = Array(repeating: nil, count: rules.count)
-        state.rateCount = history.rates.count(asOf: history.lastSeq)
+        state.judgedSeq = history.lastSeq
+        state.currencies = []
+        for t in history.transactions where t.amount.currency != .usd { state.currencies.insert(t.amount.currency) }
+        for e in history.budgetEvents { if let currency = e.amount?.currency, currency != .usd { state.currencies.insert(currency) } }
         state.settingsCount = Self.settingsCount(history)
         for rule in rules {
             let parameters = history.settings.parameters(for: rule, asOf: history.lastSeq)
