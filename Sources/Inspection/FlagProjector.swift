@@ -13,8 +13,9 @@ import SQLite
 /// process's cache, or read back from those rows (never from the events' JSON) and re-judged
 /// once; the new facts are folded in and `RuleEngine.update` re-runs only the rules whose
 /// declared `RuleInputs` the new facts touch, and a rule separable by payee or user only on the
-/// payees or users touched. A change of rates or of a rule's parameters at the project's last
-/// event re-runs the rules concerned in full. Only flags that changed are written.
+/// payees or users touched. A rate of a currency the project holds amounts in, or a change of a
+/// rule's parameters, at the project's last event re-runs the rules concerned in full (rates of
+/// other currencies change none of its conversions). Only flags that changed are written.
 ///
 /// The cache is trusted only when the batch continues the chain it last saw: the first new
 /// event's `prev` must be the hash of the last event applied and its seq the next one. Another
@@ -27,8 +28,9 @@ import SQLite
 /// payees' transactions for the rules separable by payee, and for the rules that keep a running
 /// judgement (`RunningRule`: spending per year, concentration, year-end share, round amounts,
 /// window, reversals, off-hours and late postings) a fold of the new facts into sums and sorted
-/// evidence instead of a pass over the project; a running judgement is built again (one pass)
-/// only when the rates in force or the rule's parameters change, or a fact it cannot follow
+/// evidence instead of a pass over the project, and keeps its flags untouched when the fold
+/// changed nothing; a running judgement is built again (one pass) only when the rates in force
+/// for the project's currencies or the rule's parameters change, or a fact it cannot follow
 /// arrives (a budget change, a new window). A cold process reads the project's fact rows and
 /// stored flags and the ledger's rates and settings once, and judges with `evaluate`. Figures:
 /// see the report of `oda-bench inspection`.

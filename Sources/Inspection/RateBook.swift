@@ -5,9 +5,12 @@ import ODA
 /// recorded them. A flag converts with the latest rate recorded no later than its last evidence
 /// event, so its USD figure does not change when a later rate arrives and a rebuild agrees.
 public struct RateBook: Sendable {
-    private var rates: [String: [Entry]] = [:]
-    /// The seqs of every rate kept, ascending.
+    /// Per quote currency, its rates in seq order. A ledger quotes a handful of currencies, so a
+    /// short list compared by code beats hashing the code on each of the many conversions.
+    private var rates: [(quote: CurrencyCode, entries: [Entry])] = []
+    /// The seqs of every rate kept, ascending, and the quote currency of each.
     private var seqs: [Int64] = []
+    private var quotes: [CurrencyCode] = []
 
     public init() {}
 
@@ -24,8 +27,25 @@ public struct RateBook: Sendable {
     /// Adds a USD-based rate recorded at `seq` (seqs arrive in ascending order).
     public mutating func record(_ rate: ExchangeRate, seq: Int64) {
         guard rate.base == .usd else { return }
-        rates[rate.quote.code, default: []].append(Entry(seq: seq, rate: rate))
+        if let i = rates.firstIndex(where: { $0.quote == rate.quote }) {
+            rates[i].entries.append(Entry(seq: seq, rate: rate))
+        } else {
+            rates.append((rate.quote, [Entry(seq: seq, rate: rate)]))
+        }
         seqs.append(seq)
+        quotes.append(rate.quote)
+    }
+
+    /// The quote currencies of the rates recorded after `start` and at or before `end`: an
+    /// amount in any other currency converts alike at both points.
+    public func quotes(recordedAfter start: Int64, through end: Int64) -> Set<CurrencyCode> {
+        var out: Set<CurrencyCode> = []
+        var i = count(asOf: start)
+        while i < seqs.count && seqs[i] <= end {
+            out.insert(quotes[i])
+            i += 1
+        }
+        return out
     }
 
     /// How many rates were recorded at or before `seq`: two points of a project with the same
@@ -42,7 +62,7 @@ public struct RateBook: Sendable {
     /// The latest rate of `currency` recorded at or before `seq`: a binary search, as a project's
     /// rules ask for it many times per evaluation.
     private func rate(_ currency: CurrencyCode, asOf seq: Int64) -> Entry? {
-        guard let list = rates[currency.code] else { return nil }
+        guard let list = rates.first(where: { $0.quote == currency })?.entries else { return nil }
         var low = 0, high = list.count
         while low < high {
             let mid = (low + high) / 2

@@ -43,7 +43,8 @@ extension Rule {
 }
 
 /// The part of a project's history a subject rule reads, beyond its parameters and the rates
-/// in force at the project's last event (a change of either always re-runs the rule).
+/// in force at the project's last event (a change of either always re-runs the rule; for rates,
+/// a rate of a currency the project holds amounts in, as no other converts its amounts).
 public struct RuleInputs: Sendable, Hashable {
     /// Which subjects a rule's hits are separable into.
     public enum Scope: Sendable, Hashable {

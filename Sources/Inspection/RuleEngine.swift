@@ -39,10 +39,15 @@ public struct RuleEngine: Sendable {
         /// Per rule, the parameters its flags were judged with.
         var parameters: [[String: Int64]] = []
         /// Per rule, its running judgement when it keeps one (built with `parameters` and the
-        /// rates counted in `rateCount`).
+        /// rates in force at `judgedSeq` for `currencies`).
         var running: [(any RunningJudgement)?] = []
-        /// Rates recorded at or before the project's last event when judged.
-        var rateCount = -1
+        /// The project's last seq when last judged: a rate recorded since, of a currency in
+        /// `currencies`, re-judges every rule that converts.
+        var judgedSeq: Int64 = -1
+        /// The currencies other than USD of the project's amounts (transactions and budgets), the
+        /// only ones whose rates its rules convert with (kip conversions of a payment use the
+        /// rates in force at its own seq, which later rates never change).
+        var currencies: Set<CurrencyCode> = []
         /// `RuleConfigured` changes recorded at or before the project's last event when judged:
         /// while it stays the same, so does every rule's `parameters`.
         var settingsCount = -1
@@ -69,9 +74,13 @@ public struct RuleEngine: Sendable {
             return Self.difference(from: before.byRule.flatMap(\.values), to: state.byRule.flatMap(\.values))
         }
         var change = Change()
-        let rateCount = history.rates.count(asOf: history.lastSeq)
-        let ratesMoved = rateCount != state.rateCount
-        state.rateCount = rateCount
+        // The histories restricted to one payee or user, built once per append for all the rules
+        // separable by them (three rules re-judge the payee of every new expenditure).
+        var parts: [String: ProjectHistory] = [:]
+        for fact in newFacts { if let currency = fact.amount?.currency, currency != .usd { state.currencies.insert(currency) } }
+        let ratesMoved = history.lastSeq > state.judgedSeq
+            && !history.rates.quotes(recordedAfter: state.judgedSeq, through: history.lastSeq).isDisjoint(with: state.currencies)
+        state.judgedSeq = history.lastSeq
         let settingsCount = Self.settingsCount(history)
         let settingsMoved = settingsCount != state.settingsCount
         state.settingsCount = settingsCount
@@ -88,9 +97,16 @@ public struct RuleEngine: Sendable {
                 state.running[index] = nil
                 if var followed = judgement {
                     judgement = nil
+                    let revision = followed.revision
                     var following = true
                     for fact in newFacts where following && inputs.kinds.contains(fact.kind) {
                         following = followed.apply(fact, in: history)
+                    }
+                    if inputs.readsClock { followed.observe(history) }
+                    if following && followed.revision == revision && !followed.outOfRange {
+                        // Nothing its hits read has moved: the flags judged before stand.
+                        state.running[index] = followed
+                        continue
                     }
                     if following { judgement = followed }
                 }
@@ -134,7 +150,9 @@ public struct RuleEngine: Sendable {
             for name in touched {
                 let key = Subject(kind: inputs.scope == .payee ? .payee : .user, name: name, project: history.project).key
                 if let gone = own.removeValue(forKey: key) { before.append(gone) }
-                let part = inputs.scope == .payee ? history.restricted(toPayee: name) : history.restricted(toUser: name)
+                let partKey = (inputs.scope == .payee ? "p:" : "u:") + name
+                let part = parts[partKey] ?? (inputs.scope == .payee ? history.restricted(toPayee: name) : history.restricted(toUser: name))
+                parts[partKey] = part
                 // The part holds only this subject's transactions, so its hits are all on this subject.
                 for (subjectKey, flag) in flags(rule: rule, hits: rule.evaluate(part, parameters: parameters), parameters: parameters,
                                                 history: history, previous: old) {
@@ -155,7 +173,10 @@ public struct RuleEngine: Sendable {
         state.byRule = []
         state.parameters = []
         state.running = Array(repeating: nil, count: rules.count)
-        state.rateCount = history.rates.count(asOf: history.lastSeq)
+        state.judgedSeq = history.lastSeq
+        state.currencies = []
+        for t in history.transactions where t.amount.currency != .usd { state.currencies.insert(t.amount.currency) }
+        for e in history.budgetEvents { if let currency = e.amount?.currency, currency != .usd { state.currencies.insert(currency) } }
         state.settingsCount = Self.settingsCount(history)
         for rule in rules {
             let parameters = history.settings.parameters(for: rule, asOf: history.lastSeq)

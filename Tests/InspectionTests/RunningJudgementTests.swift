@@ -13,7 +13,7 @@ import XCTest
 /// dropped and built again from the history) now and then.
 final class RunningJudgementTests: XCTestCase {
     /// The rules that keep a running judgement; each must fire in the scenarios below.
-    static let runningRuleIds = ["payee-concentration", "year-end-spike", "spending-above-annual-budget", "off-hours-postings",
+    static let runningRuleIds = ["payee-concentration", "year-end-spike", "spending-above-annual-budget", "off-hours-postings", "counterpart-shortfall",
                                  "back-dated-entries", "round-amounts", "outside-project-window", "reversals"]
 
     /// A ledger of `projects` projects: project 0 pays in LAK only, project 1 in USD only, the
@@ -262,5 +262,44 @@ final class RunningJudgementTests: XCTestCase {
                 XCTAssertEqual(running.count, present.count)
             }
         }
+    }
+}
+
+/// Rates are tracked per currency: a rate of a currency a project holds no amount in leaves its
+/// running judgements to follow on, a rate of one it holds builds them again; the flags equal a
+/// full judgement either way.
+final class RunningJudgementRateTests: XCTestCase {
+    func testOnlyARateOfAHeldCurrencyBuildsTheJudgementsAgain() throws {
+        let engine = RuleEngine()
+        let index = engine.rules.firstIndex { $0.id == "payee-concentration" }!
+        var history = ProjectHistory(project: "P")
+        var state = RuleEngine.ProjectFlags()
+        let at = Timestamp.parse("2024-12-14T15:00:00.000000Z")!
+        var seq: Int64 = 0
+        func rate(_ quote: String, _ value: String) throws {
+            seq += 1
+            history.rates.record(try ExchangeRate(base: .usd, quote: try CurrencyCode(quote), rate: value), seq: seq)
+        }
+        func expense(_ kip: Int128, _ payee: String) {
+            seq += 1
+            let fact = ProjectFact(seq: seq, kind: .expenditure, actor: "user:a", recordedAt: at, date: "2024-12-10",
+                                   amount: Amount(tenThousandths: kip * 10_000, currency: .lak), party: payee)
+            history.apply(fact)
+            _ = engine.update(&state, with: history, newFacts: [fact])
+            XCTAssertEqual(state.all, engine.flags(for: history), "after seq \(seq)")
+        }
+        try rate("LAK", "21000")
+        for (i, kip) in ([5_000_000, 7_000_000, 9_000_000, 40_000_000] as [Int128]).enumerated() {
+            expense(kip, ["Savan Drilling", "Mekong Builders", "Lao Consult", "Savan Drilling"][i])
+        }
+        let followed = try XCTUnwrap(state.running[index]).revision
+        XCTAssertGreaterThan(followed, 0)
+        try rate("EUR", "0.93")
+        expense(3_000_000, "Mekong Builders")
+        XCTAssertEqual(state.running[index]?.revision, followed + 1, "a euro rate leaves a kip project's judgement to follow on")
+        try rate("LAK", "21500")
+        expense(2_000_000, "Lao Consult")
+        XCTAssertEqual(state.running[index]?.revision, 0, "a kip rate builds the judgement again")
+        XCTAssertTrue(state.all.contains { $0.ruleId == "payee-concentration" })
     }
 }

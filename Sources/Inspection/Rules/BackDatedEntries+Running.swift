@@ -15,17 +15,20 @@ extension BackDatedEntries: RunningRule {
 
         var outOfRange: Bool { users.values.contains { $0.total.outOfRange } }
 
-        mutating func include(_ t: ProjectHistory.Transaction, in history: ProjectHistory) {
-            guard let date = t.date, !t.actor.hasPrefix(BackDatedEntries.importAccountPrefix) else { return }
+        var revision = 0
+
+        mutating func include(_ t: ProjectHistory.Transaction, in history: ProjectHistory) -> Bool {
+            guard let date = t.date, !t.actor.hasPrefix(BackDatedEntries.importAccountPrefix) else { return false }
             let lag = t.recordedDay - (t.day ?? days(date))
-            guard lag > limit else { return }
+            guard lag > limit else { return false }
             users[t.actor, default: ([], RunningTotal(), lag)].seqs.append(t.seq)
             users[t.actor]!.total.add(t.amount, usd: history.rates.usd(t.amount, asOf: history.lastSeq))
             users[t.actor]!.worst = max(users[t.actor]!.worst, lag)
+            return true
         }
 
         /// A reversed transaction still counts: it was recorded late.
-        mutating func exclude(_ seq: Int64) {}
+        mutating func exclude(_ seq: Int64) -> Bool { false }
 
         func hits(in history: ProjectHistory) -> [RuleHit] {
             users.keys.sorted().map { user in

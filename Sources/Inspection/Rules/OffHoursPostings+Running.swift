@@ -15,15 +15,18 @@ extension OffHoursPostings: RunningRule {
 
         var outOfRange: Bool { users.values.contains { $0.total.outOfRange } }
 
-        mutating func include(_ t: ProjectHistory.Transaction, in history: ProjectHistory) {
+        var revision = 0
+
+        mutating func include(_ t: ProjectHistory.Transaction, in history: ProjectHistory) -> Bool {
             let local = t.postedLocally
-            guard !(local.workday && local.hour >= start && local.hour < end) else { return }
+            guard !(local.workday && local.hour >= start && local.hour < end) else { return false }
             users[t.actor, default: ([], RunningTotal())].seqs.append(t.seq)
             users[t.actor]!.total.add(t.amount, usd: history.rates.usd(t.amount, asOf: history.lastSeq))
+            return true
         }
 
         /// A reversed transaction still counts: the posting was made off hours.
-        mutating func exclude(_ seq: Int64) {}
+        mutating func exclude(_ seq: Int64) -> Bool { false }
 
         func hits(in history: ProjectHistory) -> [RuleHit] {
             users.keys.sorted().map { user in

@@ -18,25 +18,29 @@ extension OutsideProjectWindow: RunningRule {
 
         var outOfRange: Bool { total.outOfRange }
 
+        var revision = 0
+
         mutating func apply(_ fact: ProjectFact, in history: ProjectHistory) -> Bool {
             guard fact.kind != .window else { return false }
             applyTransaction(fact, in: history)
             return true
         }
 
-        mutating func include(_ t: ProjectHistory.Transaction, in history: ProjectHistory) {
-            guard let window, !t.reversed, t.kind != .commitment, let day = t.day, let date = t.date else { return }
-            guard day < days(window.start) - grace || day > days(window.end) + grace else { return }
+        mutating func include(_ t: ProjectHistory.Transaction, in history: ProjectHistory) -> Bool {
+            guard let window, !t.reversed, t.kind != .commitment, let day = t.day, let date = t.date else { return false }
+            guard day < days(window.start) - grace || day > days(window.end) + grace else { return false }
             let usd = history.rates.usd(t.amount, asOf: history.lastSeq)
             included[t.seq] = (t.amount, usd, date)
             seqs.insert(t.seq)
             total.add(t.amount, usd: usd)
+            return true
         }
 
-        mutating func exclude(_ seq: Int64) {
-            guard let (amount, usd, _) = included.removeValue(forKey: seq) else { return }
+        mutating func exclude(_ seq: Int64) -> Bool {
+            guard let (amount, usd, _) = included.removeValue(forKey: seq) else { return false }
             seqs.remove(seq)
             total.remove(amount, usd: usd)
+            return true
         }
 
         func hits(in history: ProjectHistory) -> [RuleHit] {

@@ -25,21 +25,25 @@ extension PayeeConcentration: RunningRule {
 
         var outOfRange: Bool { all.outOfRange }
 
-        mutating func include(_ t: ProjectHistory.Transaction, in history: ProjectHistory) {
-            guard t.kind == .expenditure, !t.reversed, let payee = t.payee else { return }
+        var revision = 0
+
+        mutating func include(_ t: ProjectHistory.Transaction, in history: ProjectHistory) -> Bool {
+            guard t.kind == .expenditure, !t.reversed, let payee = t.payee else { return false }
             let usd = history.rates.usd(t.amount, asOf: history.lastSeq)
             included[t.seq] = (payee, t.amount, usd)
             all.add(t.amount, usd: usd)
             payees[payee, default: Payee()].seqs.insert(t.seq)
             payees[payee]!.total.add(t.amount, usd: usd)
+            return true
         }
 
-        mutating func exclude(_ seq: Int64) {
-            guard let (payee, amount, usd) = included.removeValue(forKey: seq) else { return }
+        mutating func exclude(_ seq: Int64) -> Bool {
+            guard let (payee, amount, usd) = included.removeValue(forKey: seq) else { return false }
             all.remove(amount, usd: usd)
             payees[payee]!.seqs.remove(seq)
             payees[payee]!.total.remove(amount, usd: usd)
             if payees[payee]!.seqs.isEmpty { payees[payee] = nil }
+            return true
         }
 
         func hits(in history: ProjectHistory) -> [RuleHit] {

@@ -18,14 +18,19 @@ extension Reversals: RunningRule {
         var total = RunningTotal()
 
         var outOfRange: Bool { total.outOfRange }
+        var revision = 0
 
         mutating func apply(_ fact: ProjectFact, in history: ProjectHistory) -> Bool {
             if fact.kind == .reversal {
-                if let reversed = fact.number { reverse(fact.seq, reversed: reversed, in: history) }
+                if let reversed = fact.number {
+                    reverse(fact.seq, reversed: reversed, in: history)
+                    revision += 1
+                }
             } else if fact.isTransaction, !cancelled.contains(fact.seq), let t = history.transaction(at: fact.seq),
                       history.reversals.contains(where: { $0.reversed == fact.seq }) {
                 // A transaction named by a reversal recorded before it.
                 cancel(t, in: history)
+                revision += 1
             }
             return true
         }

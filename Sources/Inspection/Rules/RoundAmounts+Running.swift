@@ -17,19 +17,23 @@ extension RoundAmounts: RunningRule {
 
         var outOfRange: Bool { total.outOfRange }
 
-        mutating func include(_ t: ProjectHistory.Transaction, in history: ProjectHistory) {
+        var revision = 0
+
+        mutating func include(_ t: ProjectHistory.Transaction, in history: ProjectHistory) -> Bool {
             guard (t.kind == .expenditure || t.kind == .disbursement) && !t.reversed,
-                  RoundAmounts.isRound(t.amount, trailingZeros: zeros) else { return }
+                  RoundAmounts.isRound(t.amount, trailingZeros: zeros) else { return false }
             let usd = history.rates.usd(t.amount, asOf: history.lastSeq)
             included[t.seq] = (t.amount, usd)
             seqs.insert(t.seq)
             total.add(t.amount, usd: usd)
+            return true
         }
 
-        mutating func exclude(_ seq: Int64) {
-            guard let (amount, usd) = included.removeValue(forKey: seq) else { return }
+        mutating func exclude(_ seq: Int64) -> Bool {
+            guard let (amount, usd) = included.removeValue(forKey: seq) else { return false }
             seqs.remove(seq)
             total.remove(amount, usd: usd)
+            return true
         }
 
         func hits(in history: ProjectHistory) -> [RuleHit] {

@@ -26,16 +26,34 @@ protocol RunningJudgement: Sendable {
     /// Whether an amount beyond what `RunningTotal` adds exactly was met: the engine then judges
     /// the rule with `evaluate` instead.
     var outOfRange: Bool { get }
+    /// Raised by every change that can alter `hits`: while it stays the same across an append (and
+    /// the rates and parameters stay the same), the rule's flags are kept as they are, without
+    /// judging them again. Most appends change a few judgements only (an expenditure posted in
+    /// working hours, on time, of an odd amount, leaves four of them as they were).
+    var revision: Int { get }
+    /// Looks at the project's clock (its last seq and recording time), for a rule whose hits read
+    /// it (`RuleInputs.readsClock`): called after every append of the project, it raises
+    /// `revision` when what the hits read of the clock moved.
+    mutating func observe(_ history: ProjectHistory)
+}
+
+extension RunningJudgement {
+    mutating func observe(_ history: ProjectHistory) {}
 }
 
 /// A running judgement over a filtered set of the project's transactions: it is built by
 /// including every transaction of the history (reversed ones marked so), and follows a new
 /// transaction by including it as it arrived, and a reversal by excluding the transaction named.
 protocol TransactionJudgement: RunningJudgement {
-    /// Takes in `t` if the rule counts it (a judgement of live transactions skips reversed ones).
-    mutating func include(_ t: ProjectHistory.Transaction, in history: ProjectHistory)
-    /// Lets go of the transaction at `seq` if it was taken in and the rule counts live ones only.
-    mutating func exclude(_ seq: Int64)
+    var revision: Int { get set }
+    /// Takes in `t` if the rule counts it (a judgement of live transactions skips reversed ones);
+    /// returns whether it did.
+    @discardableResult
+    mutating func include(_ t: ProjectHistory.Transaction, in history: ProjectHistory) -> Bool
+    /// Lets go of the transaction at `seq` if it was taken in and the rule counts live ones only;
+    /// returns whether it did.
+    @discardableResult
+    mutating func exclude(_ seq: Int64) -> Bool
 }
 
 extension TransactionJudgement {
@@ -49,12 +67,13 @@ extension TransactionJudgement {
         for t in history.transactions { include(t, in: history) }
     }
 
-    /// Folds in a new transaction or reversal; other facts change nothing.
+    /// Folds in a new transaction or reversal, raising `revision` when it was taken in or let
+    /// go; other facts change nothing.
     mutating func applyTransaction(_ fact: ProjectFact, in history: ProjectHistory) {
         if fact.kind == .reversal {
-            if let seq = fact.number { exclude(seq) }
-        } else if let t = history.arrived(fact) {
-            include(t, in: history)
+            if let seq = fact.number, exclude(seq) { revision += 1 }
+        } else if let t = history.arrived(fact), include(t, in: history) {
+            revision += 1
         }
     }
 }

@@ -25,26 +25,30 @@ extension SpendingAboveAnnualBudget: RunningRule {
 
         var outOfRange: Bool { spent.values.contains { $0.total.outOfRange } }
 
+        var revision = 0
+
         mutating func apply(_ fact: ProjectFact, in history: ProjectHistory) -> Bool {
             guard fact.kind != .budgetPlanned && fact.kind != .budgetRevised else { return false }
             applyTransaction(fact, in: history)
             return true
         }
 
-        mutating func include(_ t: ProjectHistory.Transaction, in history: ProjectHistory) {
-            guard t.kind == .expenditure, !t.reversed, let date = t.date else { return }
+        mutating func include(_ t: ProjectHistory.Transaction, in history: ProjectHistory) -> Bool {
+            guard t.kind == .expenditure, !t.reversed, let date = t.date else { return false }
             let usd = history.rates.usd(t.amount, asOf: history.lastSeq)
             let year = String(date.year)
             included[t.seq] = (year, t.amount, usd)
             spent[year, default: (SortedSeqs(), RunningTotal())].seqs.insert(t.seq)
             spent[year]!.total.add(t.amount, usd: usd)
+            return true
         }
 
-        mutating func exclude(_ seq: Int64) {
-            guard let (year, amount, usd) = included.removeValue(forKey: seq) else { return }
+        mutating func exclude(_ seq: Int64) -> Bool {
+            guard let (year, amount, usd) = included.removeValue(forKey: seq) else { return false }
             spent[year]!.seqs.remove(seq)
             spent[year]!.total.remove(amount, usd: usd)
             if spent[year]!.seqs.isEmpty { spent[year] = nil }
+            return true
         }
 
         func hits(in history: ProjectHistory) -> [RuleHit] {

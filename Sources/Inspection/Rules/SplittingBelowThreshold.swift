@@ -47,26 +47,62 @@ public struct SplittingBelowThreshold: Rule {
         for own in byPayee.values {
             let payee = own[0].t.payee!
             let payments = own.sorted { ($0.day, $0.t.seq) < ($1.day, $1.t.seq) }
-            var evidence: Set<Int64> = []
-            var crossed: Int64 = 0
-            for (i, first) in payments.enumerated() {
-                let group = payments[i...].prefix { $0.day - first.day <= window }
-                guard group.count >= 2, let date = first.t.date else { continue }
-                let total = group.reduce(Int128(0)) { $0 + $1.kip }
-                for threshold in ProcurementThresholds.inForce(on: date)
-                where group.allSatisfy({ $0.kip < Int128(threshold) }) && total >= Int128(threshold) {
-                    evidence.formUnion(group.map(\.t.seq))
-                    crossed = max(crossed, threshold)
-                }
-            }
-            guard !evidence.isEmpty else { continue }
-            let seqs = evidence.sorted()
-            let amounts = payments.filter { evidence.contains($0.t.seq) }.map(\.t.amount)
+            let (marked, crossed) = Self.groups(payments.map { ($0.day, $0.kip, $0.t.date!) }, window: window)
+            let seqs = payments.indices.filter { marked[$0] }.map { payments[$0].t.seq }.sorted()
+            guard !seqs.isEmpty else { continue }
+            let amounts = payments.indices.filter { marked[$0] }.map { payments[$0].t.amount }
             hits.append(RuleHit(subject: Subject(kind: .payee, name: payee, project: history.project), evidence: seqs,
                                 amount: history.total(amounts, asOf: history.lastSeq), score: min(100, 50 + 10 * seqs.count),
                                 explanation: "\(seqs.count) payments to \(payee), each below the \(crossed) kip procurement threshold, "
                                     + "together exceed it within \(window) days."))
         }
         return hits
+    }
+
+    /// Over one payee's payments sorted by day, the groups that split a purchase: for each
+    /// payment, the run of it and the payments within `window` days after it, when there are at
+    /// least two, each below a threshold in force on its first payment's date and together at or
+    /// above it. Returns which payments belong to such a group and the largest threshold crossed.
+    ///
+    /// Each run ends where the previous one ended or later, so one pass keeps its end, its sum (a
+    /// difference of prefix sums) and its largest payment (a queue of decreasing candidates):
+    /// linear in the payments, where testing each run anew was quadratic in a busy payee's month.
+    /// `SplittingReferenceTests` holds it to the run-by-run reading.
+    static func groups(_ payments: [(day: Int64, kip: Int128, date: CalendarDate)], window: Int64) -> (marked: [Bool], crossed: Int64) {
+        let n = payments.count
+        // prefix[k]: the sum of the first k amounts, wrapping, so a run's sum is exact whenever it fits.
+        var prefix = [Int128](repeating: 0, count: n + 1)
+        for k in 0..<n { prefix[k + 1] = prefix[k] &+ payments[k].kip }
+        var cover = [Int](repeating: 0, count: n + 1)
+        var crossed: Int64 = 0
+        var largest: [Int] = []  // indices in the current run, amounts decreasing
+        var head = 0
+        var end = 0
+        for i in 0..<n {
+            while end < n && payments[end].day - payments[i].day <= window {
+                while head < largest.count && payments[largest[largest.count - 1]].kip <= payments[end].kip {
+                    largest.removeLast()
+                }
+                largest.append(end)
+                end += 1
+            }
+            while head < largest.count && largest[head] < i { head += 1 }
+            guard end - i >= 2 else { continue }
+            let total = prefix[end] &- prefix[i]
+            let maximum = payments[largest[head]].kip
+            for threshold in ProcurementThresholds.inForce(on: payments[i].date)
+            where maximum < Int128(threshold) && total >= Int128(threshold) {
+                cover[i] += 1
+                cover[end] -= 1
+                crossed = max(crossed, threshold)
+            }
+        }
+        var marked = [Bool](repeating: false, count: n)
+        var depth = 0
+        for k in 0..<n {
+            depth += cover[k]
+            marked[k] = depth > 0
+        }
+        return (marked, crossed)
     }
 }

@@ -23,8 +23,10 @@ extension YearEndSpike: RunningRule {
 
         var outOfRange: Bool { years.values.contains { $0.all.outOfRange || $0.december.outOfRange } }
 
-        mutating func include(_ t: ProjectHistory.Transaction, in history: ProjectHistory) {
-            guard t.kind == .expenditure, !t.reversed, let date = t.date else { return }
+        var revision = 0
+
+        mutating func include(_ t: ProjectHistory.Transaction, in history: ProjectHistory) -> Bool {
+            guard t.kind == .expenditure, !t.reversed, let date = t.date else { return false }
             let usd = history.rates.usd(t.amount, asOf: history.lastSeq)
             let december = date.month == 12
             included[t.seq] = (date.year, december, t.amount, usd)
@@ -33,16 +35,18 @@ extension YearEndSpike: RunningRule {
                 years[date.year]!.december.add(t.amount, usd: usd)
                 years[date.year]!.decemberSeqs.insert(t.seq)
             }
+            return true
         }
 
-        mutating func exclude(_ seq: Int64) {
-            guard let (year, december, amount, usd) = included.removeValue(forKey: seq) else { return }
+        mutating func exclude(_ seq: Int64) -> Bool {
+            guard let (year, december, amount, usd) = included.removeValue(forKey: seq) else { return false }
             years[year]!.all.remove(amount, usd: usd)
             if december {
                 years[year]!.december.remove(amount, usd: usd)
                 years[year]!.decemberSeqs.remove(seq)
             }
             if years[year]!.all.count == 0 { years[year] = nil }
+            return true
         }
 
         func hits(in history: ProjectHistory) -> [RuleHit] {
