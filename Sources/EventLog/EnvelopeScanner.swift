@@ -103,10 +103,7 @@ private struct Cursor {
         var insertion: Int?
         while true {
             let keyStart = i + 1
-            // Every member name is ASCII letters: a key of any other bytes is refused either way.
-            guard let key = identifier(ByteClass.alphanumeric), i < b.count, b[i] == UInt8(ascii: ":") else { return nil }
-            i += 1
-            guard let member = Self.member(key, in: b) , member.rawValue > previousMember else { return nil }
+            guard let member = nextMember(after: previousMember) else { return nil }
             previousMember = member.rawValue
             seen |= 1 << member.rawValue
             if insertion == nil, member.rawValue >= Member.idempotencyKey.rawValue { insertion = keyStart - 1 }
@@ -154,26 +151,34 @@ private struct Cursor {
         return header
     }
 
-    /// The member named by `key`: picked by length and first letters, then compared in full.
-    private static func member(_ key: Range<Int>, in b: UnsafeBufferPointer<UInt8>) -> Member? {
-        guard key.count >= 3 else { return nil }
-        let candidate: Member
-        switch (key.count, b[key.lowerBound]) {
-        case (5, UInt8(ascii: "a")): candidate = .actor
-        case (11, UInt8(ascii: "c")): candidate = .causationId
-        case (13, UInt8(ascii: "c")): candidate = .correlationId
-        case (14, UInt8(ascii: "i")): candidate = .idempotencyKey
-        case (10, UInt8(ascii: "o")): candidate = .occurredAt
-        case (7, UInt8(ascii: "p")): candidate = .payload
-        case (4, UInt8(ascii: "p")): candidate = .prev
-        case (10, UInt8(ascii: "r")): candidate = .recordedAt
-        case (13, UInt8(ascii: "s")): candidate = b[key.lowerBound + 1] == UInt8(ascii: "c") ? .schemaVersion : .streamVersion
-        case (3, UInt8(ascii: "s")): candidate = .seq
-        case (6, UInt8(ascii: "s")): candidate = .stream
-        case (4, UInt8(ascii: "t")): candidate = .type
-        default: return nil
+    /// Reads the key at `i` and its colon, and returns its member, which must sort after raw
+    /// value `previous`; nil when the key is no member name, or one out of canonical order.
+    ///
+    /// Member names are plain ASCII letters, so a key naming member m is exactly the bytes
+    /// `"m":`; any other spelling (an escape, other bytes) names no member and is refused, as
+    /// reading the key as a string and then looking it up would refuse it. The candidates are
+    /// tried in canonical order from `previous + 1`, which is nearly always the first one.
+    private mutating func nextMember(after previous: Int) -> Member? {
+        guard i < b.count, b[i] == UInt8(ascii: "\"") else { return nil }
+        var raw = previous + 1
+        while let candidate = Member(rawValue: raw) {
+            if let end = keyEnd(candidate.name) {
+                i = end
+                return candidate
+            }
+            raw += 1
         }
-        return equals(candidate.name, key, b) ? candidate : nil
+        return nil
+    }
+
+    /// When the key at `i` (at its opening quote) is exactly `name` followed by a colon: the
+    /// offset just past that colon.
+    @inline(__always)
+    private func keyEnd(_ name: StaticString) -> Int? {
+        let close = i + 1 + name.utf8CodeUnitCount
+        guard close + 1 < b.count, b[close] == UInt8(ascii: "\""), b[close + 1] == UInt8(ascii: ":"),
+              Self.equals(name, (i + 1)..<close, b) else { return nil }
+        return close + 2
     }
 
     /// Byte equality of a known name and a key, a word at a time: two overlapping loads cover
@@ -210,11 +215,17 @@ private struct Cursor {
         var next = 0
         var sawID = false
         while true {
-            guard let key = identifier(ByteClass.alphanumeric), i < b.count, b[i] == UInt8(ascii: ":") else { return false }
-            i += 1
+            guard i < b.count, b[i] == UInt8(ascii: "\"") else { return false }
+            // As for the envelope's members: a key naming an actor member is exactly `"name":`.
             var index = next
-            while index < 3, !Self.equals(Self.actorMember(index), key, b) { index += 1 }
-            guard index < 3 else { return false }
+            var end: Int?
+            while index < 3 {
+                end = keyEnd(Self.actorMember(index))
+                if end != nil { break }
+                index += 1
+            }
+            guard let end else { return false }
+            i = end
             next = index + 1
             guard let value = identifier(index == 1 ? ByteClass.lowercase : ByteClass.token) else { return false }
             switch index {
