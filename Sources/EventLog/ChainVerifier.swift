@@ -52,7 +52,7 @@ public struct ChainVerifier {
             let rowsPerChunk = self.rowsPerChunk
             let chunks = last >= first ? Int((last - first) / rowsPerChunk) + 1 : 0
             // Checker k takes chunks k, k + threads, …; each may run two rounds ahead of the walk.
-            let pipeline = ChunkPipeline<[CheckedRow]>(window: 2 * checkers.count)
+            let pipeline = ChunkPipeline<CheckedChunk>(window: 2 * checkers.count)
             let spare = SpareRowArrays()
             let streams = StreamIndexCheck(path: store.path, through: last)
             let group = DispatchGroup()
@@ -62,14 +62,14 @@ public struct ChainVerifier {
                     while index < chunks, !pipeline.isCancelled {
                         let lower = first + Int64(index) * rowsPerChunk
                         var rows = spare.take()
-                        let outcome: Result<[CheckedRow], any Error>
+                        let outcome: Result<CheckedChunk, any Error>
                         do {
                             try checker.check(lower...min(last, lower + rowsPerChunk - 1), into: &rows)
                             outcome = .success(rows)
                         } catch {
                             outcome = .failure(error)
                         }
-                        rows = []
+                        rows = CheckedChunk()
                         guard pipeline.put(index, outcome) else { break }
                         index += checkers.count
                     }
@@ -83,10 +83,10 @@ public struct ChainVerifier {
             var done: Int64 = 0
             for index in 0..<chunks {
                 var rows = try pipeline.take(index)
-                for row in rows { chain.offer(row) }
-                done += Int64(rows.count)
+                chain.offer(rows)
+                done += Int64(rows.rows.count)
                 spare.give(rows)
-                rows = []
+                rows = CheckedChunk()
                 progress?(done, total)
             }
             chain.finish()
@@ -104,23 +104,23 @@ public struct ChainVerifier {
     }
 }
 
-/// Row arrays the walk has finished with, handed back to the checkers to fill again. A chunk's
+/// Chunks the walk has finished with, handed back to the checkers to fill again. A chunk's row
 /// array is a few hundred KiB: allocating a fresh one per chunk would have the kernel map and
 /// zero new pages every time, which costs more than the rows' SQLite work. Holds at most a few.
 final class SpareRowArrays: @unchecked Sendable {
     private let lock = NSLock()
-    private var arrays: [[CheckedRow]] = []
+    private var arrays: [CheckedChunk] = []
     private static let kept = 8
 
-    /// An empty array, with the capacity of a returned one when there is one.
-    func take() -> [CheckedRow] {
+    /// An empty chunk, with the capacity of a returned one when there is one.
+    func take() -> CheckedChunk {
         lock.lock()
         defer { lock.unlock() }
-        return arrays.popLast() ?? []
+        return arrays.popLast() ?? CheckedChunk()
     }
 
     /// Keeps `rows`' storage for a later `take`; the caller must drop its own reference.
-    func give(_ rows: [CheckedRow]) {
+    func give(_ rows: CheckedChunk) {
         lock.lock()
         defer { lock.unlock() }
         if arrays.count < Self.kept { arrays.append(rows) }

@@ -67,9 +67,21 @@ struct ChainWalk {
         return LedgerHead(seq: last.seq, hash: last.hash, recordedAt: last.recordedAt)
     }
 
-    /// Takes one checked row: its findings, then its place in the chain.
-    mutating func offer(_ row: CheckedRow) {
-        for problem in row.findings { findings.add(problem.seq, problem.kind, problem.detail) }
+    /// Takes a chunk's rows in storage order: each row's findings, then its place in the chain.
+    mutating func offer(_ chunk: CheckedChunk) {
+        var next = 0
+        for (index, row) in chunk.rows.enumerated() {
+            while next < chunk.findings.count, chunk.findings[next].row == index {
+                let problem = chunk.findings[next].problem
+                findings.add(problem.seq, problem.kind, problem.detail)
+                next += 1
+            }
+            offer(row)
+        }
+    }
+
+    /// Takes one checked row (its findings already taken): its place in the chain.
+    private mutating func offer(_ row: CheckedRow) {
         if row.entry.position - row.entry.seq != previousOffset, row.scanned {
             if displacedRows.count < VerificationReport.findingLimit { displacedRows.append((row.entry.seq, row.entry.position)) }
             previousOffset = row.entry.position - row.entry.seq

@@ -16,6 +16,8 @@ struct EnvelopeScanner {
         var stream: Range<Int> = 0..<0
         var type: Range<Int> = 0..<0
         var recordedAt: Range<Int> = 0..<0
+        /// The instant `recordedAt` names, read in the same pass that checked its spelling.
+        var recordedAtMicroseconds: Int64 = 0
         var idempotencyKey: Range<Int>?
         var prev: Range<Int> = 0..<0
         /// Offset of the first top-level key that sorts after "hash", where an export splices it in.
@@ -101,9 +103,7 @@ private struct Cursor {
         var insertion: Int?
         while true {
             let keyStart = i + 1
-            guard let key = string(), i < b.count, b[i] == UInt8(ascii: ":") else { return nil }
-            i += 1
-            guard let member = Self.member(key, in: b) , member.rawValue > previousMember else { return nil }
+            guard let member = nextMember(after: previousMember) else { return nil }
             previousMember = member.rawValue
             seen |= 1 << member.rawValue
             if insertion == nil, member.rawValue >= Member.idempotencyKey.rawValue { insertion = keyStart - 1 }
@@ -111,22 +111,29 @@ private struct Cursor {
             case .seq, .streamVersion, .schemaVersion:
                 guard let value = integer(), value >= 1 else { return nil }
                 if member == .seq { header.seq = value } else if member == .streamVersion { header.streamVersion = value }
+            // Identifier-like values are read by their alphabet in one pass (`identifier`), and
+            // fixed-width ones by their closing quote (`fixedWidthString`): each accepts exactly
+            // what `string()` followed by the alphabet or format check accepts.
             case .stream:
-                guard let r = string(), Self.isStream(r, b) else { return nil }
+                guard let r = identifier(ByteClass.streamCharacter), (1...256).contains(r.count),
+                      Self.isIn(b[r.lowerBound], ByteClass.alphanumeric) else { return nil }
                 header.stream = r
             case .type:
-                guard let r = string(), Self.isEventType(r, b) else { return nil }
+                guard let r = identifier(ByteClass.alphanumeric), (1...100).contains(r.count),
+                      Self.isIn(b[r.lowerBound], ByteClass.uppercase) else { return nil }
                 header.type = r
             case .idempotencyKey, .correlationId, .causationId:
-                guard let r = string(), Self.isToken(r, b) else { return nil }
+                guard let r = identifier(ByteClass.token), (1...200).contains(r.count) else { return nil }
                 if member == .idempotencyKey { header.idempotencyKey = r }
             case .recordedAt:
-                guard let r = string(), Self.isCanonicalTimestamp(r, b) else { return nil }
+                guard let r = fixedWidthString(27),
+                      let micros = Timestamp.canonicalMicroseconds(UnsafeBufferPointer(rebasing: b[r])) else { return nil }
                 header.recordedAt = r
+                header.recordedAtMicroseconds = micros
             case .occurredAt:
                 guard let r = string(), Self.isBusinessTime(r, b) else { return nil }
             case .prev:
-                guard let r = string(), r.count == 64, EnvelopeScanner.isLowerHex64(r, b) else { return nil }
+                guard let r = fixedWidthString(64), EnvelopeScanner.isLowerHex64(r, b) else { return nil }
                 header.prev = r
             case .actor:
                 guard actor() else { return nil }
@@ -144,26 +151,34 @@ private struct Cursor {
         return header
     }
 
-    /// The member named by `key`: picked by length and first letters, then compared in full.
-    private static func member(_ key: Range<Int>, in b: UnsafeBufferPointer<UInt8>) -> Member? {
-        guard key.count >= 3 else { return nil }
-        let candidate: Member
-        switch (key.count, b[key.lowerBound]) {
-        case (5, UInt8(ascii: "a")): candidate = .actor
-        case (11, UInt8(ascii: "c")): candidate = .causationId
-        case (13, UInt8(ascii: "c")): candidate = .correlationId
-        case (14, UInt8(ascii: "i")): candidate = .idempotencyKey
-        case (10, UInt8(ascii: "o")): candidate = .occurredAt
-        case (7, UInt8(ascii: "p")): candidate = .payload
-        case (4, UInt8(ascii: "p")): candidate = .prev
-        case (10, UInt8(ascii: "r")): candidate = .recordedAt
-        case (13, UInt8(ascii: "s")): candidate = b[key.lowerBound + 1] == UInt8(ascii: "c") ? .schemaVersion : .streamVersion
-        case (3, UInt8(ascii: "s")): candidate = .seq
-        case (6, UInt8(ascii: "s")): candidate = .stream
-        case (4, UInt8(ascii: "t")): candidate = .type
-        default: return nil
+    /// Reads the key at `i` and its colon, and returns its member, which must sort after raw
+    /// value `previous`; nil when the key is no member name, or one out of canonical order.
+    ///
+    /// Member names are plain ASCII letters, so a key naming member m is exactly the bytes
+    /// `"m":`; any other spelling (an escape, other bytes) names no member and is refused, as
+    /// reading the key as a string and then looking it up would refuse it. The candidates are
+    /// tried in canonical order from `previous + 1`, which is nearly always the first one.
+    private mutating func nextMember(after previous: Int) -> Member? {
+        guard i < b.count, b[i] == UInt8(ascii: "\"") else { return nil }
+        var raw = previous + 1
+        while let candidate = Member(rawValue: raw) {
+            if let end = keyEnd(candidate.name) {
+                i = end
+                return candidate
+            }
+            raw += 1
         }
-        return equals(candidate.name, key, b) ? candidate : nil
+        return nil
+    }
+
+    /// When the key at `i` (at its opening quote) is exactly `name` followed by a colon: the
+    /// offset just past that colon.
+    @inline(__always)
+    private func keyEnd(_ name: StaticString) -> Int? {
+        let close = i + 1 + name.utf8CodeUnitCount
+        guard close + 1 < b.count, b[close] == UInt8(ascii: "\""), b[close + 1] == UInt8(ascii: ":"),
+              Self.equals(name, (i + 1)..<close, b) else { return nil }
+        return close + 2
     }
 
     /// Byte equality of a known name and a key, a word at a time: two overlapping loads cover
@@ -200,17 +215,23 @@ private struct Cursor {
         var next = 0
         var sawID = false
         while true {
-            guard let key = string(), i < b.count, b[i] == UInt8(ascii: ":") else { return false }
-            i += 1
+            guard i < b.count, b[i] == UInt8(ascii: "\"") else { return false }
+            // As for the envelope's members: a key naming an actor member is exactly `"name":`.
             var index = next
-            while index < 3, !Self.equals(Self.actorMember(index), key, b) { index += 1 }
-            guard index < 3 else { return false }
+            var end: Int?
+            while index < 3 {
+                end = keyEnd(Self.actorMember(index))
+                if end != nil { break }
+                index += 1
+            }
+            guard let end else { return false }
+            i = end
             next = index + 1
-            guard let value = string() else { return false }
+            guard let value = identifier(index == 1 ? ByteClass.lowercase : ByteClass.token) else { return false }
             switch index {
-            case 0: guard Self.isToken(value, b) else { return false }; sawID = true
-            case 1: guard (1...50).contains(value.count), Self.all(value, b, ByteClass.lowercase) else { return false }
-            default: guard Self.isToken(value, b) else { return false }
+            case 0: guard (1...200).contains(value.count) else { return false }; sawID = true
+            case 1: guard (1...50).contains(value.count) else { return false }
+            default: guard (1...200).contains(value.count) else { return false }
             }
             guard i < b.count else { return false }
             if b[i] == UInt8(ascii: ",") { i += 1; continue }
@@ -286,6 +307,34 @@ private struct Cursor {
         }
         if i < b.count, b[i] == UInt8(ascii: ".") || b[i] | 0x20 == UInt8(ascii: "e") { return nil }
         return negative ? -value : value
+    }
+
+    /// A string whose every byte is in class `mask`; returns the range between the quotes. No
+    /// class holds a quote, a backslash, a control character or a non-ASCII byte, so such a
+    /// string has no escapes and ends at the first quote: this accepts exactly what `string()`
+    /// followed by a check of every byte against `mask` accepts, in one pass instead of two.
+    @inline(__always)
+    private mutating func identifier(_ mask: UInt8) -> Range<Int>? {
+        guard i < b.count, b[i] == UInt8(ascii: "\""), let base = b.baseAddress else { return nil }
+        let table = Self.byteClasses.utf8Start
+        let start = i + 1
+        var j = start
+        while j < b.count, table[Int(base[j])] & mask != 0 { j += 1 }
+        guard j < b.count, base[j] == UInt8(ascii: "\"") else { return nil }
+        i = j + 1
+        return start..<j
+    }
+
+    /// A string of exactly `width` bytes, found by its closing quote alone; returns the range
+    /// between the quotes. Only for values whose format check (hex digits, a canonical
+    /// timestamp) refuses quotes and backslashes: then a string that passes the check here is
+    /// exactly one `string()` would have read, and any other spelling fails either way.
+    @inline(__always)
+    private mutating func fixedWidthString(_ width: Int) -> Range<Int>? {
+        let close = i + width + 1
+        guard close < b.count, b[i] == UInt8(ascii: "\""), b[close] == UInt8(ascii: "\"") else { return nil }
+        i = close + 1
+        return (close - width)..<close
     }
 
     /// A string in canonical form; returns the range between the quotes.
@@ -431,37 +480,11 @@ private struct Cursor {
         "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@D@DDDDDDDDFDFFFGGGGGGGGGGFDDDDDFWWWWWWWWWWWWWWWWWWWWWWWWWWD@DDFDOOOOOOOOOOOOOOOOOOOOOOOOOODDDD@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@"
     }
 
-    /// Whether every byte of `r` is in class `mask`.
-    @inline(__always)
-    private static func all(_ r: Range<Int>, _ b: UnsafeBufferPointer<UInt8>, _ mask: UInt8) -> Bool {
-        guard let base = b.baseAddress else { return r.isEmpty }
-        let table = byteClasses.utf8Start
-        for j in r where table[Int(base[j])] & mask == 0 { return false }
-        return true
-    }
-
     @inline(__always)
     private static func isIn(_ c: UInt8, _ mask: UInt8) -> Bool { byteClasses.utf8Start[Int(c)] & mask != 0 }
 
-    static func isStream(_ r: Range<Int>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        (1...256).contains(r.count) && isIn(b[r.lowerBound], ByteClass.alphanumeric) && all(r, b, ByteClass.streamCharacter)
-    }
-
-    static func isEventType(_ r: Range<Int>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        (1...100).contains(r.count) && isIn(b[r.lowerBound], ByteClass.uppercase) && all(r, b, ByteClass.alphanumeric)
-    }
-
-    /// Printable ASCII without space, quote or backslash (so never escaped).
-    static func isToken(_ r: Range<Int>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        (1...200).contains(r.count) && all(r, b, ByteClass.token)
-    }
-
-    static func isCanonicalTimestamp(_ r: Range<Int>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        Timestamp.isCanonical(UnsafeBufferPointer(rebasing: b[r]))
-    }
-
     static func isBusinessTime(_ r: Range<Int>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        if r.count == 27 { return Timestamp.isCanonical(UnsafeBufferPointer(rebasing: b[r])) }
+        if r.count == 27 { return Timestamp.canonicalMicroseconds(UnsafeBufferPointer(rebasing: b[r])) != nil }
         let text = String(decoding: UnsafeBufferPointer(rebasing: b[r]), as: UTF8.self)
         return BusinessTime.normalize(text) == text
     }

@@ -3,12 +3,27 @@ import SQLite
 
 /// One stored row, checked on its own: its hash recomputed, its bytes scanned, its index columns
 /// compared. What it cannot judge alone (order, links, gaps) is left to `ChainWalk`.
+///
+/// Plain data with no references: a chunk's thousands of rows are written, walked and cleared
+/// without reference counting. What the checks found is kept beside them, in `CheckedChunk`.
 struct CheckedRow {
     typealias Problem = (seq: Int64, kind: VerificationFinding.Kind, detail: String)
     let entry: ChainEntry
-    let findings: [Problem]
     /// False when the bytes were not an envelope (the entry's seq is then its position).
     let scanned: Bool
+}
+
+/// The checked rows of one range, in storage order, and the problems found among them, each
+/// with the index of its row, in the order they were found.
+struct CheckedChunk {
+    var rows: [CheckedRow] = []
+    var findings: [(row: Int, problem: CheckedRow.Problem)] = []
+
+    /// Empties both lists, keeping their storage for the next range.
+    mutating func clear() {
+        rows.removeAll(keepingCapacity: true)
+        findings.removeAll(keepingCapacity: true)
+    }
 }
 
 /// The columns of the verification query, in order.
@@ -26,8 +41,9 @@ final class RowChecker: @unchecked Sendable {
     private let hasher: SHA256Hasher
     /// Stream names by id, as the `streams` table holds them: looking a name up here costs less
     /// than joining `streams` for every row. Fixed size, so memory stays bounded however many
-    /// streams there are.
-    private var streamNames = StreamNameCache()
+    /// streams there are. A checker belongs to one thread at a time, so the cache is read and
+    /// updated without the runtime's exclusivity bookkeeping, which costs a call on every row.
+    @exclusivity(unchecked) private var streamNames = StreamNameCache()
 
     init(path: String) throws {
         connection = try Connection(path: path, mode: .readOnly)
@@ -45,12 +61,12 @@ final class RowChecker: @unchecked Sendable {
     /// Every row whose seq column lies in `range`, in storage order, replacing what `result` held.
     /// Its storage is reused: the verifier hands each chunk's array back, so a long run does not
     /// map and fault in fresh memory for every chunk.
-    func check(_ range: ClosedRange<Int64>, into result: inout [CheckedRow]) throws {
+    func check(_ range: ClosedRange<Int64>, into result: inout CheckedChunk) throws {
         try rows.bind([.integer(range.lowerBound), .integer(range.upperBound)])
         defer { rows.reset() }
-        result.removeAll(keepingCapacity: true)
-        result.reserveCapacity(Int(range.count))
-        while try rows.step() { result.append(try check(rows)) }
+        result.clear()
+        result.rows.reserveCapacity(Int(range.count))
+        while try rows.step() { try check(rows, into: &result) }
     }
 
     func begin() throws { try connection.execute("BEGIN DEFERRED") }
@@ -77,10 +93,13 @@ final class RowChecker: @unchecked Sendable {
     }
     func end() { try? connection.execute("COMMIT") }
 
-    /// Checks the row the statement is on. The body is read in place (no copy) and the checks
-    /// allocate only for findings, so millions of rows cost little more than hashing them.
-    func check(_ row: Statement) throws -> CheckedRow {
-        var findings: [CheckedRow.Problem] = []
+    /// Checks the row the statement is on and appends it, with what was found, to `chunk`. The
+    /// body is read in place (no copy) and the checks allocate only for findings, so millions of
+    /// rows cost little more than hashing them.
+    func check(_ row: Statement, into chunk: inout CheckedChunk) throws {
+        let index = chunk.rows.count
+        var findings: [(row: Int, problem: CheckedRow.Problem)] = []
+        func report(_ problem: CheckedRow.Problem) { findings.append((index, problem)) }
         var scanned = false
         let position = row.int64(at: Column.position)
         let (recordedHash, hashColumnCount) = row.withUnsafeBytes(at: Column.hash) { (try? SHA256Digest(bytes: $0), $0.count) }
@@ -89,7 +108,7 @@ final class RowChecker: @unchecked Sendable {
             let computed = hasher.hash(raw: raw)
             let recorded = recordedHash ?? computed
             if recordedHash == nil {
-                findings.append((position, .columnMismatch, "the hash column holds \(hashColumnCount) bytes, not 32"))
+                report((position, .columnMismatch, "the hash column holds \(hashColumnCount) bytes, not 32"))
             }
             guard let header = EnvelopeScanner.scan(body) else {
                 // The one-pass scanner refuses; the full decoder says why.
@@ -100,21 +119,22 @@ final class RowChecker: @unchecked Sendable {
                 } catch {
                     reason = "\(error)"
                 }
-                findings.append((position, .modified, "the stored bytes at storage position \(position) are not a ledger envelope: \(reason)"))
+                report((position, .modified, "the stored bytes at storage position \(position) are not a ledger envelope: \(reason)"))
                 return ChainEntry(seq: position, position: position, hash: recorded, prev: nil, recordedAt: nil)
             }
             if computed != recorded {
                 // The bytes are not what was recorded; comparing columns with them would only repeat that.
-                findings.append((header.seq, .modified, "the stored bytes hash to \(computed.hex), but \(recorded.hex) was recorded"))
+                report((header.seq, .modified, "the stored bytes hash to \(computed.hex), but \(recorded.hex) was recorded"))
             } else if let mismatch = try columnMismatch(row, body: body, header: header) {
-                findings.append((header.seq, .columnMismatch, mismatch))
+                report((header.seq, .columnMismatch, mismatch))
             }
             scanned = true
             return ChainEntry(seq: header.seq, position: position, hash: recorded,
                               prev: SHA256Digest(lowercaseHex: UnsafeRawBufferPointer(rebasing: raw[header.prev])),
-                              recordedAt: Timestamp(checkedCanonicalBytes: UnsafeBufferPointer(rebasing: body[header.recordedAt])))
+                              recordedAt: Timestamp(microsecondsSinceEpoch: header.recordedAtMicroseconds))
         }
-        return CheckedRow(entry: entry, findings: findings, scanned: scanned)
+        chunk.rows.append(CheckedRow(entry: entry, scanned: scanned))
+        if !findings.isEmpty { chunk.findings += findings }
     }
 
     /// Byte equality eight bytes at a time: every row compares four columns with its bytes, and
@@ -137,10 +157,11 @@ final class RowChecker: @unchecked Sendable {
     private func columnMismatch(_ row: Statement, body: UnsafeBufferPointer<UInt8>, header: EnvelopeScanner.Header) throws -> String? {
         func text(_ range: Range<Int>) -> String { String(decoding: body[range], as: UTF8.self) }
         func same(_ column: Int32, _ range: Range<Int>?) -> Bool {
-            row.withUnsafeBytes(at: column) { lent in
+            // A member the bytes lack must be NULL in its column: one call asks, without lending the value.
+            guard let range else { return row.isNull(at: column) }
+            return row.withUnsafeBytes(at: column) { lent in
                 // Only an empty value can be NULL: asking SQLite for the type costs a call per column.
-                if lent.isEmpty, row.isNull(at: column) { return range == nil }
-                guard let range else { return false }
+                if lent.isEmpty, row.isNull(at: column) { return false }
                 return Self.equal(lent, UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: body[range])))
             }
         }

@@ -55,21 +55,39 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// Reads the canonical spelling straight from bytes (verification does this for every event).
     init?(canonicalBytes utf8: UnsafeBufferPointer<UInt8>) {
-        guard Timestamp.isCanonical(utf8) else { return nil }
-        self.init(checkedCanonicalBytes: utf8)
+        guard let micros = Timestamp.canonicalMicroseconds(utf8) else { return nil }
+        self.init(microsecondsSinceEpoch: micros)
     }
 
-    /// Reads bytes that `isCanonical` has already accepted (the envelope scanner checks every
-    /// `recordedAt`), without checking them a second time.
-    init(checkedCanonicalBytes utf8: UnsafeBufferPointer<UInt8>) {
-        func number(_ k: Int, _ width: Int) -> Int64 {
+    /// The instant the canonical spelling in `utf8` names, in microseconds since the epoch, or nil
+    /// when the bytes are not exactly that spelling of a real instant (the same verdict as
+    /// `isCanonical`, which a test holds it to byte by byte).
+    ///
+    /// Verification checks and reads every event's `recordedAt`: this does both in one pass over
+    /// the 27 bytes, with no generic indexing, no optionals per digit and no separator table.
+    static func canonicalMicroseconds(_ utf8: UnsafeBufferPointer<UInt8>) -> Int64? {
+        guard utf8.count == 27, let p = utf8.baseAddress else { return nil }
+        guard p[4] == 0x2D, p[7] == 0x2D, p[10] == 0x54, p[13] == 0x3A, p[16] == 0x3A, p[19] == 0x2E, p[26] == 0x5A else {
+            return nil
+        }
+        // A byte is a digit when its value less 0x30 (wrapping) is below 10; `bad` collects misses.
+        var bad = false
+        @inline(__always) func number(_ k: Int, _ width: Int) -> Int64 {
             var v: Int64 = 0
-            for j in k..<(k + width) { v = v * 10 + Int64(utf8[j] - 0x30) }
+            for j in k..<(k + width) {
+                let d = p[j] &- 0x30
+                bad = bad || d > 9
+                v = v &* 10 &+ Int64(d)
+            }
             return v
         }
-        let days = CivilDate.daysSinceEpoch(year: number(0, 4), month: number(5, 2), day: number(8, 2))
-        let seconds = days * 86_400 + number(11, 2) * 3600 + number(14, 2) * 60 + number(17, 2)
-        self.init(microsecondsSinceEpoch: seconds * 1_000_000 + number(20, 6))
+        let year = number(0, 4), month = number(5, 2), day = number(8, 2)
+        let hour = number(11, 2), minute = number(14, 2), second = number(17, 2), fraction = number(20, 6)
+        guard !bad, CivilDate.isValid(year: year, month: month, day: day), hour < 24, minute < 60, second < 60 else {
+            return nil
+        }
+        let days = CivilDate.daysSinceEpoch(year: year, month: month, day: day)
+        return (days * 86_400 + hour * 3600 + minute * 60 + second) * 1_000_000 + fraction
     }
 
     /// Whether `utf8` is exactly `YYYY-MM-DDTHH:MM:SS.ffffffZ` naming a real instant: the one

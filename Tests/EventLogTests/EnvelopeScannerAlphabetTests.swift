@@ -49,6 +49,54 @@ final class EnvelopeScannerAlphabetTests: XCTestCase {
         XCTAssertGreaterThan(accepted, 5_000)
     }
 
+    /// Member names are read by their alphabet, `prev` and `recordedAt` by their closing quote and
+    /// `recordedAt` is read in the same pass that checks it: every byte value in every key, in
+    /// both timestamps and on every closing quote of those values must still be judged as the
+    /// full decoder judges it, and an accepted `recordedAt` must read as the decoder reads it.
+    func testEveryByteValueInKeysTimestampsAndClosingQuotesIsJudgedAsTheDecoderJudgesIt() throws {
+        var withOccurredAt = try EventEnvelope(canonicalBytes: try envelope())
+        withOccurredAt = EventEnvelope(
+            seq: withOccurredAt.seq, stream: withOccurredAt.stream, streamVersion: withOccurredAt.streamVersion,
+            type: withOccurredAt.type, schemaVersion: withOccurredAt.schemaVersion, payload: withOccurredAt.payload,
+            actor: withOccurredAt.actor, recordedAt: withOccurredAt.recordedAt, occurredAt: "2026-03-01T23:59:59.999999Z",
+            correlationId: withOccurredAt.correlationId, causationId: withOccurredAt.causationId,
+            idempotencyKey: withOccurredAt.idempotencyKey, prev: withOccurredAt.prev)
+        var checked = 0, accepted = 0
+        for original in [try envelope(), withOccurredAt.canonicalBytes] {
+            XCTAssertNotNil(EnvelopeScanner.scan(original))
+            var positions: [Int] = []
+            let hasOccurredAt = String(decoding: original, as: UTF8.self).contains("\"occurredAt\":")
+            for name in ["prev", "stream", "type", "id", "role", "unit", "idempotencyKey", "correlationId", "causationId",
+                         "recordedAt"] + (hasOccurredAt ? ["occurredAt"] : []) {
+                let value = try valueRange(name, in: original)
+                positions += value.lowerBound...value.upperBound  // the closing quote too
+            }
+            for name in ["actor", "causationId", "correlationId", "idempotencyKey", "occurredAt", "payload", "prev", "recordedAt",
+                         "schemaVersion", "seq", "stream", "streamVersion", "type", "id", "role", "unit"] {
+                let key = Array("\"\(name)\":".utf8)
+                guard let start = (0...(original.count - key.count)).first(where: { Array(original[$0..<($0 + key.count)]) == key })
+                else { continue }
+                positions += (start + 1)..<(start + key.count - 1)  // the name and its closing quote
+            }
+            for position in Set(positions).sorted() {
+                for value in 0...255 where UInt8(value) != original[position] {
+                    var mutant = original
+                    mutant[position] = UInt8(value)
+                    let scanned = EnvelopeScanner.scan(mutant)
+                    let decoded = try? EventEnvelope(canonicalBytes: mutant)
+                    XCTAssertEqual(scanned != nil, decoded != nil, "byte \(value) at \(position): \(String(decoding: mutant, as: UTF8.self))")
+                    if let scanned, let decoded {
+                        XCTAssertEqual(scanned.recordedAtMicroseconds, decoded.recordedAt.microsecondsSinceEpoch)
+                        accepted += 1
+                    }
+                    checked += 1
+                }
+            }
+        }
+        XCTAssertGreaterThan(checked, 60_000)
+        XCTAssertGreaterThan(accepted, 1_000)
+    }
+
     func testWordWiseHexCheckAgreesWithBytewiseOnEveryLane() {
         let hex = Array("0123456789abcdef".utf8)
         var g = SplitMix64(state: 3)

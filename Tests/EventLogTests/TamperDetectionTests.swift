@@ -118,6 +118,32 @@ final class TamperDetectionTests: XCTestCase {
         XCTAssertTrue(report.findings[0].detail.contains("type"), report.findings[0].detail)
     }
 
+    /// The idempotency-key column is compared by asking SQLite whether it is NULL when the bytes
+    /// have no key, and by its bytes when they have one: each way of disagreeing is a finding.
+    func testIdempotencyKeyColumnDisagreeingWithTheBytesIsAColumnMismatch() throws {
+        _ = try store.append([proposed("project:keyed", key: "req-51"), proposed("project:keyed", key: "req-52")], actor: recorder)
+        XCTAssertTrue(try verify().isIntact, "NULL for no key and the key's text for a key agree with the bytes")
+        try raw.execute("UPDATE events SET idempotency_key = 'req-6' WHERE seq = 6")
+        try raw.execute("UPDATE events SET idempotency_key = '' WHERE seq = 7")
+        try raw.execute("UPDATE events SET idempotency_key = NULL WHERE seq = 51")
+        try raw.execute("UPDATE events SET idempotency_key = 'req-5' WHERE seq = 52")
+        let report = try verify()
+        XCTAssertEqual(report.findings.map { "\($0.seq) \($0.kind.rawValue)" },
+                       ["6 column-mismatch", "7 column-mismatch", "51 column-mismatch", "52 column-mismatch"])
+        for finding in report.findings { XCTAssertTrue(finding.detail.contains("idempotency_key"), finding.detail) }
+    }
+
+    /// `recordedAt` is read from the bytes in the same pass that checks its spelling; the column
+    /// beside it must still match those bytes exactly.
+    func testEditedRecordedAtColumnIsAColumnMismatch() throws {
+        var spelling = Array(try XCTUnwrap(try raw.scalarText("SELECT recorded_at FROM events WHERE seq = 9")).utf8)
+        spelling[25] = spelling[25] == UInt8(ascii: "9") ? UInt8(ascii: "8") : UInt8(ascii: "9")  // the last microsecond digit
+        try raw.prepare("UPDATE events SET recorded_at = ?1 WHERE seq = 9").execute([.text(String(decoding: spelling, as: UTF8.self))])
+        let report = try verify()
+        XCTAssertEqual(report.findings.map { "\($0.seq) \($0.kind.rawValue)" }, ["9 column-mismatch"])
+        XCTAssertTrue(report.findings[0].detail.contains("recorded_at"), report.findings[0].detail)
+    }
+
     func testEveryFindingIsReportedNotOnlyTheFirst() throws {
         try raw.execute("UPDATE events SET type = 'Other' WHERE seq = 3")
         try raw.execute("DELETE FROM events WHERE seq = 30")

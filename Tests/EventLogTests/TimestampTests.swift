@@ -1,4 +1,4 @@
-import EventLog
+@testable import EventLog
 import XCTest
 
 final class TimestampTests: XCTestCase {
@@ -23,6 +23,44 @@ final class TimestampTests: XCTestCase {
             XCTAssertNil(Timestamp.parse(text), text)
         }
         XCTAssertNil(Timestamp(canonical: "2026-03-02T02:15:07.5Z"), "only the six-digit UTC spelling is canonical")
+    }
+
+    /// Verification reads `recordedAt` with a one-pass reader; it must judge every spelling as
+    /// `isCanonical` does and read the instant `Timestamp(canonical:)` reads.
+    func testOnePassReaderAgreesWithTheCheckAndTheParserOnEveryByteOfEveryPosition() throws {
+        let spellings = ["1970-01-01T00:00:00.000000Z", "2026-03-02T02:15:07.123456Z", "2024-02-29T23:59:59.999999Z",
+                         "2023-02-28T19:09:39.909090Z", "0001-01-01T00:00:00.000000Z", "9999-12-31T23:59:59.999999Z",
+                         "2100-02-28T10:30:00.500000Z", "2000-02-29T12:00:00.000001Z"]
+        var accepted = 0, refused = 0
+        for spelling in spellings {
+            let original = Array(spelling.utf8)
+            for position in 0..<27 {
+                for value in 0...255 {
+                    var bytes = original
+                    bytes[position] = UInt8(value)
+                    let fast = bytes.withUnsafeBufferPointer { Timestamp.canonicalMicroseconds($0) }
+                    XCTAssertEqual(fast != nil, Timestamp.isCanonical(bytes), String(decoding: bytes, as: UTF8.self))
+                    if let fast {
+                        XCTAssertEqual(fast, Timestamp(canonical: String(decoding: bytes, as: UTF8.self))?.microsecondsSinceEpoch)
+                        accepted += 1
+                    } else {
+                        refused += 1
+                    }
+                }
+            }
+            for length in [0, 26, 28] {
+                let bytes = Array((spelling + "0").utf8.prefix(length))
+                XCTAssertNil(bytes.withUnsafeBufferPointer { Timestamp.canonicalMicroseconds($0) })
+            }
+        }
+        XCTAssertGreaterThan(accepted, 1_000)
+        XCTAssertGreaterThan(refused, 40_000)
+        var g = SplitMix64(state: 11)
+        for _ in 0..<20_000 {
+            let t = Timestamp(microsecondsSinceEpoch: Int64(g.next() % 253_402_300_800_000_000))
+            let read = Array(t.rfc3339.utf8).withUnsafeBufferPointer { Timestamp.canonicalMicroseconds($0) }
+            XCTAssertEqual(read, t.microsecondsSinceEpoch, t.rfc3339)
+        }
     }
 
     func testBusinessTimeAcceptsDatesAndNormalisesDateTimes() {
