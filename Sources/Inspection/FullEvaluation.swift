@@ -224,8 +224,19 @@ public enum FullEvaluation {
             if let failure { throw failure }
         }
 
-        /// Folds this worker's events of `batch` (in seq order).
+        /// Folds this worker's events of `batch` (in seq order). The histories and tables are
+        /// moved into locals for the loop, which spares a dynamic exclusivity check of this
+        /// object's properties at every event, and moved back whatever happens.
         func add(_ batch: Batch) throws {
+            var histories: [ProjectHistory] = [], names = ByteInterner(), currencies = CurrencyCache()
+            swap(&histories, &self.histories)
+            swap(&names, &self.names)
+            swap(&currencies, &self.currencies)
+            defer {
+                swap(&histories, &self.histories)
+                swap(&names, &self.names)
+                swap(&currencies, &self.currencies)
+            }
             let bytes = batch.bytes
             for item in batch.items[worker] {
                 if item.envelope >= 0 {
