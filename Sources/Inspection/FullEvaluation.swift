@@ -8,45 +8,63 @@ import ODA
 /// what the rules say. It folds each project's events into a `ProjectHistory` and judges it with
 /// `RuleEngine.flags(for:)`, the path the projector takes on append.
 ///
-/// `flags(in:)` reads the stored bytes (`EventStore.readStored`) in batches. Each batch is folded
-/// on every core at once: the projects are split among the workers by a hash of their stream
-/// name, so each project's events are folded by one worker in seq order, and each worker takes
-/// its events' facts straight from their bytes (`ProjectFact.read`), declining to a full decode
-/// only for what that reader does not expect. Rates and rule settings are decoded in full by the
-/// first worker. Nothing is held per event between the read and the fold; names repeated over
-/// many events are kept once per worker (`ByteInterner`). The projects are then judged in
-/// parallel. `flags(of:)` does the same from decoded envelopes on one thread: the reference the
+/// `flags(in:)` reads the stored rows of one snapshot on the calling thread, copying each row's
+/// bytes straight from SQLite's buffer into one buffer per batch (no allocation per event), and
+/// reads each event's stream and type from the end of its bytes. Project events are handed to
+/// the worker that owns their project (projects are dealt to the workers in order of first
+/// sight, so each project's events are folded by one worker in seq order); rates and rule
+/// settings are decoded in full on the reading thread. While the workers fold one batch the
+/// reader fills the next. Each worker takes its events' facts straight from their bytes
+/// (`ProjectFact.read`), declining to a full decode only for what that reader does not expect.
+/// Nothing is held per event between the read and the fold; names repeated over many events are
+/// kept once per worker (`ByteInterner`). The projects are then judged in parallel.
+///
+/// The rows are read as recorded, without re-checking each one's canonical form (that is what
+/// verification does, over the hash chain): an event the byte reader cannot follow is decoded in
+/// full, which fails with `StoreError.corruptEvent` naming its seq when its bytes are not an
+/// envelope. `flags(of:)` does the same from decoded envelopes on one thread: the reference the
 /// fast path is tested against.
 public enum FullEvaluation {
     /// All flags of the ledger up to its head, sorted by id.
     public static func flags(in store: EventStore, engine: RuleEngine = RuleEngine()) throws -> [Flag] {
         let workers = min(Self.maximumWorkers, max(1, ProcessInfo.processInfo.activeProcessorCount))
-        let parts = (0..<workers).map { PartFold(worker: $0, of: workers) }
-        var batch: [StoredEvent] = []
-        batch.reserveCapacity(Self.batchSize)
-        func fold() throws {
-            guard !batch.isEmpty else { return }
-            let events = batch
-            if workers == 1 || events.count < 256 {
-                for part in parts { try part.add(events) }
-            } else {
-                DispatchQueue.concurrentPerform(iterations: workers) { w in parts[w].tryAdd(events) }
-                for part in parts { try part.rethrow() }
+        let parts = (0..<workers).map { PartFold(worker: $0) }
+        var intake = Intake(workers: workers)
+        var filling = Batch(workers: workers)
+        var spare = Batch(workers: workers)
+        let folding = DispatchGroup()
+        defer { folding.wait() }
+        /// Hands the filled batch to the workers once they are done with the one before, and
+        /// takes that one (now free) to fill next.
+        func hand() throws {
+            folding.wait()
+            for part in parts { try part.rethrow() }
+            guard filling.count > 0 else { return }
+            let batch = filling
+            for part in parts { DispatchQueue.global().async(group: folding) { part.tryAdd(batch) } }
+            swap(&filling, &spare)
+            filling.clear()
+        }
+        try store.withProjectionSnapshot { database in
+            try database.query(Self.rowsInOrder) { row in
+                let seq = row.int64(at: 0)
+                let range = row.withUnsafeBytes(at: 1) { filling.append($0) }
+                try intake.route(seq: seq, range: range, in: filling)
+                if filling.isFull { try hand() }
             }
-            batch.removeAll(keepingCapacity: true)
         }
-        try store.readStored(EventQuery()) { event in
-            batch.append(event)
-            if batch.count == Self.batchSize { try fold() }
-            return true
-        }
-        try fold()
+        try hand()
+        folding.wait()
+        for part in parts { try part.rethrow() }
         var histories: [String: ProjectHistory] = [:]
         for part in parts {
-            for (name, history) in zip(part.projects.strings, part.histories) { histories[name] = history }
+            for history in part.histories { histories[history.project] = history }
         }
-        return flags(of: histories, rates: parts[0].rates, settings: parts[0].settings, engine: engine)
+        return flags(of: histories, rates: intake.rates, settings: intake.settings, engine: engine)
     }
+
+    /// Every stored event's seq and bytes, in seq order.
+    static let rowsInOrder = "SELECT seq, body FROM events ORDER BY seq"
 
     /// All flags of `events` (a whole ledger in seq order), sorted by id.
     public static func flags<S: Sequence>(of events: S, engine: RuleEngine = RuleEngine()) -> [Flag] where S.Element == EventEnvelope {
@@ -61,10 +79,10 @@ public enum FullEvaluation {
         }.sorted { $0.id < $1.id }
     }
 
-    /// Stored events read per parallel fold step.
+    /// Stored events read per parallel fold step (fewer when their bytes pass `batchBytes`).
     static let batchSize = 4_096
-    /// Every worker reads the end of every event of a batch to find whether its project is its
-    /// own, so beyond a few workers that cost grows faster than the fold shrinks (and a shared
+    static let batchBytes = 4 << 20
+    /// Beyond a few workers the reading thread, not the fold, sets the pace (and a shared
     /// server's other work is left its cores).
     static let maximumWorkers = 8
 
@@ -86,95 +104,161 @@ public enum FullEvaluation {
         }
     }
 
-    /// One worker's share of the fold: the projects whose stream name hashes to it, and (for the
-    /// first worker) the rates and rule settings. A class so that `concurrentPerform` workers
+    /// Stored rows read for one fold step: their bytes back to back in one buffer, and per
+    /// worker the project events it folds. Filled by the reading thread, then only read (by
+    /// every worker at once) until all are done with it; a class so that no one copies it.
+    private final class Batch: @unchecked Sendable {
+        /// One project event: where its bytes and its tail's `stream` and `type` are in `bytes`,
+        /// which of its worker's projects it belongs to, and (when its tail could not be read
+        /// from the bytes) its decoded envelope in `envelopes`, else -1.
+        struct Item {
+            let seq: Int64
+            let range: Range<Int>
+            let stream: Range<Int>
+            let type: Range<Int>
+            let project: Int
+            let envelope: Int
+        }
+
+        private(set) var bytes: [UInt8] = []
+        var items: [[Item]]
+        var envelopes: [EventEnvelope] = []
+        private(set) var count = 0
+
+        init(workers: Int) {
+            items = Array(repeating: [], count: workers)
+            bytes.reserveCapacity(FullEvaluation.batchBytes + 64 << 10)
+        }
+
+        var isFull: Bool { count >= FullEvaluation.batchSize || bytes.count >= FullEvaluation.batchBytes }
+
+        /// Copies one row's bytes in; where they now are.
+        func append(_ raw: UnsafeRawBufferPointer) -> Range<Int> {
+            let start = bytes.count
+            bytes.append(contentsOf: raw)
+            count += 1
+            return start..<bytes.count
+        }
+
+        /// Empties it for the next fold step, keeping its buffers.
+        func clear() {
+            bytes.removeAll(keepingCapacity: true)
+            for w in items.indices { items[w].removeAll(keepingCapacity: true) }
+            envelopes.removeAll()
+            count = 0
+        }
+    }
+
+    /// The reading thread's part: which project (and so which worker) each event is for, and
+    /// the rates and rule settings, which are few and decoded in full.
+    private struct Intake {
+        let workers: Int
+        /// Project ids (the stream after `project:`) numbered in order of first sight; project
+        /// `n` is worker `n % workers`'s project number `n / workers`.
+        var projects = ByteInterner()
+        var rates = RateBook()
+        var settings = RuleSettings()
+
+        init(workers: Int) { self.workers = workers }
+
+        /// Files the event whose bytes are at `range` in `batch`.
+        mutating func route(seq: Int64, range: Range<Int>, in batch: Batch) throws {
+            let reader = StoredEventReader(bytes: batch.bytes, range: range)
+            guard let (stream, type) = reader.tail() else {
+                // A tail this reader does not expect: decoded to learn its stream.
+                let envelope = try FullEvaluation.decode(batch.bytes[range], seq: seq)
+                guard envelope.stream.hasPrefix("project:") else {
+                    record(envelope)
+                    return
+                }
+                let id = Array(envelope.stream.utf8)
+                let n = projects.index(id, 8..<id.count)
+                batch.envelopes.append(envelope)
+                batch.items[n % workers].append(Batch.Item(seq: seq, range: range, stream: 0..<0, type: 0..<0, project: n / workers,
+                                                           envelope: batch.envelopes.count - 1))
+                return
+            }
+            guard reader.hasPrefix(stream, "project:") else {
+                if reader.equals(type, "ExchangeRateRecorded") || reader.equals(type, "RuleConfigured") {
+                    record(try FullEvaluation.decode(batch.bytes[range], seq: seq))
+                }
+                return
+            }
+            let n = projects.index(batch.bytes, (stream.lowerBound + 8)..<stream.upperBound)
+            batch.items[n % workers].append(Batch.Item(seq: seq, range: range, stream: stream, type: type, project: n / workers, envelope: -1))
+        }
+
+        private mutating func record(_ envelope: EventEnvelope) {
+            rates.record(envelope)
+            settings.record(envelope)
+        }
+    }
+
+    /// The envelope of stored bytes, decoded and checked in full.
+    static func decode(_ bytes: ArraySlice<UInt8>, seq: Int64) throws -> EventEnvelope {
+        do {
+            return try EventEnvelope(canonicalBytes: Array(bytes))
+        } catch {
+            throw StoreError.corruptEvent(seq: seq, reason: error.description)
+        }
+    }
+
+    /// One worker's share of the fold: the projects dealt to it. A class so that the workers
     /// each mutate their own without copying; no two workers ever touch the same one.
     private final class PartFold: @unchecked Sendable {
         let worker: Int
-        let workers: Int
-        /// Project ids (without `project:`) numbered in order of first sight; `histories` by that number.
-        var projects = ByteInterner()
+        /// This worker's projects, by their number among its own.
         var histories: [ProjectHistory] = []
-        var rates = RateBook()
-        var settings = RuleSettings()
         private var names = ByteInterner()
         private var currencies = CurrencyCache()
         private var failure: Error?
 
-        init(worker: Int, of workers: Int) {
-            self.worker = worker
-            self.workers = workers
-        }
+        init(worker: Int) { self.worker = worker }
 
-        func tryAdd(_ events: [StoredEvent]) {
+        func tryAdd(_ batch: Batch) {
             guard failure == nil else { return }
-            do { try add(events) } catch { failure = error }
+            do { try add(batch) } catch { failure = error }
         }
 
         func rethrow() throws {
             if let failure { throw failure }
         }
 
-        /// Folds this worker's events of `events` (a batch in seq order).
-        func add(_ events: [StoredEvent]) throws {
-            for event in events {
-                let reader = StoredEventReader(bytes: event.canonicalBytes)
-                guard let (stream, type) = reader.tail() else {
-                    try addDecoded(event)
+        /// Folds this worker's events of `batch` (in seq order). The histories and tables are
+        /// moved into locals for the loop, which spares a dynamic exclusivity check of this
+        /// object's properties at every event, and moved back whatever happens.
+        func add(_ batch: Batch) throws {
+            var histories: [ProjectHistory] = [], names = ByteInterner(), currencies = CurrencyCache()
+            swap(&histories, &self.histories)
+            swap(&names, &self.names)
+            swap(&currencies, &self.currencies)
+            defer {
+                swap(&histories, &self.histories)
+                swap(&names, &self.names)
+                swap(&currencies, &self.currencies)
+            }
+            let bytes = batch.bytes
+            for item in batch.items[worker] {
+                if item.envelope >= 0 {
+                    let envelope = batch.envelopes[item.envelope]
+                    if item.project == histories.count { histories.append(ProjectHistory(project: String(envelope.stream.dropFirst(8)))) }
+                    histories[item.project].apply(envelope)
                     continue
                 }
-                guard reader.hasPrefix(stream, "project:") else {
-                    if worker == 0, reader.equals(type, "ExchangeRateRecorded") || reader.equals(type, "RuleConfigured") {
-                        let envelope = try event.decoded().envelope
-                        rates.record(envelope)
-                        settings.record(envelope)
-                    }
-                    continue
+                if item.project == histories.count {
+                    histories.append(ProjectHistory(project: String(decoding: bytes[(item.stream.lowerBound + 8)..<item.stream.upperBound],
+                                                                    as: UTF8.self)))
                 }
-                let id = (stream.lowerBound + 8)..<stream.upperBound
-                guard owns(event.canonicalBytes, id) else { continue }
-                let index = history(event.canonicalBytes, id)
-                let (kind, proposed) = ProjectFact.kind(reader, type: type)
-                if let read = ProjectFact.read(reader, stream: stream, kind: kind, proposed: proposed, seq: event.seq, names: &names,
+                let reader = StoredEventReader(bytes: bytes, range: item.range)
+                let (kind, proposed) = ProjectFact.kind(reader, type: item.type)
+                if let read = ProjectFact.read(reader, stream: item.stream, kind: kind, proposed: proposed, seq: item.seq, names: &names,
                                                currencies: &currencies) {
-                    if let fact = read.fact { histories[index].apply(fact) }
-                    histories[index].note(seq: event.seq, recordedAt: read.recordedAt)
+                    if let fact = read.fact { histories[item.project].apply(fact) }
+                    histories[item.project].note(seq: item.seq, recordedAt: read.recordedAt)
                 } else {
-                    histories[index].apply(try event.decoded().envelope)
+                    histories[item.project].apply(try FullEvaluation.decode(bytes[item.range], seq: item.seq))
                 }
             }
-        }
-
-        /// An event whose tail this reader does not expect: decoded to learn its stream.
-        private func addDecoded(_ event: StoredEvent) throws {
-            let envelope = try event.decoded().envelope
-            let bytes = Array(envelope.stream.utf8)
-            guard envelope.stream.hasPrefix("project:") else {
-                if worker == 0, envelope.type == "ExchangeRateRecorded" || envelope.type == RuleSettings.eventType {
-                    rates.record(envelope)
-                    settings.record(envelope)
-                }
-                return
-            }
-            let id = 8..<bytes.count
-            guard owns(bytes, id) else { return }
-            histories[history(bytes, id)].apply(envelope)
-        }
-
-        /// Whether the project whose id is at `id` in `bytes` is this worker's: a hash of the id,
-        /// the same for every event of the project.
-        private func owns(_ bytes: [UInt8], _ id: Range<Int>) -> Bool {
-            guard workers > 1 else { return true }
-            var hash: UInt32 = 2_166_136_261
-            for k in id { hash = (hash ^ UInt32(bytes[k])) &* 16_777_619 }
-            return Int(hash % UInt32(workers)) == worker
-        }
-
-        /// The index in `histories` of the project whose id is at `id`, added when new.
-        private func history(_ bytes: [UInt8], _ id: Range<Int>) -> Int {
-            let index = projects.index(bytes, id)
-            if index == histories.count { histories.append(ProjectHistory(project: projects.strings[index])) }
-            return index
         }
     }
 

@@ -12,61 +12,88 @@ public struct ProjectHistory: Sendable {
     public struct Transaction: Sendable, Hashable {
         public enum Kind: String, Sendable { case commitment, disbursement, expenditure, counterpart }
 
+        /// Stored compactly (a full evaluation holds one per transaction of the ledger): an
+        /// expenditure's invoice and a counterpart contribution's kind share `reference`, the
+        /// date is kept once as `CalendarDate` and as a day number, and the Vientiane posting
+        /// time and the recording day are small numbers.
         final class Fields: Sendable {
-            let seq: Int64, kind: Kind, date: CalendarDate?, amount: Amount, payee: String?, payeeKey: Int, actor: String
-            let recordedAt: Timestamp, invoice: String?, contributionKind: String?, fiscalYear: Int64?
-            /// Worked out once here, as rules re-judging a project on append would otherwise redo it per rule and per append.
-            let day: Int64?, postedLocally: (workday: Bool, hour: Int64), recordedDay: Int64
+            let seq: Int64
+            let recordedAt: Timestamp
+            let amount: Amount
+            /// Meaningful only when `hasDate`.
+            let calendarDate: CalendarDate
+            let payee: String?
+            let actor: String
+            /// The invoice of an expenditure, the contribution kind of a counterpart contribution.
+            let reference: String?
+            /// Meaningful only when `hasFiscalYear`.
+            let fiscalYearValue: Int64
+            /// `date` in days since 1970-01-01 (meaningful only when `hasDate`).
+            let dayNumber: Int32
+            let payeeKey: Int32
+            let kind: Kind
+            let hasDate: Bool
+            let hasFiscalYear: Bool
+            let postedOnWorkday: Bool
+            let postedHour: Int8
 
             init(seq: Int64, kind: Kind, date: CalendarDate?, amount: Amount, payee: String?, payeeKey: Int, actor: String,
-                 recordedAt: Timestamp, invoice: String?, contributionKind: String?, fiscalYear: Int64?) {
+                 recordedAt: Timestamp, reference: String?, fiscalYear: Int64?) {
                 self.seq = seq
                 self.kind = kind
-                self.date = date
                 self.amount = amount
                 self.payee = payee
-                self.payeeKey = payeeKey
+                self.payeeKey = Int32(payeeKey)
                 self.actor = actor
                 self.recordedAt = recordedAt
-                self.invoice = invoice
-                self.contributionKind = contributionKind
-                self.fiscalYear = fiscalYear
-                self.day = date.map(days)
-                self.postedLocally = OffHoursPostings.localTime(recordedAt)
-                self.recordedDay = recordedAt.microsecondsSinceEpoch / 86_400_000_000
+                self.reference = kind == .expenditure || kind == .counterpart ? reference : nil
+                self.hasFiscalYear = kind == .counterpart && fiscalYear != nil
+                self.fiscalYearValue = kind == .counterpart ? fiscalYear ?? 0 : 0
+                self.hasDate = date != nil
+                // A `CalendarDate` holds a year of at most four digits, so its day number fits 32 bits.
+                self.calendarDate = date ?? Self.epoch
+                self.dayNumber = Int32(date.map(days) ?? 0)
+                let local = OffHoursPostings.localTime(recordedAt)
+                self.postedOnWorkday = local.workday
+                self.postedHour = Int8(local.hour)
             }
+
+            private static let epoch = CalendarDate(year: 1970, month: 1, day: 1)!
         }
 
         private let fields: Fields
         /// Whether a `TransactionReversed` cancelled it.
         public var reversed: Bool
+        /// Kept beside the box as well (in what would be padding): rules filter by kind, and
+        /// this spares them a visit to every transaction's box.
+        public let kind: Kind
 
         init(_ fields: Fields, reversed: Bool) {
             self.fields = fields
             self.reversed = reversed
+            self.kind = fields.kind
         }
 
         public var seq: Int64 { fields.seq }
-        public var kind: Kind { fields.kind }
-        public var date: CalendarDate? { fields.date }
+        public var date: CalendarDate? { fields.hasDate ? fields.calendarDate : nil }
         public var amount: Amount { fields.amount }
         public var payee: String? { fields.payee }
         /// A small integer standing for the payee within this history (equal payees, equal keys;
         /// -1 without a payee): rules group payments by it without hashing names every time.
-        public var payeeKey: Int { fields.payeeKey }
+        public var payeeKey: Int { Int(fields.payeeKey) }
         public var actor: String { fields.actor }
         public var recordedAt: Timestamp { fields.recordedAt }
         /// An expenditure's invoice number.
-        public var invoice: String? { fields.invoice }
+        public var invoice: String? { fields.kind == .expenditure ? fields.reference : nil }
         /// A counterpart contribution's kind (`planned` or `actual`) and fiscal year.
-        public var contributionKind: String? { fields.contributionKind }
-        public var fiscalYear: Int64? { fields.fiscalYear }
+        public var contributionKind: String? { fields.kind == .counterpart ? fields.reference : nil }
+        public var fiscalYear: Int64? { fields.hasFiscalYear ? fields.fiscalYearValue : nil }
         /// `date` in days since 1970-01-01.
-        public var day: Int64? { fields.day }
+        public var day: Int64? { fields.hasDate ? Int64(fields.dayNumber) : nil }
         /// The recording time's hour in Vientiane and whether its day is a working day there.
-        public var postedLocally: (workday: Bool, hour: Int64) { fields.postedLocally }
+        public var postedLocally: (workday: Bool, hour: Int64) { (fields.postedOnWorkday, Int64(fields.postedHour)) }
         /// The recording time in whole days since 1970-01-01 (UTC), as back-dating is measured.
-        public var recordedDay: Int64 { fields.recordedDay }
+        public var recordedDay: Int64 { fields.recordedAt.microsecondsSinceEpoch / 86_400_000_000 }
 
         public static func == (a: Transaction, b: Transaction) -> Bool {
             guard a.reversed == b.reversed else { return false }
@@ -111,12 +138,21 @@ public struct ProjectHistory: Sendable {
     /// When the project's last event was recorded.
     public private(set) var lastRecordedAt: Timestamp?
     private var reversedSeqs: Set<Int64> = []
+    /// The greatest seq a reversal named: a transaction after it cannot have been reversed yet,
+    /// so only one at or before it (a reversal naming a seq still to come) is looked up.
+    private var greatestReversed = Int64.min
     private var payeeKeys: [String: Int] = [:]
-    private var transactionIndex: [Int64: Int] = [:]
+    /// Whether `transactions` are in seq order (facts arrive in seq order, so always in
+    /// practice): `transaction(at:)` then searches them by halves instead of keeping an index.
+    private var transactionsInOrder = true
     /// Indices into `transactions` by payee key and by recording user, so a rule whose hits are
     /// separable by payee or user re-judges one of them without walking the whole project.
     private var byPayee: [[Int]] = []
-    private var byActor: [String: [Int]] = [:]
+    private var actorKeys: [String: Int] = [:]
+    private var byActor: [[Int]] = []
+    /// The last recording user and its key: a project's transactions mostly come from one or
+    /// two users in runs, so this spares hashing the name for each.
+    private var lastActor: (name: String, key: Int)?
 
     public init(project: String, rates: RateBook = RateBook(), settings: RuleSettings = RuleSettings()) {
         self.project = project
@@ -161,19 +197,17 @@ public struct ProjectHistory: Sendable {
             default: .counterpart
             }
             let index = transactions.count
-            transactionIndex[fact.seq] = index
+            if let last = transactions.last, last.seq >= fact.seq { transactionsInOrder = false }
             let payeeKey = fact.party.map { name in payeeKeys[name] ?? { payeeKeys[name] = payeeKeys.count; return payeeKeys.count - 1 }() } ?? -1
             if payeeKey >= 0 {
                 if payeeKey == byPayee.count { byPayee.append([]) }
                 byPayee[payeeKey].append(index)
             }
-            byActor[fact.actor, default: []].append(index)
+            byActor[actorKey(fact.actor)].append(index)
             transactions.append(Transaction(Transaction.Fields(
-                seq: fact.seq, kind: kind, date: fact.date.flatMap(CalendarDate.init), amount: amount, payee: fact.party,
-                payeeKey: payeeKey,
-                actor: fact.actor, recordedAt: fact.recordedAt, invoice: kind == .expenditure ? fact.reference : nil,
-                contributionKind: kind == .counterpart ? fact.reference : nil, fiscalYear: kind == .counterpart ? fact.number : nil),
-                reversed: reversedSeqs.contains(fact.seq)))
+                seq: fact.seq, kind: kind, date: fact.date.flatMap(Self.calendarDate), amount: amount, payee: fact.party,
+                payeeKey: payeeKey, actor: fact.actor, recordedAt: fact.recordedAt, reference: fact.reference, fiscalYear: fact.number),
+                reversed: fact.seq <= greatestReversed && reversedSeqs.contains(fact.seq)))
         case .budgetPlanned, .budgetRevised, .periodLocked, .reopenApproved:
             budgetEvents.append(fact)
             if fact.kind == .budgetPlanned || fact.kind == .budgetRevised, let line = fact.line, let start = fact.period,
@@ -185,14 +219,57 @@ public struct ProjectHistory: Sendable {
             guard let reversed = fact.number else { return }
             reversals.append((fact.seq, reversed))
             reversedSeqs.insert(reversed)
-            if let i = transactionIndex[reversed] { transactions[i].reversed = true }
+            greatestReversed = max(greatestReversed, reversed)
+            if let i = transactionIndex(at: reversed) { transactions[i].reversed = true }
         }
         note(seq: fact.seq, recordedAt: fact.recordedAt)
     }
 
+    /// The key of recording user `name` in `byActor`, added when new.
+    private mutating func actorKey(_ name: String) -> Int {
+        if let last = lastActor, last.name == name { return last.key }
+        let key = actorKeys[name] ?? {
+            actorKeys[name] = byActor.count
+            byActor.append([])
+            return byActor.count - 1
+        }()
+        lastActor = (name, key)
+        return key
+    }
+
+    /// The date a transaction's `date` text names, exactly as `CalendarDate(_:)` reads it, without
+    /// the copy of its bytes that makes (one allocation per transaction in a full evaluation).
+    static func calendarDate(_ text: String) -> CalendarDate? {
+        var text = text
+        return text.withUTF8 { b -> CalendarDate? in
+            guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-") else { return nil }
+            func number(_ range: Range<Int>) -> Int? {
+                var value = 0
+                for k in range {
+                    guard b[k] >= UInt8(ascii: "0"), b[k] <= UInt8(ascii: "9") else { return nil }
+                    value = value * 10 + Int(b[k] - UInt8(ascii: "0"))
+                }
+                return value
+            }
+            guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10) else { return nil }
+            return CalendarDate(year: year, month: month, day: day)
+        }
+    }
+
     /// The transaction recorded at `seq`, if the project has one.
     public func transaction(at seq: Int64) -> Transaction? {
-        transactionIndex[seq].map { transactions[$0] }
+        transactionIndex(at: seq).map { transactions[$0] }
+    }
+
+    /// Where the transaction recorded at `seq` is in `transactions`.
+    private func transactionIndex(at seq: Int64) -> Int? {
+        guard transactionsInOrder else { return transactions.firstIndex { $0.seq == seq } }
+        var low = 0, high = transactions.count
+        while low < high {
+            let middle = (low + high) / 2
+            if transactions[middle].seq < seq { low = middle + 1 } else { high = middle }
+        }
+        return low < transactions.count && transactions[low].seq == seq ? low : nil
     }
 
     /// This history with only the transactions paid to `payee` (all of them, reversed or not):
@@ -203,7 +280,7 @@ public struct ProjectHistory: Sendable {
 
     /// This history with only the transactions `user` recorded.
     func restricted(toUser user: String) -> ProjectHistory {
-        restricted(to: byActor[user] ?? [])
+        restricted(to: actorKeys[user].map { byActor[$0] } ?? [])
     }
 
     private func restricted(to indices: [Int]) -> ProjectHistory {

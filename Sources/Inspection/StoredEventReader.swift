@@ -14,7 +14,23 @@ import ODA
 /// so it can be slower on odd input but never different. `ProjectFact.read` is held to
 /// `ProjectFact(_: EventEnvelope)` by tests over generated and unusual events.
 struct StoredEventReader {
+    /// The bytes holding the envelope, which is `bytes[begin..<end]` (a batch of stored rows is
+    /// read into one buffer, each event a range of it); every range this reader gives indexes `bytes`.
     let bytes: [UInt8]
+    let begin: Int
+    let end: Int
+
+    /// A reader of the envelope that is the whole of `bytes`.
+    init(bytes: [UInt8]) {
+        self.init(bytes: bytes, range: 0..<bytes.count)
+    }
+
+    /// A reader of the envelope at `range` in `bytes`.
+    init(bytes: [UInt8], range: Range<Int>) {
+        self.bytes = bytes
+        self.begin = range.lowerBound
+        self.end = range.upperBound
+    }
 
     // MARK: the envelope's tail
 
@@ -22,8 +38,8 @@ struct StoredEventReader {
     /// end, where canonical order puts `"stream":"…","streamVersion":N,"type":"…"}`. Nil when the
     /// bytes do not end that way or either string holds an escape.
     func tail() -> (stream: Range<Int>, type: Range<Int>)? {
-        let last = bytes.count - 1
-        guard last > 40, bytes[last] == UInt8(ascii: "}") else { return nil }
+        let last = end - 1
+        guard last - begin > 40, bytes[last] == UInt8(ascii: "}") else { return nil }
         // `,"type":"T"` ends just before the closing brace.
         guard let type = plainStringBackwards(closingQuote: last - 1), literal(Self.typeKey, lastByte: type.lowerBound - 1) else {
             return nil
@@ -31,7 +47,7 @@ struct StoredEventReader {
         // `,"streamVersion":DIGITS` before it.
         var i = type.lowerBound - Self.typeKey.count - 1
         let digitsEnd = i
-        while i > 0, bytes[i] >= 0x30, bytes[i] <= 0x39 { i -= 1 }
+        while i > begin, bytes[i] >= 0x30, bytes[i] <= 0x39 { i -= 1 }
         guard i < digitsEnd, literal(Self.streamVersionKey, lastByte: i) else { return nil }
         // `,"stream":"S"` before that.
         i -= Self.streamVersionKey.count
@@ -47,7 +63,7 @@ struct StoredEventReader {
         var i = stream.lowerBound - Self.streamKey.count - 1
         for key in [Self.seqKey, Self.schemaVersionKey] {
             let digitsEnd = i
-            while i > 0, bytes[i] >= 0x30, bytes[i] <= 0x39 { i -= 1 }
+            while i > begin, bytes[i] >= 0x30, bytes[i] <= 0x39 { i -= 1 }
             guard i < digitsEnd, literal(key, lastByte: i) else { return nil }
             i -= key.count
         }
@@ -60,16 +76,16 @@ struct StoredEventReader {
     /// The `actor` value and where the `payload` value starts, walking the envelope's first
     /// members (the payload is not skipped over: its members are walked next).
     func head() -> (actor: Range<Int>?, payload: Int)? {
-        var i = 0
-        guard i < bytes.count, bytes[i] == UInt8(ascii: "{") else { return nil }
+        var i = begin
+        guard i < end, bytes[i] == UInt8(ascii: "{") else { return nil }
         i += 1
         var actor: Range<Int>?
         while true {
-            guard let key = stringRange(at: &i), i < bytes.count, bytes[i] == UInt8(ascii: ":") else { return nil }
+            guard let key = stringRange(at: &i), i < end, bytes[i] == UInt8(ascii: ":") else { return nil }
             i += 1
             if equals(key, "payload") { return (actor, i) }
             let start = i
-            guard skipValue(at: &i), i < bytes.count, bytes[i] == UInt8(ascii: ",") else { return nil }
+            guard skipValue(at: &i), i < end, bytes[i] == UInt8(ascii: ",") else { return nil }
             if equals(key, "actor") { actor = start..<i }
             i += 1
         }
@@ -84,9 +100,9 @@ struct StoredEventReader {
 
     /// The body of the string whose closing quote is at `close`, when it holds no backslash.
     private func plainStringBackwards(closingQuote close: Int) -> Range<Int>? {
-        guard close > 0, close < bytes.count, bytes[close] == UInt8(ascii: "\"") else { return nil }
+        guard close > begin, close < end, bytes[close] == UInt8(ascii: "\"") else { return nil }
         var j = close - 1
-        while j > 0 {
+        while j > begin {
             let b = bytes[j]
             if b == UInt8(ascii: "\"") { return (j + 1)..<close }
             if b == UInt8(ascii: "\\") { return nil }
@@ -95,10 +111,10 @@ struct StoredEventReader {
         return nil
     }
 
-    /// Whether `text` sits in the bytes with its last byte at `end`.
-    private func literal(_ text: [UInt8], lastByte end: Int) -> Bool {
-        let start = end + 1 - text.count
-        guard start >= 0 else { return false }
+    /// Whether `text` sits in the bytes with its last byte at `lastByte`.
+    private func literal(_ text: [UInt8], lastByte: Int) -> Bool {
+        let start = lastByte + 1 - text.count
+        guard start >= begin else { return false }
         for k in 0..<text.count where bytes[start + k] != text[k] { return false }
         return true
     }
@@ -126,16 +142,16 @@ struct StoredEventReader {
     /// quotes, value range) until it returns false; false when the object is malformed.
     func forEachMember(ofObjectAt start: Int, _ body: (Range<Int>, Range<Int>) -> Bool) -> Bool {
         var i = start
-        guard i < bytes.count, bytes[i] == UInt8(ascii: "{") else { return false }
+        guard i < end, bytes[i] == UInt8(ascii: "{") else { return false }
         i += 1
-        if i < bytes.count, bytes[i] == UInt8(ascii: "}") { return true }
+        if i < end, bytes[i] == UInt8(ascii: "}") { return true }
         while true {
-            guard let key = stringRange(at: &i), i < bytes.count, bytes[i] == UInt8(ascii: ":") else { return false }
+            guard let key = stringRange(at: &i), i < end, bytes[i] == UInt8(ascii: ":") else { return false }
             i += 1
             let valueStart = i
-            guard valueStart < bytes.count, skipValue(at: &i) else { return false }
+            guard valueStart < end, skipValue(at: &i) else { return false }
             if !body(key, valueStart..<i) { return true }
-            guard i < bytes.count else { return false }
+            guard i < end else { return false }
             if bytes[i] == UInt8(ascii: "}") { return true }
             guard bytes[i] == UInt8(ascii: ",") else { return false }
             i += 1
@@ -275,10 +291,10 @@ struct StoredEventReader {
     // MARK: scanning
 
     private func stringRange(at i: inout Int) -> Range<Int>? {
-        guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { return nil }
+        guard i < end, bytes[i] == UInt8(ascii: "\"") else { return nil }
         i += 1
         let start = i
-        while i < bytes.count {
+        while i < end {
             switch bytes[i] {
             case UInt8(ascii: "\""):
                 let r = start..<i
@@ -294,7 +310,7 @@ struct StoredEventReader {
     }
 
     private func skipValue(at i: inout Int, depth: Int = 0) -> Bool {
-        guard i < bytes.count, depth < 64 else { return false }
+        guard i < end, depth < 64 else { return false }
         switch bytes[i] {
         case UInt8(ascii: "\""):
             return stringRange(at: &i) != nil
@@ -302,32 +318,32 @@ struct StoredEventReader {
             let close = bytes[i] == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]")
             let isObject = close == UInt8(ascii: "}")
             i += 1
-            if i < bytes.count, bytes[i] == close { i += 1; return true }
+            if i < end, bytes[i] == close { i += 1; return true }
             while true {
                 if isObject {
-                    guard stringRange(at: &i) != nil, i < bytes.count, bytes[i] == UInt8(ascii: ":") else { return false }
+                    guard stringRange(at: &i) != nil, i < end, bytes[i] == UInt8(ascii: ":") else { return false }
                     i += 1
                 }
-                guard skipValue(at: &i, depth: depth + 1), i < bytes.count else { return false }
+                guard skipValue(at: &i, depth: depth + 1), i < end else { return false }
                 if bytes[i] == close { i += 1; return true }
                 guard bytes[i] == UInt8(ascii: ",") else { return false }
                 i += 1
             }
         case UInt8(ascii: "t"):
             i += 4
-            return i <= bytes.count
+            return i <= end
         case UInt8(ascii: "f"):
             i += 5
-            return i <= bytes.count
+            return i <= end
         case UInt8(ascii: "n"):
             i += 4
-            return i <= bytes.count
+            return i <= end
         default:
             // A number: this ledger stores integers only; a fraction or exponent is left to the full decoder.
             let start = i
             if bytes[i] == UInt8(ascii: "-") { i += 1 }
-            while i < bytes.count, bytes[i] >= 0x30, bytes[i] <= 0x39 { i += 1 }
-            return i > start && (i == bytes.count || bytes[i] == UInt8(ascii: ",") || bytes[i] == UInt8(ascii: "}")
+            while i < end, bytes[i] >= 0x30, bytes[i] <= 0x39 { i += 1 }
+            return i > start && (i == end || bytes[i] == UInt8(ascii: ",") || bytes[i] == UInt8(ascii: "}")
                                  || bytes[i] == UInt8(ascii: "]"))
         }
     }
@@ -387,11 +403,15 @@ struct StoredEventReader {
 /// users, project ids) are held once instead of once per fact, and are not allocated again for
 /// every event. Short texts (15 UTF-8 bytes or fewer) are stored inline in a Swift String anyway
 /// and are made directly. Also numbers each distinct text (`index`), for keying by integer.
+/// Each text's bytes are kept as well, back to back, so a lookup compares bytes with bytes.
 struct ByteInterner {
     private(set) var strings: [String] = []
     /// Open addressing: each slot holds an index into `strings` plus one, 0 when empty.
     private var slots: [Int32] = Array(repeating: 0, count: 64)
     private var hashes: [UInt64] = []
+    /// The bytes of every text in order, text `n` ending at `ends[n]`.
+    private var storage: [UInt8] = []
+    private var ends: [Int] = []
 
     /// The text of the UTF-8 bytes in `range` (valid UTF-8 as canonical JSON is; invalid bytes
     /// would be repaired exactly as `String(decoding:as:)` repairs them).
@@ -409,14 +429,28 @@ struct ByteInterner {
         while true {
             let entry = Int(slots[slot])
             if entry == 0 { break }
-            if hashes[entry - 1] == hash, strings[entry - 1].utf8.elementsEqual(bytes[range]) { return entry - 1 }
+            if hashes[entry - 1] == hash, stored(entry - 1, equals: bytes, range) { return entry - 1 }
             slot = (slot + 1) & mask
         }
         strings.append(String(decoding: bytes[range], as: UTF8.self))
         hashes.append(hash)
+        storage.append(contentsOf: bytes[range])
+        ends.append(storage.count)
         slots[slot] = Int32(strings.count)
         if strings.count * 2 > slots.count { grow() }
         return strings.count - 1
+    }
+
+    /// Whether text `n`'s bytes are those in `range`.
+    private func stored(_ n: Int, equals bytes: [UInt8], _ range: Range<Int>) -> Bool {
+        let start = n == 0 ? 0 : ends[n - 1]
+        guard ends[n] - start == range.count else { return false }
+        var k = start
+        for i in range {
+            if storage[k] != bytes[i] { return false }
+            k += 1
+        }
+        return true
     }
 
     private mutating func grow() {
@@ -449,9 +483,14 @@ extension ProjectFact {
     /// nil when the caller must decode the event in full to find out. `recordedAt` is read as
     /// well, since every project event moves its project's last recording time.
     static func read(stored bytes: [UInt8], type: String, seq: Int64) -> (fact: ProjectFact?, recordedAt: Timestamp)? {
+        read(stored: bytes, range: 0..<bytes.count, type: type, seq: seq)
+    }
+
+    /// The same for the envelope at `range` in `bytes` (one row of a batch buffer).
+    static func read(stored bytes: [UInt8], range: Range<Int>, type: String, seq: Int64) -> (fact: ProjectFact?, recordedAt: Timestamp)? {
         var names = ByteInterner()
         var currencies = CurrencyCache()
-        let reader = StoredEventReader(bytes: bytes)
+        let reader = StoredEventReader(bytes: bytes, range: range)
         guard let (stream, _) = reader.tail() else { return nil }
         return read(reader, stream: stream, kind: Self.kind(of: type), proposed: type == "ProjectProposed", seq: seq,
                     names: &names, currencies: &currencies)
@@ -470,7 +509,7 @@ extension ProjectFact {
         }
         guard let kind else { return (nil, recordedAt) }
         guard let (actorValue, payloadStart) = reader.head(), let actorValue, reader.isObject(actorValue),
-              payloadStart < reader.bytes.count, reader.bytes[payloadStart] == UInt8(ascii: "{") else { return nil }
+              payloadStart < reader.end, reader.bytes[payloadStart] == UInt8(ascii: "{") else { return nil }
         var actorId: Range<Int>?
         guard reader.forEachMember(ofObjectAt: actorValue.lowerBound, { key, value in
             if reader.equals(key, "id") { actorId = value; return false }

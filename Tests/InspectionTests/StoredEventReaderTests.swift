@@ -18,7 +18,16 @@ final class StoredEventReaderTests: XCTestCase {
     /// The reader's answer, checked against the decoded path; true when it read the bytes itself.
     @discardableResult
     private func check(_ e: EventEnvelope, file: StaticString = #filePath, line: UInt = #line) -> Bool {
-        guard let read = ProjectFact.read(stored: e.canonicalBytes, type: e.type, seq: e.seq) else { return false }
+        let alone = ProjectFact.read(stored: e.canonicalBytes, type: e.type, seq: e.seq)
+        // The same bytes as one row of a batch buffer, between other rows' bytes: the reader
+        // stays inside the row's range and gives the same answer.
+        let before = Array("{\"type\":\"X\"}\"}".utf8), after = Array(",\"type\":\"ExpenditureRecorded\"}".utf8)
+        let buffer = before + e.canonicalBytes + after
+        let inBatch = ProjectFact.read(stored: buffer, range: before.count..<(before.count + e.canonicalBytes.count), type: e.type, seq: e.seq)
+        XCTAssertEqual(inBatch?.fact, alone?.fact, file: file, line: line)
+        XCTAssertEqual(inBatch?.recordedAt, alone?.recordedAt, file: file, line: line)
+        XCTAssertEqual(inBatch == nil, alone == nil, file: file, line: line)
+        guard let read = alone else { return false }
         XCTAssertEqual(read.fact, ProjectFact(e), "\(e.type) \(e.payload)", file: file, line: line)
         XCTAssertEqual(read.recordedAt, e.recordedAt, file: file, line: line)
         return true
@@ -87,5 +96,12 @@ final class StoredEventReaderTests: XCTestCase {
             XCTAssertNil(ProjectFact.read(stored: Array(bytes.prefix(cut)), type: e.type, seq: e.seq))
         }
         XCTAssertNil(ProjectFact.read(stored: Array("[1,2]".utf8), type: e.type, seq: e.seq))
+        // Cut short inside a batch buffer whose next bytes complete the envelope: still declined,
+        // the reader reads nothing past the end of its row.
+        for cut in [10, bytes.count / 2, bytes.count - 1] {
+            XCTAssertNil(ProjectFact.read(stored: bytes, range: 0..<cut, type: e.type, seq: e.seq), "cut at \(cut)")
+            XCTAssertNil(StoredEventReader(bytes: bytes, range: 0..<cut).tail(), "cut at \(cut)")
+        }
+        XCTAssertNotNil(ProjectFact.read(stored: bytes, range: 0..<bytes.count, type: e.type, seq: e.seq))
     }
 }
