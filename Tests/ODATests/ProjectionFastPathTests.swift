@@ -89,13 +89,13 @@ final class ProjectionFastPathTests: XCTestCase {
             return true
         }
         XCTAssertGreaterThan(scanned, 1_000)
-        XCTAssertGreaterThan(transactions - scanned, 20, "escaped ids are declined to the decoded envelope")
+        XCTAssertEqual(scanned, transactions, "escapes and odd members in payloads are read on the byte path too")
         let counts = try fast.store.withProjectionSnapshot { db in
             (try db.scalarInt64("SELECT count(*) FROM proj_transactions") ?? 0,
              try db.scalarInt64("SELECT count(*) FROM proj_transactions WHERE reversed_by IS NOT NULL") ?? 0,
              try db.scalarInt64("SELECT count(DISTINCT currency) FROM proj_transactions") ?? 0)
         }
-        XCTAssertGreaterThan(counts.0, 1_000)
+        XCTAssertGreaterThan(counts.0, 700)
         XCTAssertGreaterThan(counts.1, 10, "reversals reach rows written in the same and in earlier batches")
         XCTAssertGreaterThan(counts.2, 2)
     }
