@@ -100,6 +100,26 @@ final class ProjectionFastPathTests: XCTestCase {
         XCTAssertGreaterThan(counts.2, 2)
     }
 
+    /// The append path applies a reversal of a row still pending in memory and one of a written
+    /// row by `UPDATE`, without writing the pending rows first: large batches (pending rows, full
+    /// multi-row inserts and reversals of both, of other projects' and of later seqs) must leave
+    /// the tables that one event per append leaves, where every reversal meets a written row.
+    func testReversalsOfPendingAndWrittenRowsGiveTheTablesOfOneEventPerAppend() throws {
+        let events = try ProjectionRebuildTests.history(count: 900).flatMap(\.1)
+        let batched = try TemporaryLedger(projected: true)
+        for start in stride(from: 0, to: events.count, by: 150) {
+            _ = try batched.store.append(Array(events[start..<min(start + 150, events.count)]), actor: approver)
+        }
+        let single = try TemporaryLedger(projected: true)
+        for event in events { _ = try single.store.append([event], actor: approver) }
+        XCTAssertEqual(try digest(batched.store), try digest(single.store))
+        XCTAssertEqual(try digest(batched.store), try referenceDigest(batched.store))
+        let reversed = try batched.store.withProjectionSnapshot { db in
+            try db.scalarInt64("SELECT count(*) FROM proj_transactions WHERE reversed_by IS NOT NULL") ?? 0
+        }
+        XCTAssertGreaterThanOrEqual(reversed, 10)
+    }
+
     func testThePipelinedRebuildEqualsTheReferenceForEveryChunkSize() throws {
         let ledger = try TemporaryLedger(projected: true)
         for (actor, batch) in try Self.batches() { _ = try ledger.store.append(batch, actor: actor) }

@@ -2,12 +2,12 @@ import EventLog
 import SQLite
 
 /// The append path's `ProjectionRows`: transaction rows collected and written in multi-row inserts
-/// of `ProjectionStatements.rowsPerInsert` rows (the rest by `flush()`, one row at a time). Keyed
+/// of `ProjectionStatements.rowsPerInsert` rows (the rest by `flush()`, one insert per power of two). Keyed
 /// by `seq`, each batch's rows land together at the right edge of `proj_transactions`. Each row's
 /// columns are bound straight into the prepared statement, without an intermediate value array.
 ///
-/// Pending rows are written before the only statement that reads them back (a reversal's
-/// `UPDATE`), so the result is exactly that of applying the events one by one, in `seq` order.
+/// A reversal of a pending row is applied to it in memory, of a written row by `UPDATE`, so the
+/// result is exactly that of applying the events one by one, in `seq` order.
 struct BufferedProjectionRows: ProjectionRows {
     let database: ProjectionDatabase
     let sql: ProjectionStatements
@@ -27,12 +27,19 @@ struct BufferedProjectionRows: ProjectionRows {
         }
     }
 
+    /// A reversal of a row still pending changes it in memory; one of a row already written (or
+    /// of no row) runs the `UPDATE` without writing the pending rows first, since none of them is
+    /// the row it names (each `seq` is one row). Either way the result is that of flushing first,
+    /// and the pending rows keep going out in multi-row inserts however many reversals a batch has.
     mutating func reverse(seq: Int64, project: String, by reversal: Int64) throws {
-        try flush()
+        if let index = pending.firstIndex(where: { $0.seq == seq }) {
+            if pending[index].project == project { pending[index].reversedBy = reversal }
+            return
+        }
         try database.execute(sql.reverse, [.integer(seq), .text(project), .integer(reversal)])
     }
 
-    /// Writes the pending rows (fewer than a multi-row insert) one row at a time.
+    /// Writes the pending rows (fewer than a multi-row insert).
     mutating func flush() throws {
         try TransactionRow.insert(pending[...], into: database, sql: sql)
         pending.removeAll(keepingCapacity: true)
@@ -55,7 +62,7 @@ extension TransactionRow {
     }
 
     /// Inserts `rows` (in `seq` order) into `proj_transactions`: `rowsPerInsert` rows per
-    /// execution of the multi-row statement, the remainder one row per execution.
+    /// execution of the multi-row statement, the remainder in one execution per power of two.
     static func insert(_ rows: ArraySlice<TransactionRow>, into database: ProjectionDatabase, sql: ProjectionStatements) throws {
         let chunk = ProjectionStatements.rowsPerInsert
         let columns = Int32(ProjectionStatements.transactionColumns)
@@ -69,14 +76,16 @@ extension TransactionRow {
                 statement.reset()
             }
         }
-        if full < rows.endIndex {
-            let statement = try database.statement(sql.transaction)
+        // The remainder in one multi-row insert per power of two it holds (32, 16 … 1 rows).
+        var start = full
+        for (power, text) in sql.transactionRowsByPower.enumerated().reversed() {
+            let count = 1 << power
+            guard rows.endIndex - start >= count else { continue }
+            let statement = try database.statement(text)
             defer { statement.reset() }
-            for row in rows[full...] {
-                try row.bind(to: statement, at: 0)
-                _ = try statement.step()
-                statement.reset()
-            }
+            for slot in 0..<count { try rows[start + slot].bind(to: statement, at: Int32(slot) * columns) }
+            _ = try statement.step()
+            start += count
         }
     }
 }
