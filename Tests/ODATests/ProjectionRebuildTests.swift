@@ -7,10 +7,9 @@ import XCTest
 /// in memory and written in key order) against the reference: the same projector rebuilt event
 /// batch by event batch through `apply`, and the live tables kept in the append path.
 final class ProjectionRebuildTests: XCTestCase {
-    /// `ProjectStateProjector` without its bulk rebuild, so `rebuild` goes through `apply`, and
-    /// reading every event from its decoded payload (not the stored bytes): the reference path.
+    /// `ProjectStateProjector` without its bulk rebuild, so `rebuild` goes through `apply`.
     struct ReferenceProjector: Projector {
-        let inner = ProjectStateProjector(readingDecodedPayloads: ())
+        let inner = ProjectStateProjector()
         var name: String { inner.name }
         var tableNames: [String] { inner.tableNames }
         func createTables(in database: ProjectionDatabase, prefix: String) throws {

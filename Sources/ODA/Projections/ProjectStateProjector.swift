@@ -21,15 +21,7 @@ public struct ProjectStateProjector: Projector {
     public var name: String { Self.name }
     public var tableNames: [String] { ProjectionTables.names }
 
-    /// Whether `apply` reads transaction events from their canonical bytes (`StoredEventScan`);
-    /// false keeps the reference reading of the decoded payload for every event, which tests
-    /// hold the byte path against.
-    let readsStoredBytes: Bool
-
-    public init() { readsStoredBytes = true }
-
-    /// The projector that reads every event from its decoded envelope (the reference path).
-    init(readingDecodedPayloads: ()) { readsStoredBytes = false }
+    public init() {}
 
     public func createTables(in database: ProjectionDatabase, prefix: String) throws {
         if try ProjectionTables.predatesCurrentSchema(in: database, prefix: prefix) {
@@ -46,26 +38,19 @@ public struct ProjectStateProjector: Projector {
         try database.executeScript(ProjectionTables.createStatements(prefix: prefix))
     }
 
-    /// Applies an append's events. A transaction event (most of any batch) is read from the
-    /// canonical bytes the append has just stored, as a rebuild reads it: `StoredEventScan` finds
-    /// its facts and its project without looking members up in the decoded payload or parsing the
-    /// amount text again, and declines (back to the decoded envelope) whatever it cannot read
-    /// exactly. Every other event is read from its decoded envelope.
+    /// Applies an append's events, read from the envelopes the append has just decoded. (Reading
+    /// transaction events from their canonical bytes with `StoredEventScan`, as a rebuild does,
+    /// was measured: on this path the envelope is already decoded, and the scan took about 12,000
+    /// instructions per event where the payload lookups take about 9,000.)
     public func apply(_ events: [RecordedEvent], in database: ProjectionDatabase, prefix: String) throws {
         let sql = ProjectionStatements.forPrefix(prefix)
         var batch = ProjectionBatch(database: database, sql: sql,
                                     rows: BufferedProjectionRows(database: database, sql: sql))
-        var scan = StoredEventScan()
         // `recordedAt` is shared by every event of an append: formatted once per run of equal values.
         var lastRecordedAt: Timestamp?
         var recordedAtText = ""
         for event in events {
             let e = event.envelope
-            if readsStoredBytes, TransactionEventType(e.type) != nil,
-               let scanned = scan.projectedEvent(StoredEventBytes(seq: e.seq, canonicalBytes: event.canonicalBytes)) {
-                try batch.apply(scanned)
-                continue
-            }
             if lastRecordedAt != e.recordedAt {
                 lastRecordedAt = e.recordedAt
                 recordedAtText = e.recordedAt.rfc3339
