@@ -14,7 +14,9 @@ import ODA
 // one million by default, as issue #3 asks) is appended once without projectors, then brought to
 // the state `oda-ledger replay` meets (live projection tables at the head) by one untimed rebuild;
 // each run then times a full rebuild of it: shadow tables, the old live tables dropped, the swap
-// and the commit. Last, a read of the long-history project at the head (live tables) and as of
+// and the commit. The rebuild shares its work with a second thread (`ProjectionRebuild`'s scan
+// stage), so its wall rate can exceed its CPU rate: `projection_rebuild_events_per_cpu_s` divides
+// by the CPU time of the whole process, both threads included. Last, a read of the long-history project at the head (live tables) and as of
 // the head (its stream replayed), so a change of the table layout shows what it costs readers.
 
 /// One repetition's projection figures.

@@ -38,10 +38,14 @@ public struct ProjectStateProjector: Projector {
         try database.executeScript(ProjectionTables.createStatements(prefix: prefix))
     }
 
+    /// Applies an append's events, read from the envelopes the append has just decoded. (Reading
+    /// transaction events from their canonical bytes with `StoredEventScan`, as a rebuild does,
+    /// was measured: on this path the envelope is already decoded, and the scan took about 12,000
+    /// instructions per event where the payload lookups take about 9,000.)
     public func apply(_ events: [RecordedEvent], in database: ProjectionDatabase, prefix: String) throws {
         let sql = ProjectionStatements.forPrefix(prefix)
         var batch = ProjectionBatch(database: database, sql: sql,
-                                    rows: BufferedProjectionRows(database: database, sql: sql, capacity: events.count))
+                                    rows: BufferedProjectionRows(database: database, sql: sql))
         // `recordedAt` is shared by every event of an append: formatted once per run of equal values.
         var lastRecordedAt: Timestamp?
         var recordedAtText = ""

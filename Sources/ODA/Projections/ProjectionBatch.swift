@@ -51,6 +51,35 @@ struct TransactionRow {
     var reversedBy: Int64?
 }
 
+extension TransactionRow {
+    /// The row of transaction event `seq` of `project`, nil when its amount does not parse or its
+    /// counterpart kind is not `planned` or `actual` (the event then changes no row). The one
+    /// place a row is made from facts, whichever path read them.
+    init?(seq: Int64, project: String, type: TransactionEventType, facts: TransactionFacts, years: inout FiscalYearCache) {
+        guard let value = facts.amount, let kind = TransactionKind(eventType: type, counterpartKind: facts.kind) else { return nil }
+        self.init(seq: seq, project: project, transactionId: facts.transactionId, kind: kind, date: facts.date,
+                  fiscalYear: years.year(of: facts), amount: value.canonicalText, currency: value.currency.code,
+                  counterparty: facts.counterparty, reversedBy: nil)
+    }
+}
+
+/// `TransactionFacts.year`, with the year of a date repeated from the previous transaction reused:
+/// consecutive transactions mostly share a date (compared by bytes, so only the very same text
+/// reuses it).
+struct FiscalYearCache {
+    private var lastDate = ""
+    private var lastDateYear: Int64?
+
+    mutating func year(of facts: TransactionFacts) -> Int64? {
+        guard let date = facts.date else { return facts.fiscalYear }
+        if !date.utf8.elementsEqual(lastDate.utf8) {
+            lastDate = date
+            lastDateYear = TransactionFacts.year(of: date)
+        }
+        return lastDateYear ?? facts.fiscalYear
+    }
+}
+
 /// Where the one-row-per-event table goes: to SQL in multi-row inserts in the append path
 /// (`BufferedProjectionRows`), into memory during a bulk rebuild (`CollectedProjectionRows`).
 protocol ProjectionRows {
@@ -71,25 +100,12 @@ struct ProjectionBatch<Rows: ProjectionRows> {
     /// Consecutive events mostly share a project: its id is cut from the stream name once per run.
     private var lastStream: String?
     private var lastProject = ""
-    /// Consecutive transactions mostly share a date: its year is parsed once per run (compared by
-    /// bytes, so only the very same text reuses it).
-    private var lastDate = ""
-    private var lastDateYear: Int64?
+    private var years = FiscalYearCache()
 
     init(database: ProjectionDatabase, sql: ProjectionStatements, rows: Rows) {
         self.database = database
         self.sql = sql
         self.rows = rows
-    }
-
-    /// `facts.year`, with the year of a date repeated from the previous transaction reused.
-    private mutating func year(of facts: TransactionFacts) -> Int64? {
-        guard let date = facts.date else { return facts.fiscalYear }
-        if !date.utf8.elementsEqual(lastDate.utf8) {
-            lastDate = date
-            lastDateYear = TransactionFacts.year(of: date)
-        }
-        return lastDateYear ?? facts.fiscalYear
     }
 
     /// The project of `e`'s stream, nil when it is not a project stream. Streams are compared by
@@ -109,10 +125,9 @@ struct ProjectionBatch<Rows: ProjectionRows> {
     /// from the decoded payload (the audit trail derives its line from the same facts when read).
     private mutating func applyTransaction(_ e: ProjectedEvent, _ type: TransactionEventType, _ facts: TransactionFacts,
                                            project projectID: String) throws {
-        guard let value = facts.amount, let kind = TransactionKind(eventType: type, counterpartKind: facts.kind) else { return }
-        try rows.add(TransactionRow(seq: e.seq, project: projectID, transactionId: facts.transactionId,
-                                    kind: kind, date: facts.date, fiscalYear: year(of: facts), amount: value.canonicalText,
-                                    currency: value.currency.code, counterparty: facts.counterparty, reversedBy: nil))
+        if let row = TransactionRow(seq: e.seq, project: projectID, type: type, facts: facts, years: &years) {
+            try rows.add(row)
+        }
     }
 
     mutating func apply(_ e: ProjectedEvent) throws {

@@ -3,36 +3,75 @@ import SQLite
 
 /// The full rebuild of `ProjectStateProjector` (`Projector.bulkRebuild`).
 ///
-/// Every event goes through the same `ProjectionBatch.apply` as an append, so the tables are by
-/// construction those an event-by-event replay leaves. What differs is the way in and out:
-/// transaction events (most of a ledger) are read from the stored bytes by `StoredEventScan`
-/// instead of being decoded into a whole envelope, and the one-row-per-event table
-/// (`proj_transactions`) is held in memory (`CollectedProjectionRows`) and written once at the
-/// end, in `seq` order (its primary key, so every insert appends), through one reused multi-row
-/// statement. Memory grows with the ledger's transactions while the rebuild runs (one
+/// Every event goes through the same `ProjectionBatch` as an append, in `seq` order, so the
+/// tables are by construction those an event-by-event replay leaves. What differs is the way in
+/// and out: transaction events (most of a ledger) are read from the stored bytes by
+/// `StoredEventScan` instead of being decoded into a whole envelope, and the one-row-per-event
+/// table (`proj_transactions`) is held in memory (`CollectedProjectionRows`) and written once at
+/// the end, in `seq` order (its primary key, so every insert appends), through one reused
+/// multi-row statement. Memory grows with the ledger's transactions while the rebuild runs (one
 /// `TransactionRow`, some 200 bytes, each).
+///
+/// Two threads share the work: the scan of transaction events and the making of their rows,
+/// which needs no database, runs one chunk ahead on a thread of its own
+/// (`TransactionScanStage`), while this thread reads the next chunk of stored events from SQLite
+/// and takes the scanned chunk in order: its rows are added, every other event (and any the scan
+/// declines) is decoded and applied here, where the database is. Reversals are therefore applied
+/// in `seq` order after the rows they name, exactly as one thread would.
 final class ProjectionRebuild: BulkProjectionRebuild {
+    /// Events per chunk handed to the scan stage: large enough that handing over costs nothing
+    /// next to the scan, small enough that the first and last chunks leave little unshared.
+    static let defaultChunkSize = 4096
+
+    private let chunkSize: Int
     private let database: ProjectionDatabase
     private let sql: ProjectionStatements
     private var batch: ProjectionBatch<CollectedProjectionRows>
-    private var scan = StoredEventScan()
+    private let stage = TransactionScanStage()
+    private var chunk: [StoredEventBytes] = []
 
-    init(database: ProjectionDatabase, prefix: String) {
+    /// `chunkSize` other than the default only for tests that move the chunk boundaries.
+    init(database: ProjectionDatabase, prefix: String, chunkSize: Int = defaultChunkSize) {
+        precondition(chunkSize > 0)
+        self.chunkSize = chunkSize
         self.database = database
         sql = .forPrefix(prefix)
         batch = ProjectionBatch(database: database, sql: sql, rows: CollectedProjectionRows())
+        chunk.reserveCapacity(chunkSize)
     }
 
     func add(_ event: StoredEventBytes) throws {
-        if let projected = scan.projectedEvent(event) {
-            try batch.apply(projected)
-        } else {
-            let envelope = try event.decoded()
-            try batch.apply(ProjectedEvent(envelope, recordedAt: envelope.recordedAt.rfc3339))
+        chunk.append(event)
+        if chunk.count == chunkSize { try handOver() }
+    }
+
+    /// Takes the chunk being scanned, starts the scan of the one just read, then applies the
+    /// taken one while the stage works.
+    private func handOver() throws {
+        let scanned = stage.finish()
+        stage.start(chunk)
+        chunk = []
+        chunk.reserveCapacity(chunkSize)
+        try apply(scanned.events, scanned.outcomes)
+    }
+
+    /// Applies a scanned chunk in `seq` order: rows as made, other events decoded.
+    private func apply(_ events: [StoredEventBytes], _ outcomes: [ScannedTransaction]) throws {
+        for (event, outcome) in zip(events, outcomes) {
+            switch outcome {
+            case let .row(row): try batch.rows.add(row)
+            case .noRow: break
+            case .decode:
+                let envelope = try event.decoded()
+                try batch.apply(ProjectedEvent(envelope, recordedAt: envelope.recordedAt.rfc3339))
+            }
         }
     }
 
     func finish() throws {
+        try handOver()
+        let last = stage.finish()
+        try apply(last.events, last.outcomes)
         try batch.rows.write(into: database, sql: sql)
         batch.rows = CollectedProjectionRows()
     }
@@ -60,38 +99,6 @@ struct CollectedProjectionRows: ProjectionRows {
 
     /// Inserts every row, in key order, `rowsPerInsert` rows per statement execution.
     func write(into database: ProjectionDatabase, sql: ProjectionStatements) throws {
-        let columns = ProjectionStatements.transactionColumns
-        func bind(_ statement: Statement, _ r: TransactionRow, _ base: Int32) throws {
-            try statement.bind(r.seq, at: base + 1)
-            try statement.bind(r.project, at: base + 2)
-            try statement.bind(r.transactionId.sqlValue, at: base + 3)
-            try statement.bind(r.kind.rawValue, at: base + 4)
-            try statement.bind(r.date.sqlValue, at: base + 5)
-            try statement.bind(r.fiscalYear.map(SQLValue.integer) ?? .null, at: base + 6)
-            try statement.bind(r.amount, at: base + 7)
-            try statement.bind(r.currency, at: base + 8)
-            try statement.bind(r.counterparty.sqlValue, at: base + 9)
-            try statement.bind(r.reversedBy.map(SQLValue.integer) ?? .null, at: base + 10)
-        }
-        let chunk = ProjectionStatements.rowsPerInsert
-        let full = transactions.count / chunk * chunk
-        if full > 0 {
-            let statement = try database.statement(sql.transactionRows)
-            defer { statement.reset() }
-            for start in stride(from: 0, to: full, by: chunk) {
-                for slot in 0..<chunk { try bind(statement, transactions[start + slot], Int32(slot * columns)) }
-                _ = try statement.step()
-                statement.reset()
-            }
-        }
-        if full < transactions.count {
-            let statement = try database.statement(sql.transaction)
-            defer { statement.reset() }
-            for row in transactions[full...] {
-                try bind(statement, row, 0)
-                _ = try statement.step()
-                statement.reset()
-            }
-        }
+        try TransactionRow.insert(transactions[...], into: database, sql: sql)
     }
 }

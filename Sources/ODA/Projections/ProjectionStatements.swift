@@ -27,10 +27,13 @@ struct ProjectionStatements: Sendable {
     let reverse: String
     let transaction: String
     let transactionRows: String
+    /// The multi-row insert of 2^i rows at index i (1, 2, 4 … `rowsPerInsert` rows), so the end of
+    /// a batch is written in at most one execution per power of two instead of one per row.
+    let transactionRowsByPower: [String]
 
     init(prefix p: String) {
-        func rows(_ columns: Int) -> String {
-            (0..<Self.rowsPerInsert).map { row in
+        func rows(_ columns: Int, _ count: Int) -> String {
+            (0..<count).map { row in
                 "(" + (1...columns).map { "?\(row * columns + $0)" }.joined(separator: ", ") + ")"
             }.joined(separator: ", ")
         }
@@ -63,7 +66,10 @@ struct ProjectionStatements: Sendable {
         lockBudget = "UPDATE \(p)proj_budget_lines SET locked = ?4 WHERE project_id = ?1 AND budget_line_id = ?2 AND period_start = ?3"
         reverse = "UPDATE \(p)proj_transactions SET reversed_by = ?3 WHERE seq = ?1 AND project_id = ?2"
         transaction = "INSERT OR REPLACE INTO \(p)proj_transactions VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
-        transactionRows = "INSERT OR REPLACE INTO \(p)proj_transactions VALUES " + rows(Self.transactionColumns)
+        transactionRows = "INSERT OR REPLACE INTO \(p)proj_transactions VALUES " + rows(Self.transactionColumns, Self.rowsPerInsert)
+        transactionRowsByPower = sequence(first: 1, next: { $0 < Self.rowsPerInsert ? $0 * 2 : nil }).map { count in
+            "INSERT OR REPLACE INTO \(p)proj_transactions VALUES " + rows(Self.transactionColumns, count)
+        }
     }
 
     static let live = ProjectionStatements(prefix: "")

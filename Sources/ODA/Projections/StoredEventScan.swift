@@ -30,6 +30,21 @@ struct StoredEventScan {
     /// The currencies met so far, by their code's bytes (a ledger uses a handful).
     private var currencies: [(code: [UInt8], currency: CurrencyCode)] = []
 
+    /// The endings of a transaction event's canonical envelope: `type` is its last member in
+    /// canonical (sorted) order.
+    private static let transactionEndings: [[UInt8]] = TransactionEventType.allCases.map { Array("\"type\":\"\($0.name)\"}".utf8) }
+
+    /// Whether `bytes` end as a transaction event's canonical envelope does: a shortcut that sends
+    /// every other event straight to the full decode without scanning it. An event it turned away
+    /// wrongly would only take the slower, exact path; one it lets through is still scanned in full.
+    static func mayBeTransaction(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { b in
+            transactionEndings.contains { ending in
+                b.count >= ending.count && Byte.same(b, (b.count - ending.count)..<b.count, ending)
+            }
+        }
+    }
+
     /// The event as `ProjectionBatch` reads it, or nil when the caller must decode it in full.
     mutating func projectedEvent(_ event: StoredEventBytes) -> ProjectedEvent? {
         event.canonicalBytes.withUnsafeBufferPointer { scan($0, seq: event.seq) }

@@ -1,0 +1,154 @@
+import CanonicalJSON
+import EventLog
+import Foundation
+import XCTest
+@testable import ODA
+
+/// The fast paths of the projection against the reference path, on every event type of the
+/// catalogue and on payloads chosen to trip a byte reader (odd amounts, escapes, non-ASCII text,
+/// members of unexpected types, reversals of seqs that are not transactions):
+/// - the append path writes rows in multi-row inserts and applies a reversal of a pending row in
+///   memory, where one event per append writes each row alone and reverses it by `UPDATE`;
+/// - the full rebuild scans on a second thread, chunk by chunk (`TransactionScanStage`), where the
+///   reference applies the decoded events one batch at a time on one thread.
+final class ProjectionFastPathTests: XCTestCase {
+    /// `ProjectStateProjector` whose bulk rebuild hands the scan stage chunks of `chunkSize`.
+    struct ChunkedProjector: Projector {
+        let inner = ProjectStateProjector()
+        let chunkSize: Int
+        var name: String { inner.name }
+        var tableNames: [String] { inner.tableNames }
+        func createTables(in database: ProjectionDatabase, prefix: String) throws {
+            try inner.createTables(in: database, prefix: prefix)
+        }
+        func apply(_ events: [RecordedEvent], in database: ProjectionDatabase, prefix: String) throws {
+            try inner.apply(events, in: database, prefix: prefix)
+        }
+        func bulkRebuild(in database: ProjectionDatabase, prefix: String) throws -> (any BulkProjectionRebuild)? {
+            ProjectionRebuild(database: database, prefix: prefix, chunkSize: chunkSize)
+        }
+    }
+
+    /// Every example of the catalogue (on a project stream when it has one), the rebuild tests'
+    /// mixed history, and the scan tests' odd payloads in every transaction type, in batches.
+    static func batches() throws -> [(Actor, [ProposedEvent])] {
+        let files = try FileManager.default.contentsOfDirectory(atPath: Repository.schemas.appendingPathComponent("examples").path)
+        let types = files.filter { $0.hasSuffix(".json") }.map { String($0.dropLast(".json".count)) }.sorted()
+        XCTAssertGreaterThan(types.count, 25, "the catalogue's examples")
+        var catalogue: [ProposedEvent] = []
+        for project in ProjectionRebuildTests.projects.prefix(2) {
+            for type in types {
+                var event = try Repository.example(type)
+                if event.stream.hasPrefix("project:") { event.stream = "project:" + project }
+                if type == "ProjectProposed" { event.payload["projectId"] = .string(project) }
+                catalogue.append(event)
+            }
+        }
+        var odd: [ProposedEvent] = []
+        for (index, payload) in StoredEventScanTests.payloads().enumerated() {
+            for type in StoredEventScanTests.types {
+                odd.append(try ProposedEvent(stream: "project:\(ProjectionRebuildTests.projects[index % 3])", type: type, payload: payload))
+            }
+        }
+        return [(proposer, catalogue)] + (try ProjectionRebuildTests.history(count: 1_500)) + [(approver, odd)]
+    }
+
+    func digest(_ store: EventStore) throws -> ProjectionDigest {
+        try store.withProjectionSnapshot { try ProjectionDigest(of: $0) }
+    }
+
+    /// The digest of the reference rebuild: decoded events applied batch by batch on one thread.
+    func referenceDigest(_ store: EventStore, through seq: Int64? = nil) throws -> ProjectionDigest {
+        try store.rebuild(ProjectionRebuildTests.ReferenceProjector(), through: seq, swap: false) {
+            try ProjectionDigest(of: $0, prefix: $1)
+        }.result
+    }
+
+    func testTheLiveTablesOfTheCatalogueAndOddPayloadsEqualTheReferenceAndTheScanReadsThemAll() throws {
+        let fast = try TemporaryLedger(projected: true)
+        for (actor, batch) in try Self.batches() { _ = try fast.store.append(batch, actor: actor) }
+        XCTAssertEqual(try digest(fast.store), try referenceDigest(fast.store))
+
+        // The rebuild's byte path reads every transaction event here, and the rows are many and varied.
+        var scan = StoredEventScan()
+        var scanned = 0, transactions = 0
+        try fast.store.read { event in
+            guard TransactionEventType(event.envelope.type) != nil else { return true }
+            transactions += 1
+            if let projected = scan.projectedEvent(StoredEventBytes(seq: event.seq, canonicalBytes: event.canonicalBytes)) {
+                scanned += 1
+                XCTAssertEqual(projected.transaction?.facts, TransactionFacts(payload: event.envelope.payload), "seq \(event.seq)")
+            }
+            return true
+        }
+        XCTAssertGreaterThan(scanned, 1_000)
+        XCTAssertEqual(scanned, transactions, "escapes and odd members in payloads are read from the bytes too")
+        let counts = try fast.store.withProjectionSnapshot { db in
+            (try db.scalarInt64("SELECT count(*) FROM proj_transactions") ?? 0,
+             try db.scalarInt64("SELECT count(*) FROM proj_transactions WHERE reversed_by IS NOT NULL") ?? 0,
+             try db.scalarInt64("SELECT count(DISTINCT currency) FROM proj_transactions") ?? 0)
+        }
+        XCTAssertGreaterThan(counts.0, 700)
+        XCTAssertGreaterThan(counts.1, 10, "reversals reach rows written in the same and in earlier batches")
+        XCTAssertGreaterThan(counts.2, 2)
+    }
+
+    /// The append path applies a reversal of a row still pending in memory and one of a written
+    /// row by `UPDATE`, without writing the pending rows first: large batches (pending rows, full
+    /// multi-row inserts and reversals of both, of other projects' and of later seqs) must leave
+    /// the tables that one event per append leaves, where every reversal meets a written row.
+    func testReversalsOfPendingAndWrittenRowsGiveTheTablesOfOneEventPerAppend() throws {
+        let events = try ProjectionRebuildTests.history(count: 900).flatMap(\.1)
+        let batched = try TemporaryLedger(projected: true)
+        for start in stride(from: 0, to: events.count, by: 150) {
+            _ = try batched.store.append(Array(events[start..<min(start + 150, events.count)]), actor: approver)
+        }
+        let single = try TemporaryLedger(projected: true)
+        for event in events { _ = try single.store.append([event], actor: approver) }
+        XCTAssertEqual(try digest(batched.store), try digest(single.store))
+        XCTAssertEqual(try digest(batched.store), try referenceDigest(batched.store))
+        let reversed = try batched.store.withProjectionSnapshot { db in
+            try db.scalarInt64("SELECT count(*) FROM proj_transactions WHERE reversed_by IS NOT NULL") ?? 0
+        }
+        XCTAssertGreaterThanOrEqual(reversed, 10)
+    }
+
+    func testThePipelinedRebuildEqualsTheReferenceForEveryChunkSize() throws {
+        let ledger = try TemporaryLedger(projected: true)
+        for (actor, batch) in try Self.batches() { _ = try ledger.store.append(batch, actor: actor) }
+        let live = try digest(ledger.store)
+        XCTAssertEqual(try referenceDigest(ledger.store), live)
+        let head = try ledger.store.head().seq
+        for chunkSize in [1, 2, 7, 64, 1_000, ProjectionRebuild.defaultChunkSize] {
+            let rebuilt = try ledger.store.rebuild(ChunkedProjector(chunkSize: chunkSize), swap: false) {
+                try ProjectionDigest(of: $0, prefix: $1)
+            }
+            XCTAssertEqual(rebuilt.result, live, "chunks of \(chunkSize)")
+            // A rebuild that stops inside a chunk equals the reference stopped there.
+            let partial = head / 3 + 1
+            XCTAssertEqual(try ledger.store.rebuild(ChunkedProjector(chunkSize: chunkSize), through: partial, swap: false) {
+                try ProjectionDigest(of: $0, prefix: $1)
+            }.result, try referenceDigest(ledger.store, through: partial), "chunks of \(chunkSize)")
+        }
+        let swapped = try ledger.store.rebuild(ChunkedProjector(chunkSize: 5), swap: true) { try ProjectionDigest(of: $0, prefix: $1) }
+        XCTAssertEqual(swapped.result, live)
+    }
+
+    /// The shortcut that sends other events straight to the full decode recognises exactly the
+    /// transaction events' canonical bytes (a transaction event it missed would be slower, not wrong).
+    func testTheTransactionShortcutRecognisesExactlyTheTransactionTypes() throws {
+        let ledger = try TemporaryLedger()
+        for (actor, batch) in try Self.batches() { _ = try ledger.store.append(batch, actor: actor) }
+        var seen = Set<String>()
+        try ledger.store.read { event in
+            XCTAssertEqual(StoredEventScan.mayBeTransaction(event.canonicalBytes), TransactionEventType(event.envelope.type) != nil,
+                           "seq \(event.seq) \(event.envelope.type)")
+            seen.insert(event.envelope.type)
+            return true
+        }
+        XCTAssertGreaterThan(seen.count, 25)
+        XCTAssertFalse(StoredEventScan.mayBeTransaction(Array("{\"type\":\"DisbursementRecorded\"".utf8)))
+        XCTAssertFalse(StoredEventScan.mayBeTransaction(Array("\"}".utf8)))
+        XCTAssertFalse(StoredEventScan.mayBeTransaction([]))
+    }
+}
