@@ -57,23 +57,6 @@ func assertRefused(
     assertRefused(Array(text.utf8), limits: limits, line: line, column: column, offset: offset, reason, file: file, testLine: testLine)
 }
 
-/// A small deterministic generator (SplitMix64) so that randomized tests reproduce exactly.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Reference UTF-16 order (RFC 8785 §3.2.3), written the obvious way.
 func utf16Precedes(_ lhs: String, _ rhs: String) -> Bool {
     lhs.utf16.lexicographicallyPrecedes(rhs.utf16)

@@ -2,6 +2,7 @@ import CanonicalJSON
 import Crypto
 @testable import EventLog
 import SQLite
+import TestSupport
 import XCTest
 
 /// The append path serializes envelopes with its own one-pass writer (`EnvelopeEncoding.swift`);
@@ -79,7 +80,7 @@ final class EnvelopeEncodingTests: XCTestCase {
     func testOnePassEncoderWritesExactlyTheReferenceBytesForRandomEnvelopes() throws {
         let actors = [try Actor(id: "user:a"), try Actor(id: "user:somsack", role: "recorder", unit: "LA-SV"),
                       try Actor(id: "local:root", role: "admin"), try Actor(id: "importer:iati", unit: "LA-VT")]
-        var g = SplitMix64(state: 20_260_301)
+        var g = SplitMix64(seed: 20_260_301)
         var optionalMembersSeen = Set<String>()
         for round in 0..<3_000 {
             let envelope = randomEnvelope(&g, actors: actors)
@@ -112,7 +113,7 @@ final class EnvelopeEncodingTests: XCTestCase {
     func testStoredBodiesAreTheReferenceBytesOfTheReturnedEnvelopes() throws {
         let ledger = try TestLedger()
         let store = try ledger.open()
-        var g = SplitMix64(state: 7)
+        var g = SplitMix64(seed: 7)
         var proposed: [ProposedEvent] = []
         for i in 0..<300 {
             var payload = budgetPayload(i)

@@ -1,6 +1,7 @@
 import CanonicalJSON
 import Crypto
 @testable import EventLog
+import TestSupport
 import XCTest
 
 /// The scanner checks identifier-like members (prev's hex, stream, type, actor, ids and keys)
@@ -99,7 +100,7 @@ final class EnvelopeScannerAlphabetTests: XCTestCase {
 
     func testWordWiseHexCheckAgreesWithBytewiseOnEveryLane() {
         let hex = Array("0123456789abcdef".utf8)
-        var g = SplitMix64(state: 3)
+        var g = SplitMix64(seed: 3)
         for _ in 0..<50 {
             let valid = (0..<64).map { _ in hex[Int(g.next() % 16)] }
             for position in 0..<64 {

@@ -2,6 +2,7 @@ import CanonicalJSON
 import Crypto
 @testable import EventLog
 import SQLite
+import TestSupport
 import XCTest
 
 /// The fast paths of reading and verifying (the one-pass scanner, the pipelined bulk read, the
@@ -56,7 +57,7 @@ final class ReadPathTests: XCTestCase {
     }
 
     func testScannerAgreesWithTheDecoderOnRandomEnvelopesAndTheirMutations() throws {
-        var g = SplitMix64(state: 20_261_129)
+        var g = SplitMix64(seed: 20_261_129)
         var accepted = 0, refused = 0, withNoncharacter = 0
         for round in 0..<400 {
             let envelope = try randomEnvelope(&g)
@@ -153,7 +154,7 @@ final class ReadPathTests: XCTestCase {
     }
 
     func testWordWiseEqualityAgreesWithElementwiseComparison() {
-        var g = SplitMix64(state: 7)
+        var g = SplitMix64(seed: 7)
         for length in 0..<40 {
             let a = (0..<length).map { _ in UInt8.random(in: 0...255, using: &g) }
             for position in -1..<length {

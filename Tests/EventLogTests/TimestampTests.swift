@@ -1,4 +1,5 @@
 @testable import EventLog
+import TestSupport
 import XCTest
 
 final class TimestampTests: XCTestCase {
@@ -55,7 +56,7 @@ final class TimestampTests: XCTestCase {
         }
         XCTAssertGreaterThan(accepted, 1_000)
         XCTAssertGreaterThan(refused, 40_000)
-        var g = SplitMix64(state: 11)
+        var g = SplitMix64(seed: 11)
         for _ in 0..<20_000 {
             let t = Timestamp(microsecondsSinceEpoch: Int64(g.next() % 253_402_300_800_000_000))
             let read = Array(t.rfc3339.utf8).withUnsafeBufferPointer { Timestamp.canonicalMicroseconds($0) }

@@ -82,3 +82,23 @@ func assertScannedEnvelope(_ fast: ProjectedEvent, equals e: EventEnvelope, file
     XCTAssertEqual(fast.occurredAt, e.occurredAt, file: file, line: line)
     XCTAssertEqual(fast.projectID, ProjectedEvent.projectID(ofStream: e.stream), file: file, line: line)
 }
+
+/// `ProjectStateProjector` with the full rebuild a test chooses: none (`chunkSize` nil), so
+/// `rebuild` goes through `apply` one event batch at a time, the reference; or the bulk rebuild
+/// handing its scan stage chunks of `chunkSize`.
+struct RebuildVariantProjector: Projector {
+    let inner = ProjectStateProjector()
+    let chunkSize: Int?
+    var name: String { inner.name }
+    var tableNames: [String] { inner.tableNames }
+    func createTables(in database: ProjectionDatabase, prefix: String) throws {
+        try inner.createTables(in: database, prefix: prefix)
+    }
+    func apply(_ events: [RecordedEvent], in database: ProjectionDatabase, prefix: String) throws {
+        try inner.apply(events, in: database, prefix: prefix)
+    }
+    func bulkRebuild(in database: ProjectionDatabase, prefix: String) throws -> (any BulkProjectionRebuild)? {
+        guard let chunkSize else { return nil }
+        return ProjectionRebuild(database: database, prefix: prefix, chunkSize: chunkSize)
+    }
+}

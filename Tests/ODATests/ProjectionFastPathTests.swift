@@ -12,23 +12,6 @@ import XCTest
 /// - the full rebuild scans on a second thread, chunk by chunk (`TransactionScanStage`), where the
 ///   reference applies the decoded events one batch at a time on one thread.
 final class ProjectionFastPathTests: XCTestCase {
-    /// `ProjectStateProjector` whose bulk rebuild hands the scan stage chunks of `chunkSize`.
-    struct ChunkedProjector: Projector {
-        let inner = ProjectStateProjector()
-        let chunkSize: Int
-        var name: String { inner.name }
-        var tableNames: [String] { inner.tableNames }
-        func createTables(in database: ProjectionDatabase, prefix: String) throws {
-            try inner.createTables(in: database, prefix: prefix)
-        }
-        func apply(_ events: [RecordedEvent], in database: ProjectionDatabase, prefix: String) throws {
-            try inner.apply(events, in: database, prefix: prefix)
-        }
-        func bulkRebuild(in database: ProjectionDatabase, prefix: String) throws -> (any BulkProjectionRebuild)? {
-            ProjectionRebuild(database: database, prefix: prefix, chunkSize: chunkSize)
-        }
-    }
-
     /// Every example of the catalogue (on a project stream when it has one), the rebuild tests'
     /// mixed history, and the scan tests' odd payloads in every transaction type, in batches.
     static func batches() throws -> [(Actor, [ProposedEvent])] {
@@ -59,7 +42,7 @@ final class ProjectionFastPathTests: XCTestCase {
 
     /// The digest of the reference rebuild: decoded events applied batch by batch on one thread.
     func referenceDigest(_ store: EventStore, through seq: Int64? = nil) throws -> ProjectionDigest {
-        try store.rebuild(ProjectionRebuildTests.ReferenceProjector(), through: seq, swap: false) {
+        try store.rebuild(RebuildVariantProjector(chunkSize: nil), through: seq, swap: false) {
             try ProjectionDigest(of: $0, prefix: $1)
         }.result
     }
@@ -120,17 +103,17 @@ final class ProjectionFastPathTests: XCTestCase {
         XCTAssertEqual(try referenceDigest(ledger.store), live)
         let head = try ledger.store.head().seq
         for chunkSize in [1, 2, 7, 64, 1_000, ProjectionRebuild.defaultChunkSize] {
-            let rebuilt = try ledger.store.rebuild(ChunkedProjector(chunkSize: chunkSize), swap: false) {
+            let rebuilt = try ledger.store.rebuild(RebuildVariantProjector(chunkSize: chunkSize), swap: false) {
                 try ProjectionDigest(of: $0, prefix: $1)
             }
             XCTAssertEqual(rebuilt.result, live, "chunks of \(chunkSize)")
             // A rebuild that stops inside a chunk equals the reference stopped there.
             let partial = head / 3 + 1
-            XCTAssertEqual(try ledger.store.rebuild(ChunkedProjector(chunkSize: chunkSize), through: partial, swap: false) {
+            XCTAssertEqual(try ledger.store.rebuild(RebuildVariantProjector(chunkSize: chunkSize), through: partial, swap: false) {
                 try ProjectionDigest(of: $0, prefix: $1)
             }.result, try referenceDigest(ledger.store, through: partial), "chunks of \(chunkSize)")
         }
-        let swapped = try ledger.store.rebuild(ChunkedProjector(chunkSize: 5), swap: true) { try ProjectionDigest(of: $0, prefix: $1) }
+        let swapped = try ledger.store.rebuild(RebuildVariantProjector(chunkSize: 5), swap: true) { try ProjectionDigest(of: $0, prefix: $1) }
         XCTAssertEqual(swapped.result, live)
     }
 

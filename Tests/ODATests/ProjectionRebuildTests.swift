@@ -7,19 +7,6 @@ import XCTest
 /// in memory and written in key order) against the reference: the same projector rebuilt event
 /// batch by event batch through `apply`, and the live tables kept in the append path.
 final class ProjectionRebuildTests: XCTestCase {
-    /// `ProjectStateProjector` without its bulk rebuild, so `rebuild` goes through `apply`.
-    struct ReferenceProjector: Projector {
-        let inner = ProjectStateProjector()
-        var name: String { inner.name }
-        var tableNames: [String] { inner.tableNames }
-        func createTables(in database: ProjectionDatabase, prefix: String) throws {
-            try inner.createTables(in: database, prefix: prefix)
-        }
-        func apply(_ events: [RecordedEvent], in database: ProjectionDatabase, prefix: String) throws {
-            try inner.apply(events, in: database, prefix: prefix)
-        }
-    }
-
     static let projects = ["LA-MPI-2024-017", "LA-MOH-2024-002", "LA-a-2024-001", "LA-MPI-2024-0170", "LA-A-1"]
     static let roleless = try! Actor(id: "user:noun")
 
@@ -85,7 +72,7 @@ final class ProjectionRebuildTests: XCTestCase {
     }
 
     func digest(_ store: EventStore, bulk: Bool, through seq: Int64? = nil) throws -> ProjectionDigest {
-        let projector: any Projector = bulk ? ProjectStateProjector() : ReferenceProjector()
+        let projector: any Projector = bulk ? ProjectStateProjector() : RebuildVariantProjector(chunkSize: nil)
         return try store.rebuild(projector, through: seq, swap: false) { try ProjectionDigest(of: $0, prefix: $1) }.result
     }
 

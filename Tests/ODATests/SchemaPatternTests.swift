@@ -1,5 +1,6 @@
 import CanonicalJSON
 import Foundation
+import TestSupport
 import XCTest
 @testable import ODA
 
@@ -41,7 +42,7 @@ final class SchemaPatternTests: XCTestCase {
         let patterns = try shippedPatterns() + extra
         // Characters the patterns care about, plus ones none of them accept.
         let alphabet: [Character] = Array("0123456789abcfxyzABCZLA-._:/@+$|é\n \u{2028}")
-        var generator = SplitMix(seed: 0x5eed)
+        var generator = SplitMix64(seed: 0x5eed)
         var compared = 0
         for pattern in patterns {
             guard let automaton = SchemaPattern(pattern) else { XCTFail("\(pattern) should compile"); continue }
@@ -95,18 +96,5 @@ final class SchemaPatternTests: XCTestCase {
         XCTAssertThrowsError(try schema.validate(.object(payload))) { error in
             XCTAssertEqual((error as? SchemaViolation)?.pointer, "/organisationId")
         }
-    }
-}
-
-/// A small deterministic generator (SplitMix64), so failures replay.
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -133,7 +133,7 @@ final class StoredEventScanTests: XCTestCase {
         let (ledger, _) = try recordedLedger(projected: true)
         let live = try ledger.store.withProjectionSnapshot { try ProjectionDigest(of: $0) }
         let bulk = try ledger.store.rebuild(ProjectStateProjector(), swap: false) { try ProjectionDigest(of: $0, prefix: $1) }
-        let reference = try ledger.store.rebuild(ProjectionRebuildTests.ReferenceProjector(), swap: false) {
+        let reference = try ledger.store.rebuild(RebuildVariantProjector(chunkSize: nil), swap: false) {
             try ProjectionDigest(of: $0, prefix: $1)
         }
         XCTAssertEqual(bulk.result, live)
@@ -183,7 +183,7 @@ final class StoredEventScanTests: XCTestCase {
         let live = try ledger.store.withProjectionSnapshot { try ProjectionDigest(of: $0) }
         XCTAssertEqual(try ledger.store.rebuild(ProjectStateProjector(), swap: false) { try ProjectionDigest(of: $0, prefix: $1) }.result,
                        live)
-        XCTAssertEqual(try ledger.store.rebuild(ProjectionRebuildTests.ReferenceProjector(), swap: false) {
+        XCTAssertEqual(try ledger.store.rebuild(RebuildVariantProjector(chunkSize: nil), swap: false) {
             try ProjectionDigest(of: $0, prefix: $1)
         }.result, live)
         let projects = try ledger.store.withProjectionSnapshot { db in
