@@ -521,55 +521,63 @@ extension ProjectFact {
             p.note(key, value, reader)
             return true
         }) else { return nil }
-        // Each field as `ProjectFact(_:)` reads it; a double optional's outer nil means "unreadable, decode in full".
-        var unreadable = false
-        func text(_ value: Range<Int>?) -> String? {
-            guard let v = reader.string(value, names: &names) else { unreadable = true; return nil }
+        // Each field as `ProjectFact(_:)` reads it; a double optional's outer nil means "unreadable,
+        // decode in full", thrown out of the whole fact (a flag set by these nested functions
+        // was judged by the compiler to stay false, so the refusal is carried by the throw).
+        func text(_ value: Range<Int>?) throws(UnreadableField) -> String? {
+            guard let v = reader.string(value, names: &names) else { throw UnreadableField() }
             return v
         }
-        func integer(_ value: Range<Int>?) -> Int64? {
-            guard let v = reader.integer(value) else { unreadable = true; return nil }
+        func integer(_ value: Range<Int>?) throws(UnreadableField) -> Int64? {
+            guard let v = reader.integer(value) else { throw UnreadableField() }
             return v
         }
-        func amount(_ value: Range<Int>?) -> Amount? {
-            guard let v = reader.amount(value, currencies: &currencies) else { unreadable = true; return nil }
+        func amount(_ value: Range<Int>?) throws(UnreadableField) -> Amount? {
+            guard let v = reader.amount(value, currencies: &currencies) else { throw UnreadableField() }
             return v
         }
         let fact: ProjectFact?
-        switch kind {
-        case .window:
-            let start = proposed ? text(p.plannedStartDate) : text(p.startDate)
-            let end = proposed ? text(p.plannedEndDate) : text(p.endDate)
-            if let start, CalendarDate(start) != nil, let end, CalendarDate(end) != nil {
-                fact = ProjectFact(seq: seq, kind: .window, actor: actor, recordedAt: recordedAt, period: start, periodEnd: end)
-            } else {
-                fact = nil
+        do {
+            switch kind {
+            case .window:
+                let start = try proposed ? text(p.plannedStartDate) : text(p.startDate)
+                let end = try proposed ? text(p.plannedEndDate) : text(p.endDate)
+                if let start, CalendarDate(start) != nil, let end, CalendarDate(end) != nil {
+                    fact = ProjectFact(seq: seq, kind: .window, actor: actor, recordedAt: recordedAt, period: start, periodEnd: end)
+                } else {
+                    fact = nil
+                }
+            case .approval:
+                fact = ProjectFact(seq: seq, kind: .approval, actor: actor, recordedAt: recordedAt,
+                                   number: p.selfApproved.map { reader.bytes[$0.lowerBound] == UInt8(ascii: "t") } == true ? 1 : 0)
+            case .commitment, .disbursement, .expenditure, .counterpart:
+                if let value = try amount(p.amount) {
+                    fact = try ProjectFact(seq: seq, kind: kind, actor: actor, recordedAt: recordedAt, date: text(p.date), amount: value,
+                                       party: text(p.payee) ?? text(p.receiver),
+                                       reference: kind == .expenditure ? text(p.invoiceNumber) : kind == .counterpart ? text(p.kind) : nil,
+                                       number: kind == .counterpart ? integer(p.fiscalYear) : nil)
+                } else {
+                    fact = nil
+                }
+            case .budgetPlanned, .budgetRevised:
+                let revision = kind == .budgetRevised
+                fact = try ProjectFact(seq: seq, kind: kind, actor: actor, recordedAt: recordedAt,
+                                   amount: revision ? amount(p.newAmount) : amount(p.amount), line: text(p.budgetLineId),
+                                   period: text(p.periodStart), periodEnd: text(p.periodEnd))
+            case .periodLocked, .reopenApproved:
+                fact = try ProjectFact(seq: seq, kind: kind, actor: actor, recordedAt: recordedAt, line: text(p.budgetLineId),
+                                   period: text(p.periodStart))
+            case .reversal:
+                fact = try integer(p.reversedSeq).map { ProjectFact(seq: seq, kind: .reversal, actor: actor, recordedAt: recordedAt, number: $0) }
             }
-        case .approval:
-            fact = ProjectFact(seq: seq, kind: .approval, actor: actor, recordedAt: recordedAt,
-                               number: p.selfApproved.map { reader.bytes[$0.lowerBound] == UInt8(ascii: "t") } == true ? 1 : 0)
-        case .commitment, .disbursement, .expenditure, .counterpart:
-            if let value = amount(p.amount) {
-                fact = ProjectFact(seq: seq, kind: kind, actor: actor, recordedAt: recordedAt, date: text(p.date), amount: value,
-                                   party: text(p.payee) ?? text(p.receiver),
-                                   reference: kind == .expenditure ? text(p.invoiceNumber) : kind == .counterpart ? text(p.kind) : nil,
-                                   number: kind == .counterpart ? integer(p.fiscalYear) : nil)
-            } else {
-                fact = nil
-            }
-        case .budgetPlanned, .budgetRevised:
-            let revision = kind == .budgetRevised
-            fact = ProjectFact(seq: seq, kind: kind, actor: actor, recordedAt: recordedAt,
-                               amount: revision ? amount(p.newAmount) : amount(p.amount), line: text(p.budgetLineId),
-                               period: text(p.periodStart), periodEnd: text(p.periodEnd))
-        case .periodLocked, .reopenApproved:
-            fact = ProjectFact(seq: seq, kind: kind, actor: actor, recordedAt: recordedAt, line: text(p.budgetLineId),
-                               period: text(p.periodStart))
-        case .reversal:
-            fact = integer(p.reversedSeq).map { ProjectFact(seq: seq, kind: .reversal, actor: actor, recordedAt: recordedAt, number: $0) }
+        } catch {
+            return nil
         }
-        return unreadable ? nil : (fact, recordedAt)
+        return (fact, recordedAt)
     }
+
+    /// A field the byte reader cannot follow: the event is then decoded in full.
+    private struct UnreadableField: Error {}
 
     /// The payload members any fact reads, by name.
     private struct PayloadMembers {

@@ -33,6 +33,20 @@ final class StoredEventReaderTests: XCTestCase {
         return true
     }
 
+    /// A field the reader cannot follow (here an integer beyond Int64, which the decoder refuses
+    /// too) declines the whole event instead of giving a fact without that field.
+    func testAnUnreadableFieldDeclinesTheEvent() throws {
+        let e = envelope("CounterpartContributionRecorded",
+                         ["amount": ["amount": "5000000", "currency": "LAK"], "kind": "actual", "fiscalYear": 2024])
+        XCTAssertTrue(check(e), "the readable event is read from its bytes")
+        let text = String(decoding: e.canonicalBytes, as: UTF8.self)
+        let unreadable = Array(text.replacingOccurrences(of: #""fiscalYear":2024"#, with: #""fiscalYear":99999999999999999999"#).utf8)
+        XCTAssertNotEqual(unreadable, e.canonicalBytes)
+        XCTAssertNil(ProjectFact.read(stored: unreadable, type: e.type, seq: e.seq))
+        let readable = Array(text.replacingOccurrences(of: #""fiscalYear":2024"#, with: #""fiscalYear":2025"#).utf8)
+        XCTAssertEqual(ProjectFact.read(stored: readable, type: e.type, seq: e.seq)?.fact?.number, 2025)
+    }
+
     func testGeneratedEventsReadTheSameFromTheirBytes() {
         var read = 0, facts = 0
         for seed in 1...6 as ClosedRange<UInt64> {
