@@ -61,22 +61,9 @@ final class LedgerHeadWatchTests: XCTestCase {
         XCTAssertEqual(state.status, 200)
         XCTAssertEqual(h.request("GET", "/v1/projects/X-1", token: inspector).body, state.body, "a cached read")
 
-        let executable = Self.executable
-        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
-            throw XCTSkip("oda-ledger is not built beside the tests")
-        }
-        try Self.withoutAutomaticCheckpoints(h.directory)
         let input = h.directory.appendingPathComponent("append.jsonl")
         try (Sample.commitment("X-1", "C-1") + "\n").write(to: input, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = ["append", "--data", h.directory.path, "--actor", "user:cli", input.path]
-        process.standardOutput = FileHandle.nullDevice
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        try Self.runCLI(["append", "--data", h.directory.path, "--actor", "user:cli", input.path], on: h.directory)
 
         XCTAssertEqual(try size(), before + 1, "health sees the other process's append at once")
         let after = h.request("GET", "/v1/projects/X-1", token: inspector)
@@ -90,21 +77,27 @@ final class LedgerHeadWatchTests: XCTestCase {
         let h = try ServiceHarness()
         let inspector = try h.token("inspector", .inspector)
         for _ in 0 ..< 3 { XCTAssertEqual(h.request("GET", "/v1/flags", token: inspector).status, 200) }
-        let executable = Self.executable
+        try Self.runCLI(["user", "revoke", "--name", "inspector", "--data", h.directory.path], on: h.directory)
+        XCTAssertEqual(h.request("GET", "/v1/flags", token: inspector).status, 401)
+    }
+
+    /// Runs the built `oda-ledger` as another process on the harness's ledger and asserts it
+    /// succeeded (its stderr is the failure message); skips when the executable is not built.
+    static func runCLI(_ arguments: [String], on directory: URL, file: StaticString = #filePath, line: UInt = #line) throws {
         guard FileManager.default.isExecutableFile(atPath: executable.path) else {
             throw XCTSkip("oda-ledger is not built beside the tests")
         }
-        try Self.withoutAutomaticCheckpoints(h.directory)
+        try withoutAutomaticCheckpoints(directory)
         let process = Process()
         process.executableURL = executable
-        process.arguments = ["user", "revoke", "--name", "inspector", "--data", h.directory.path]
+        process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice
         let errors = Pipe()
         process.standardError = errors
         try process.run()
         process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
-        XCTAssertEqual(h.request("GET", "/v1/flags", token: inspector).status, 401)
+        XCTAssertEqual(process.terminationStatus, 0, String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
+                       file: file, line: line)
     }
 
     /// The harness's ledger has no signing key: the CLI may append only without checkpoints.
