@@ -13,8 +13,14 @@ public struct ChainVerifier {
     /// How many rows may arrive ahead of a missing seq before that seq is declared missing
     /// rather than merely late. Swaps of rows closer than this are reported as `reordered`.
     public static let reorderWindow = 16
-    /// Rows per unit of work handed to a checker thread.
-    static let chunk: Int64 = 4_096
+    /// Rows per unit of work a checker thread claims. Small enough that when the rows run out
+    /// the last chunk still being checked is a few milliseconds of work for one core, large
+    /// enough that starting a range query and handing the chunk over cost nothing next to it.
+    static let chunk: Int64 = 1_024
+    /// Chunks each checker may have finished ahead of the walk: the slack that lets a checker
+    /// go on while another, briefly off its core, holds the chunk the walk needs next. Memory
+    /// stays bounded by it (about 100 bytes per row held).
+    static let windowPerChecker = 8
 
     public typealias Progress = (_ rowsDone: Int64, _ rowsTotal: Int64) -> Void
 
@@ -51,15 +57,16 @@ public struct ChainVerifier {
             let last = try connection.scalarInt64("SELECT max(seq) FROM events") ?? 0
             let rowsPerChunk = self.rowsPerChunk
             let chunks = last >= first ? Int((last - first) / rowsPerChunk) + 1 : 0
-            // Checker k takes chunks k, k + threads, …; each may run two rounds ahead of the walk.
-            let pipeline = ChunkPipeline<CheckedChunk>(window: 2 * checkers.count)
-            let spare = SpareRowArrays()
+            // Each checker claims the next unchecked chunk when it is done with one, so both stay
+            // busy to the end; together they may run `window` chunks ahead of the walk.
+            let pipeline = ChunkPipeline<CheckedChunk>(window: Self.windowPerChecker * checkers.count, count: chunks)
+            let spare = SpareRowArrays(kept: Self.windowPerChecker * checkers.count + checkers.count)
             let streams = StreamIndexCheck(path: store.path, through: last)
             let group = DispatchGroup()
-            for (k, checker) in checkers.enumerated() {
+            group.runOnOwnThread { streams.run() }
+            for checker in checkers {
                 group.runOnOwnThread {
-                    var index = k
-                    while index < chunks, !pipeline.isCancelled {
+                    while let index = pipeline.claim() {
                         let lower = first + Int64(index) * rowsPerChunk
                         var rows = spare.take()
                         let outcome: Result<CheckedChunk, any Error>
@@ -71,11 +78,9 @@ public struct ChainVerifier {
                         }
                         rows = CheckedChunk()
                         guard pipeline.put(index, outcome) else { break }
-                        index += checkers.count
                     }
                 }
             }
-            group.runOnOwnThread { streams.run() }
             defer {
                 pipeline.cancel()
                 group.wait()
@@ -106,11 +111,16 @@ public struct ChainVerifier {
 
 /// Chunks the walk has finished with, handed back to the checkers to fill again. A chunk's row
 /// array is a few hundred KiB: allocating a fresh one per chunk would have the kernel map and
-/// zero new pages every time, which costs more than the rows' SQLite work. Holds at most a few.
+/// zero new pages every time, which costs more than the rows' SQLite work. Holds at most `kept`:
+/// as many as can be in flight, so a long run allocates none after its first chunks.
 final class SpareRowArrays: @unchecked Sendable {
     private let lock = NSLock()
     private var arrays: [CheckedChunk] = []
-    private static let kept = 8
+    private let kept: Int
+
+    init(kept: Int) {
+        self.kept = kept
+    }
 
     /// An empty chunk, with the capacity of a returned one when there is one.
     func take() -> CheckedChunk {
@@ -123,7 +133,7 @@ final class SpareRowArrays: @unchecked Sendable {
     func give(_ rows: CheckedChunk) {
         lock.lock()
         defer { lock.unlock() }
-        if arrays.count < Self.kept { arrays.append(rows) }
+        if arrays.count < kept { arrays.append(rows) }
     }
 }
 

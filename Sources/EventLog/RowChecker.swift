@@ -98,17 +98,16 @@ final class RowChecker: @unchecked Sendable {
     /// rows cost little more than hashing them.
     func check(_ row: Statement, into chunk: inout CheckedChunk) throws {
         let index = chunk.rows.count
-        var findings: [(row: Int, problem: CheckedRow.Problem)] = []
-        func report(_ problem: CheckedRow.Problem) { findings.append((index, problem)) }
-        var scanned = false
         let position = row.int64(at: Column.position)
         let (recordedHash, hashColumnCount) = row.withUnsafeBytes(at: Column.hash) { (try? SHA256Digest(bytes: $0), $0.count) }
-        let entry: ChainEntry = try row.withUnsafeBytes(at: Column.body) { raw in
+        // Problems go straight into the chunk: a local list shared with a nested function would
+        // be a heap-allocated box on every row, finding or not.
+        let checked: CheckedRow = try row.withUnsafeBytes(at: Column.body) { raw in
             let body = raw.bindMemory(to: UInt8.self)
             let computed = hasher.hash(raw: raw)
             let recorded = recordedHash ?? computed
             if recordedHash == nil {
-                report((position, .columnMismatch, "the hash column holds \(hashColumnCount) bytes, not 32"))
+                chunk.findings.append((index, (position, .columnMismatch, "the hash column holds \(hashColumnCount) bytes, not 32")))
             }
             guard let header = EnvelopeScanner.scan(body) else {
                 // The one-pass scanner refuses; the full decoder says why.
@@ -119,22 +118,24 @@ final class RowChecker: @unchecked Sendable {
                 } catch {
                     reason = "\(error)"
                 }
-                report((position, .modified, "the stored bytes at storage position \(position) are not a ledger envelope: \(reason)"))
-                return ChainEntry(seq: position, position: position, hash: recorded, prev: nil, recordedAt: nil)
+                chunk.findings.append((index, (position, .modified,
+                                               "the stored bytes at storage position \(position) are not a ledger envelope: \(reason)")))
+                return CheckedRow(entry: ChainEntry(seq: position, position: position, hash: recorded, prev: nil, recordedAt: nil),
+                                  scanned: false)
             }
             if computed != recorded {
                 // The bytes are not what was recorded; comparing columns with them would only repeat that.
-                report((header.seq, .modified, "the stored bytes hash to \(computed.hex), but \(recorded.hex) was recorded"))
+                chunk.findings.append((index, (header.seq, .modified,
+                                               "the stored bytes hash to \(computed.hex), but \(recorded.hex) was recorded")))
             } else if let mismatch = try columnMismatch(row, body: body, header: header) {
-                report((header.seq, .columnMismatch, mismatch))
+                chunk.findings.append((index, (header.seq, .columnMismatch, mismatch)))
             }
-            scanned = true
-            return ChainEntry(seq: header.seq, position: position, hash: recorded,
-                              prev: SHA256Digest(lowercaseHex: UnsafeRawBufferPointer(rebasing: raw[header.prev])),
-                              recordedAt: Timestamp(microsecondsSinceEpoch: header.recordedAtMicroseconds))
+            return CheckedRow(entry: ChainEntry(seq: header.seq, position: position, hash: recorded,
+                                                prev: SHA256Digest(lowercaseHex: UnsafeRawBufferPointer(rebasing: raw[header.prev])),
+                                                recordedAt: Timestamp(microsecondsSinceEpoch: header.recordedAtMicroseconds)),
+                              scanned: true)
         }
-        chunk.rows.append(CheckedRow(entry: entry, scanned: scanned))
-        if !findings.isEmpty { chunk.findings += findings }
+        chunk.rows.append(checked)
     }
 
     /// Byte equality eight bytes at a time: every row compares four columns with its bytes, and

@@ -58,6 +58,43 @@ final class ChunkPipelineTests: XCTestCase {
         XCTAssertEqual(taken, (0..<chunks).map { $0 * 10 })
     }
 
+    func testClaimedChunksAreEachCheckedOnceAndReachTheConsumerInOrder() throws {
+        let chunks = 200
+        let pipeline = ChunkPipeline<[Int]>(window: 3, count: chunks)
+        let claims = NSLock()
+        nonisolated(unsafe) var claimedBy: [Int: Int] = [:]
+        for k in 0..<4 {
+            Thread.detachNewThread {
+                while let index = pipeline.claim() {
+                    claims.lock()
+                    claimedBy[index, default: 0] += 1
+                    claims.unlock()
+                    // Uneven work, so producers overtake one another and wait at the window's edge.
+                    usleep(UInt32((index * 7919 + k * 31) % 400))
+                    guard pipeline.put(index, .success([index, k])) else { return }
+                }
+            }
+        }
+        let taken = try (0..<chunks).map { try pipeline.take($0) }
+        XCTAssertEqual(taken.map { $0[0] }, Array(0..<chunks))
+        XCTAssertNil(pipeline.claim(), "every chunk has been claimed")
+        claims.lock()
+        XCTAssertEqual(claimedBy.count, chunks)
+        XCTAssertTrue(claimedBy.values.allSatisfy { $0 == 1 }, "a chunk was claimed twice")
+        claims.unlock()
+        // More than one producer did the work.
+        XCTAssertGreaterThan(Set(taken.map { $0[1] }).count, 1)
+    }
+
+    func testClaimingStopsWhenTheConsumerCancels() {
+        let pipeline = ChunkPipeline<Int>(window: 2, count: 10)
+        XCTAssertEqual(pipeline.claim(), 0)
+        XCTAssertEqual(pipeline.claim(), 1)
+        pipeline.cancel()
+        XCTAssertNil(pipeline.claim())
+        XCTAssertNil(ChunkPipeline<Int>(window: 2).claim(), "no chunks to hand out")
+    }
+
     func testAFailedChunkThrowsAtItsTurn() throws {
         struct Broken: Error {}
         let pipeline = ChunkPipeline<Int>(window: 2)
