@@ -229,7 +229,7 @@ final class StreamIndexCheck: @unchecked Sendable {
         do {
             let connection = try Connection(path: path, mode: .readOnly)
             connection.setBusyTimeout(milliseconds: 10_000)
-            try connection.execute("PRAGMA cache_size = -2000")
+            try connection.execute("PRAGMA cache_size = -\(RowChecker.pageCacheKiB)")
             try connection.execute("BEGIN DEFERRED")
             defer { try? connection.execute("COMMIT") }
             var breaks: [Break] = []

@@ -45,11 +45,17 @@ final class RowChecker: @unchecked Sendable {
     /// updated without the runtime's exclusivity bookkeeping, which costs a call on every row.
     @exclusivity(unchecked) private var streamNames = StreamNameCache()
 
+    /// The page cache of each verification connection, in KiB. Rows are read once, in order, so
+    /// beyond the pages on the cursor's path a cache only holds pages that will not be read again;
+    /// kept this small, the buffers SQLite copies pages into stay in the core's own cache (a few
+    /// MiB cycled through per connection evicted them, and with them the stream names), and
+    /// memory stays flat over millions of rows.
+    static let pageCacheKiB = 128
+
     init(path: String) throws {
         connection = try Connection(path: path, mode: .readOnly)
         connection.setBusyTimeout(milliseconds: 10_000)
-        // Rows are read once, in order: a small page cache keeps memory flat over millions of them.
-        try connection.execute("PRAGMA cache_size = -2000")
+        try connection.execute("PRAGMA cache_size = -\(Self.pageCacheKiB)")
         rows = try connection.prepare("""
             SELECT seq, stream_id, stream_version, type, recorded_at, idempotency_key, hash, body
             FROM events WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq
