@@ -17,7 +17,8 @@ import ODA
 /// reader fills the next. Each worker takes its events' facts straight from their bytes
 /// (`ProjectFact.read`), declining to a full decode only for what that reader does not expect.
 /// Nothing is held per event between the read and the fold; names repeated over many events are
-/// kept once per worker (`ByteInterner`). The projects are then judged in parallel.
+/// kept once per worker (`ByteInterner`). Each worker then judges its own projects, releasing
+/// each once judged, so the judging and the freeing of the histories are spread over the cores.
 ///
 /// The rows are read as recorded, without re-checking each one's canonical form (that is what
 /// verification does, over the hash chain): an event the byte reader cannot follow is decoded in
@@ -56,11 +57,15 @@ public enum FullEvaluation {
         try hand()
         folding.wait()
         for part in parts { try part.rethrow() }
-        var histories: [String: ProjectHistory] = [:]
-        for part in parts {
-            for history in part.histories { histories[history.project] = history }
+        // Each worker judges the projects it folded and lets each go once judged, so the
+        // histories are freed on every core (and memory falls while judging) instead of all
+        // at once on this thread at the end.
+        let rates = intake.rates, settings = intake.settings
+        let judged = Parts<Flag>(count: parts.count)
+        DispatchQueue.concurrentPerform(iterations: parts.count) { w in
+            judged.set(w, .success(parts[w].judge(rates: rates, settings: settings, engine: engine)))
         }
-        return flags(of: histories, rates: intake.rates, settings: intake.settings, engine: engine)
+        return ((try? judged.joined()) ?? []).sorted { $0.id < $1.id }
     }
 
     /// Every stored event's seq and bytes, in seq order.
@@ -207,7 +212,8 @@ public enum FullEvaluation {
     /// each mutate their own without copying; no two workers ever touch the same one.
     private final class PartFold: @unchecked Sendable {
         let worker: Int
-        /// This worker's projects, by their number among its own.
+        /// This worker's projects, by their number among its own: folded without the payee and
+        /// user indices an append uses to re-judge one subject, since each is judged once, whole.
         var histories: [ProjectHistory] = []
         private var names = ByteInterner()
         private var currencies = CurrencyCache()
@@ -222,6 +228,20 @@ public enum FullEvaluation {
 
         func rethrow() throws {
             if let failure { throw failure }
+        }
+
+        /// The flags of this worker's projects, each judged with the ledger's `rates` and
+        /// `settings` and released as soon as it is judged; leaves the worker with no projects.
+        func judge(rates: RateBook, settings: RuleSettings, engine: RuleEngine) -> [Flag] {
+            var histories: [ProjectHistory] = []
+            swap(&histories, &self.histories)
+            var flags: [Flag] = []
+            while var history = histories.popLast() {
+                history.rates = rates
+                history.settings = settings
+                flags += engine.flags(for: history)
+            }
+            return flags
         }
 
         /// Folds this worker's events of `batch` (in seq order). The histories and tables are
@@ -241,13 +261,13 @@ public enum FullEvaluation {
             for item in batch.items[worker] {
                 if item.envelope >= 0 {
                     let envelope = batch.envelopes[item.envelope]
-                    if item.project == histories.count { histories.append(ProjectHistory(project: String(envelope.stream.dropFirst(8)))) }
+                    if item.project == histories.count { histories.append(ProjectHistory(project: String(envelope.stream.dropFirst(8)), indexingSubjects: false)) }
                     histories[item.project].apply(envelope)
                     continue
                 }
                 if item.project == histories.count {
                     histories.append(ProjectHistory(project: String(decoding: bytes[(item.stream.lowerBound + 8)..<item.stream.upperBound],
-                                                                    as: UTF8.self)))
+                                                                    as: UTF8.self), indexingSubjects: false))
                 }
                 let reader = StoredEventReader(bytes: bytes, range: item.range)
                 let (kind, proposed) = ProjectFact.kind(reader, type: item.type)
@@ -260,25 +280,6 @@ public enum FullEvaluation {
                 }
             }
         }
-    }
-
-    /// Judges the projects on every core; the flags sorted by id.
-    private static func flags(of histories: [String: ProjectHistory], rates: RateBook, settings: RuleSettings,
-                              engine: RuleEngine) -> [Flag] {
-        let projects = histories.keys.sorted().map { project -> ProjectHistory in
-            var history = histories[project]!
-            history.rates = rates
-            history.settings = settings
-            return history
-        }
-        let workers = min(max(1, ProcessInfo.processInfo.activeProcessorCount), max(1, projects.count))
-        let parts = Parts<Flag>(count: workers)
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            var local: [Flag] = []
-            for i in stride(from: w, to: projects.count, by: workers) { local += engine.flags(for: projects[i]) }
-            parts.set(w, .success(local))
-        }
-        return ((try? parts.joined()) ?? []).sorted { $0.id < $1.id }
     }
 }
 

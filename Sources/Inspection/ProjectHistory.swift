@@ -147,17 +147,32 @@ public struct ProjectHistory: Sendable {
     private var transactionsInOrder = true
     /// Indices into `transactions` by payee key and by recording user, so a rule whose hits are
     /// separable by payee or user re-judges one of them without walking the whole project.
-    private var byPayee: [[Int]] = []
+    /// Kept only when `indexesSubjects` (32-bit: a project holds fewer than 2^31 transactions).
+    private var byPayee: [[Int32]] = []
     private var actorKeys: [String: Int] = [:]
-    private var byActor: [[Int]] = []
+    private var byActor: [[Int32]] = []
+    /// Whether `byPayee` and `byActor` are kept. An append re-judges one payee or user of a
+    /// project from them; a full evaluation judges each project once and whole, so it folds
+    /// without them (sparing their memory and upkeep), and `restricted(toPayee:)` and
+    /// `restricted(toUser:)` then scan the transactions instead, with the same result.
+    let indexesSubjects: Bool
+    /// The seq of the last transaction in `transactions` (Int64.min when none): the order check
+    /// of each new one reads it here rather than from the last transaction's box.
+    private var lastTransactionSeq = Int64.min
     /// The last recording user and its key: a project's transactions mostly come from one or
     /// two users in runs, so this spares hashing the name for each.
     private var lastActor: (name: String, key: Int)?
 
     public init(project: String, rates: RateBook = RateBook(), settings: RuleSettings = RuleSettings()) {
+        self.init(project: project, rates: rates, settings: settings, indexingSubjects: true)
+    }
+
+    /// A history that keeps the payee and user indices only when `indexingSubjects`.
+    init(project: String, rates: RateBook = RateBook(), settings: RuleSettings = RuleSettings(), indexingSubjects: Bool) {
         self.project = project
         self.rates = rates
         self.settings = settings
+        self.indexesSubjects = indexingSubjects
     }
 
     /// The history of `events` (one project's, in seq order).
@@ -197,13 +212,16 @@ public struct ProjectHistory: Sendable {
             default: .counterpart
             }
             let index = transactions.count
-            if let last = transactions.last, last.seq >= fact.seq { transactionsInOrder = false }
+            if lastTransactionSeq >= fact.seq { transactionsInOrder = false }
+            lastTransactionSeq = fact.seq
             let payeeKey = fact.party.map { name in payeeKeys[name] ?? { payeeKeys[name] = payeeKeys.count; return payeeKeys.count - 1 }() } ?? -1
-            if payeeKey >= 0 {
-                if payeeKey == byPayee.count { byPayee.append([]) }
-                byPayee[payeeKey].append(index)
+            if indexesSubjects {
+                if payeeKey >= 0 {
+                    if payeeKey == byPayee.count { byPayee.append([]) }
+                    byPayee[payeeKey].append(Int32(index))
+                }
+                byActor[actorKey(fact.actor)].append(Int32(index))
             }
-            byActor[actorKey(fact.actor)].append(index)
             transactions.append(Transaction(Transaction.Fields(
                 seq: fact.seq, kind: kind, date: fact.date.flatMap(Self.calendarDate), amount: amount, payee: fact.party,
                 payeeKey: payeeKey, actor: fact.actor, recordedAt: fact.recordedAt, reference: fact.reference, fiscalYear: fact.number),
@@ -275,17 +293,21 @@ public struct ProjectHistory: Sendable {
     /// This history with only the transactions paid to `payee` (all of them, reversed or not):
     /// what a rule of `RuleInputs.Scope.payee` needs to judge that payee alone.
     func restricted(toPayee payee: String) -> ProjectHistory {
-        restricted(to: payeeKeys[payee].map { byPayee[$0] } ?? [])
+        guard indexesSubjects else { return restricted(to: transactions.filter { $0.payee == payee }) }
+        return restricted(to: (payeeKeys[payee].map { byPayee[$0] } ?? []).map { transactions[Int($0)] })
     }
 
     /// This history with only the transactions `user` recorded.
     func restricted(toUser user: String) -> ProjectHistory {
-        restricted(to: actorKeys[user].map { byActor[$0] } ?? [])
+        guard indexesSubjects else { return restricted(to: transactions.filter { $0.actor == user }) }
+        return restricted(to: (actorKeys[user].map { byActor[$0] } ?? []).map { transactions[Int($0)] })
     }
 
-    private func restricted(to indices: [Int]) -> ProjectHistory {
+    private func restricted(to part: [Transaction]) -> ProjectHistory {
         var copy = ProjectHistory(project: project, rates: rates, settings: settings)
-        copy.transactions = indices.map { transactions[$0] }
+        copy.transactions = part
+        copy.transactionsInOrder = transactionsInOrder
+        copy.lastTransactionSeq = part.last?.seq ?? Int64.min
         copy.budgetChanges = budgetChanges
         copy.budgetEvents = budgetEvents
         copy.reversals = reversals

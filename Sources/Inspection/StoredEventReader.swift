@@ -619,20 +619,35 @@ extension ProjectFact {
     }
 
     /// The kind of fact the event type spelled at `type` in the reader's bytes gives (as
-    /// `kind(of:)`), and whether it is `ProjectProposed`; read without making a String.
+    /// `kind(of:)`), and whether it is `ProjectProposed`; read without making a String. The
+    /// type's length (and for the five of 19 bytes, its first byte) picks the one or two names
+    /// it can be, so each event compares its type with one or two names rather than up to twelve.
     static func kind(_ reader: StoredEventReader, type: Range<Int>) -> (kind: Kind?, proposed: Bool) {
-        if reader.equals(type, "ExpenditureRecorded") { return (.expenditure, false) }
-        if reader.equals(type, "DisbursementRecorded") { return (.disbursement, false) }
-        if reader.equals(type, "CommitmentRecorded") { return (.commitment, false) }
-        if reader.equals(type, "CounterpartContributionRecorded") { return (.counterpart, false) }
-        if reader.equals(type, "AnnualBudgetPlanned") { return (.budgetPlanned, false) }
-        if reader.equals(type, "AnnualBudgetRevised") { return (.budgetRevised, false) }
-        if reader.equals(type, "TransactionReversed") { return (.reversal, false) }
-        if reader.equals(type, "ProjectProposed") { return (.window, true) }
-        if reader.equals(type, "ProjectDatesRevised") { return (.window, false) }
-        if reader.equals(type, "ProjectApproved") { return (.approval, false) }
-        if reader.equals(type, "BudgetPeriodLocked") { return (.periodLocked, false) }
-        if reader.equals(type, "BudgetReopenApproved") { return (.reopenApproved, false) }
+        switch type.count {
+        case 15:
+            if reader.equals(type, "ProjectProposed") { return (.window, true) }
+            if reader.equals(type, "ProjectApproved") { return (.approval, false) }
+        case 18:
+            if reader.equals(type, "CommitmentRecorded") { return (.commitment, false) }
+            if reader.equals(type, "BudgetPeriodLocked") { return (.periodLocked, false) }
+        case 19:
+            switch reader.bytes[type.lowerBound] {
+            case UInt8(ascii: "E"): if reader.equals(type, "ExpenditureRecorded") { return (.expenditure, false) }
+            case UInt8(ascii: "A"):
+                if reader.equals(type, "AnnualBudgetPlanned") { return (.budgetPlanned, false) }
+                if reader.equals(type, "AnnualBudgetRevised") { return (.budgetRevised, false) }
+            case UInt8(ascii: "T"): if reader.equals(type, "TransactionReversed") { return (.reversal, false) }
+            case UInt8(ascii: "P"): if reader.equals(type, "ProjectDatesRevised") { return (.window, false) }
+            default: break
+            }
+        case 20:
+            if reader.equals(type, "DisbursementRecorded") { return (.disbursement, false) }
+            if reader.equals(type, "BudgetReopenApproved") { return (.reopenApproved, false) }
+        case 31:
+            if reader.equals(type, "CounterpartContributionRecorded") { return (.counterpart, false) }
+        default:
+            break
+        }
         return (nil, false)
     }
 

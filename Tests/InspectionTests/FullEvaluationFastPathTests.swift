@@ -193,6 +193,36 @@ final class FullEvaluationFastPathTests: XCTestCase {
         XCTAssertNil(StoredEventReader(bytes: Array("{\"a\":1}".utf8)).tail())
     }
 
+    /// The kind read from a type's bytes (picked by length and first byte) is `kind(of:)` for
+    /// every type a fact comes from, for other ledger types and for near misses of each length.
+    func testKindReadFromBytesEqualsKindOfType() {
+        let factTypes = ["ProjectProposed", "ProjectDatesRevised", "ProjectApproved", "CommitmentRecorded", "DisbursementRecorded",
+                         "ExpenditureRecorded", "CounterpartContributionRecorded", "AnnualBudgetPlanned", "AnnualBudgetRevised",
+                         "BudgetPeriodLocked", "BudgetReopenApproved", "TransactionReversed"]
+        var types = factTypes + ["ExchangeRateRecorded", "RuleConfigured", "ProjectClosed", "CaseAssigned", "", "E", "PopulationRulesEvaluated"]
+        for name in factTypes {
+            // The same length with the first, a middle or the last byte changed, and one byte shorter or longer.
+            var bytes = Array(name.utf8)
+            for k in [0, bytes.count / 2, bytes.count - 1] {
+                var changed = bytes
+                changed[k] = changed[k] == UInt8(ascii: "x") ? UInt8(ascii: "y") : UInt8(ascii: "x")
+                types.append(String(decoding: changed, as: UTF8.self))
+            }
+            types.append(String(name.dropLast()))
+            bytes.append(UInt8(ascii: "s"))
+            types.append(String(decoding: bytes, as: UTF8.self))
+        }
+        var facts = 0
+        for name in types {
+            let bytes = Array(("\"" + name + "\"").utf8)
+            let read = ProjectFact.kind(StoredEventReader(bytes: bytes), type: 1..<(bytes.count - 1))
+            XCTAssertEqual(read.kind, ProjectFact.kind(of: name), name)
+            XCTAssertEqual(read.proposed, name == "ProjectProposed", name)
+            if read.kind != nil { facts += 1 }
+        }
+        XCTAssertEqual(facts, factTypes.count)
+    }
+
     /// Equal bytes give one number and one shared String, different bytes different ones,
     /// through the table's growth; short texts come back equal too.
     func testInternerNumbersEqualBytesAlike() {

@@ -57,6 +57,38 @@ final class ProjectHistoryLookupTests: XCTestCase {
         XCTAssertGreaterThan(reversed, 0)
     }
 
+    /// A history folded without the payee and user indices (as a full evaluation folds) restricts
+    /// to a payee or user exactly as an indexed one does, and is judged to the same flags.
+    func testHistoryWithoutSubjectIndicesRestrictsAndJudgesAlike() {
+        var subjects = 0
+        for seed in 5...7 as ClosedRange<UInt64> {
+            let envelopes = IncrementalEngineTests.envelopes(seed: seed, projects: 3, steps: 400)
+            var byProject: [String: [EventEnvelope]] = [:]
+            for e in envelopes where e.stream.hasPrefix("project:") { byProject[e.stream, default: []].append(e) }
+            for (stream, events) in byProject {
+                let project = String(stream.dropFirst(8))
+                let indexed = ProjectHistory(project: project, events: events, rates: RateBook())
+                var plain = ProjectHistory(project: project, indexingSubjects: false)
+                for e in events { plain.apply(e) }
+                XCTAssertTrue(indexed.indexesSubjects)
+                XCTAssertFalse(plain.indexesSubjects)
+                XCTAssertEqual(plain.transactions, indexed.transactions)
+                for user in Set(indexed.transactions.map(\.actor)) + ["user:nobody"] {
+                    XCTAssertEqual(plain.restricted(toUser: user).transactions, indexed.restricted(toUser: user).transactions, user)
+                    subjects += 1
+                }
+                for payee in Set(indexed.transactions.compactMap(\.payee)) + ["nobody"] {
+                    let a = plain.restricted(toPayee: payee), b = indexed.restricted(toPayee: payee)
+                    XCTAssertEqual(a.transactions, b.transactions, payee)
+                    for t in b.transactions { XCTAssertEqual(a.transaction(at: t.seq), t) }
+                    subjects += 1
+                }
+                XCTAssertEqual(RuleEngine().flags(for: plain), RuleEngine().flags(for: indexed))
+            }
+        }
+        XCTAssertGreaterThan(subjects, 20)
+    }
+
     /// Facts out of seq order (which the fold never gets, but a caller could give) are still found.
     func testTransactionsOutOfOrderAreStillFound() {
         var history = ProjectHistory(project: "P")

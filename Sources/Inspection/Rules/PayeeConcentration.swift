@@ -18,31 +18,37 @@ public struct PayeeConcentration: Rule {
     public func evaluate(_ history: ProjectHistory, parameters: [String: Int64]) -> [RuleHit] {
         let share = Int128(parameters["shareBasisPoints"] ?? 5000), minimum = Int(parameters["minimumPayees"] ?? 3)
         let payments = history.live(.expenditure).filter { $0.payee != nil }
-        let byPayee = Dictionary(grouping: payments, by: \.payeeKey)
-        // `history.total` converts each amount to USD on its own when currencies are mixed; each
-        // payment's conversion is made once here and reused for its payee's sum.
-        // In a project paying in several currencies the total is in USD, so every payee's sum must be too.
+        // Positions in `payments` by payee, so each payment's USD conversion is looked up by position.
+        let byPayee = Dictionary(grouping: payments.indices, by: { payments[$0].payeeKey })
+        // In a project paying in several currencies the total is in USD, so every payee's sum must be too;
+        // each payment is converted once (as of the project's last seq) and reused for its payee's sum.
         let mixed = payments.contains { $0.amount.currency != payments.first?.amount.currency }
-        var usd: [Int64: Amount] = [:]
-        func sumOf(_ list: [ProjectHistory.Transaction]) -> Amount? {
-            guard let first = list.first else { return nil }
-            if !mixed, list.allSatisfy({ $0.amount.currency == first.amount.currency }) { return history.total(list.map(\.amount), asOf: history.lastSeq) }
+        var usd: [Amount] = []
+        if mixed {
+            usd.reserveCapacity(payments.count)
+            for t in payments {
+                // A payment that cannot be converted leaves the project's total unknown: nothing is judged.
+                guard let converted = history.rates.usd(t.amount, asOf: history.lastSeq) else { return [] }
+                usd.append(converted)
+            }
+        }
+        func sumOf(_ positions: [Int]) -> Amount? {
+            guard !positions.isEmpty else { return nil }
+            if !mixed { return history.total(positions.map { payments[$0].amount }, asOf: history.lastSeq) }
             var sum = Amount.zero(.usd)
-            for t in list {
-                guard let converted = usd[t.seq] ?? history.rates.usd(t.amount, asOf: history.lastSeq),
-                      let next = try? sum.adding(converted) else { return nil }
-                usd[t.seq] = converted
+            for i in positions {
+                guard let next = try? sum.adding(usd[i]) else { return nil }
                 sum = next
             }
             return sum
         }
-        guard byPayee.count >= minimum, let total = sumOf(payments), total.tenThousandths > 0 else { return [] }
+        guard byPayee.count >= minimum, let total = sumOf(Array(payments.indices)), total.tenThousandths > 0 else { return [] }
         return byPayee.values.compactMap { own in
-            let payee = own[0].payee!
+            let payee = payments[own[0]].payee!
             guard let sum = sumOf(own), sum.currency == total.currency,
                   sum.tenThousandths * 10_000 > share * total.tenThousandths else { return nil }
             let percent = Int(sum.tenThousandths * 100 / total.tenThousandths)
-            return RuleHit(subject: Subject(kind: .payee, name: payee, project: history.project), evidence: own.map(\.seq),
+            return RuleHit(subject: Subject(kind: .payee, name: payee, project: history.project), evidence: own.map { payments[$0].seq },
                            amount: sum, score: min(100, percent),
                            explanation: "\(payee) received \(percent) % of the project's expenditure (\(sum) of \(total)) among \(byPayee.count) payees.")
         }
