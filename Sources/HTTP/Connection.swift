@@ -167,7 +167,8 @@ final class Connection {
         buffer.removeFirst(needed)
 
         let isHead = request.method == "HEAD"
-        deferral.prepare(omitBody: isHead, keepAlive: request.keepAlive, announceKeepAlive: request.version == .http1_0)
+        deferral.prepare(omitBody: isHead, keepAlive: request.keepAlive, announceKeepAlive: request.version == .http1_0,
+                         logEntry: accessLogger(method: request.method, path: path, start: start))
         let answer = environment.handler(request, deferral)
         if let pending = deferral.taken {
             deferred = (pending, request.method, path, start)
@@ -205,7 +206,9 @@ final class Connection {
             if case .done = writeAll(delivery.unwritten, until: Deadline(after: configuration.timeouts.write)) {} else { open = false }
             end = Deadline.nowNanoseconds()
         }
-        log(method: method, path: path, status: delivery.status, bytes: delivery.bodyBytes, start: start, end: end)
+        if !delivery.logged {
+            log(method: method, path: path, status: delivery.status, bytes: delivery.bodyBytes, start: start, end: end)
+        }
         return open
     }
 
@@ -261,6 +264,19 @@ final class Connection {
         default: break
         }
         return outcome
+    }
+
+    /// Writes the access log line of one request from any thread, given its status, body bytes
+    /// and when its response was written.
+    private func accessLogger(method: String, path: String, start: UInt64) -> @Sendable (Int, Int, UInt64) -> Void {
+        guard let accessLog = configuration.accessLog else { return { _, _, _ in } }
+        let remote = remote, isTLS = isTLS
+        return { status, bytes, end in
+            accessLog(AccessLogEntry(
+                method: method, path: path, status: status, bytesSent: bytes,
+                duration: .nanoseconds(Int64(clamping: end &- start)), remoteAddress: remote, tls: isTLS
+            ))
+        }
     }
 
     private func log(method: String, path: String, status: Int, bytes: Int, start: UInt64, end: UInt64? = nil) {

@@ -35,6 +35,8 @@ public final class PendingResponse: @unchecked Sendable {
         let closes: Bool
         /// The write failed (the client went away): the connection closes.
         let failed: Bool
+        /// The access log line has been written (by the sender, for a response written in full).
+        let logged: Bool
     }
 
     private let lock = NSLock()
@@ -51,12 +53,16 @@ public final class PendingResponse: @unchecked Sendable {
     private let keepAlive: Bool
     private let announceKeepAlive: Bool
     private let isDraining: @Sendable () -> Bool
+    /// The access log line of a response written here in full is written here too, so it does
+    /// not wait until the connection's thread next wakes.
+    private let logEntry: @Sendable (_ status: Int, _ bodyBytes: Int, _ end: UInt64) -> Void
 
     init(directFD: Int32?, wakeFD: Int32?, omitBody: Bool, keepAlive: Bool, announceKeepAlive: Bool,
-         isDraining: @escaping @Sendable () -> Bool) {
+         isDraining: @escaping @Sendable () -> Bool, logEntry: @escaping @Sendable (Int, Int, UInt64) -> Void) {
         self.directFD = directFD
         self.wakeFD = wakeFD
         self.omitBody = omitBody
+        self.logEntry = logEntry
         self.keepAlive = keepAlive
         self.announceKeepAlive = announceKeepAlive
         self.isDraining = isDraining
@@ -98,6 +104,9 @@ public final class PendingResponse: @unchecked Sendable {
         }
         let unwritten = failed ? [] : Array(bytes[offset...])
         let bodyBytes = omitBody || response.status.forbidsContent ? 0 : response.body.count
+        let sentAt = Deadline.nowNanoseconds()
+        let logged = directFD != nil && !failed && unwritten.isEmpty
+        if logged { logEntry(response.status.code, bodyBytes, sentAt) }
         // The connection's thread sleeps until its client sends again; when it has to act first
         // (finish the write, or close), it is woken. Before the delivery is published: once it
         // is, the connection may close its descriptors.
@@ -106,8 +115,8 @@ public final class PendingResponse: @unchecked Sendable {
             _ = Glibc.write(wakeFD, &byte, 1)
         }
         lock.lock()
-        delivery = Delivery(status: response.status.code, bodyBytes: bodyBytes, sentAt: Deadline.nowNanoseconds(),
-                            unwritten: unwritten, closes: closes, failed: failed)
+        delivery = Delivery(status: response.status.code, bodyBytes: bodyBytes, sentAt: sentAt,
+                            unwritten: unwritten, closes: closes, failed: failed, logged: logged)
         lock.unlock()
         delivered.signal()
     }
@@ -138,6 +147,7 @@ public final class ResponseDeferral: @unchecked Sendable {
     private var omitBody = false
     private var keepAlive = true
     private var announceKeepAlive = false
+    private var logEntry: @Sendable (Int, Int, UInt64) -> Void = { _, _, _ in }
     /// The current request's pending response, once the handler has asked for it.
     private(set) var taken: PendingResponse?
 
@@ -167,16 +177,18 @@ public final class ResponseDeferral: @unchecked Sendable {
         // response instead of sleeping until the next request.
         let pending = PendingResponse(
             directFD: wake == nil ? nil : directFD, wakeFD: wake, omitBody: omitBody, keepAlive: keepAlive,
-            announceKeepAlive: announceKeepAlive, isDraining: isDraining)
+            announceKeepAlive: announceKeepAlive, isDraining: isDraining, logEntry: logEntry)
         taken = pending
         return pending
     }
 
-    /// Called by the connection before its handler runs.
-    func prepare(omitBody: Bool, keepAlive: Bool, announceKeepAlive: Bool) {
+    /// Called by the connection before its handler runs; `logEntry` writes the request's access
+    /// log line given the status, body bytes and the time the response was written.
+    func prepare(omitBody: Bool, keepAlive: Bool, announceKeepAlive: Bool, logEntry: @escaping @Sendable (Int, Int, UInt64) -> Void) {
         self.omitBody = omitBody
         self.keepAlive = keepAlive
         self.announceKeepAlive = announceKeepAlive
+        self.logEntry = logEntry
         taken = nil
     }
 

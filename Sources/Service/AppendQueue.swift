@@ -18,8 +18,8 @@ import Foundation
 ///
 /// What is guaranteed: each completion runs exactly once, after its batch is committed (durable)
 /// or refused, and only then; a member's refusal (version conflict, idempotency conflict) does not
-/// affect the others in its group. Completions run on the committing thread, in the group's order,
-/// so they must not block.
+/// affect the others in its group. Completions run on the leading request's thread or on one
+/// serial queue beside the committer thread, so they must not block.
 public final class AppendQueue: @unchecked Sendable {
     public static let maximumGroupSize = 256
 
@@ -35,6 +35,10 @@ public final class AppendQueue: @unchecked Sendable {
     private var committerRunning = false
     /// Signalled (under `lock`) when the committer thread is handed the commit.
     private let committerWork = DispatchSemaphore(value: 0)
+    /// Where the committer thread's groups are answered, in their commit order: while one group's
+    /// responses are built and written, the committer already commits the next group (one
+    /// hand-over per group, not one wake-up per request).
+    private let answering = DispatchQueue(label: "append-answers")
     static let committerIdleTime = DispatchTimeInterval.seconds(1)
     private var groups: Int64 = 0
     private var members: Int64 = 0
@@ -61,7 +65,7 @@ public final class AppendQueue: @unchecked Sendable {
         committing = true
         lock.unlock()
         guard leads else { return }
-        commitGroup()
+        commitGroup(answersHere: true)
         lock.lock()
         defer { lock.unlock() }
         guard !pending.isEmpty else {
@@ -95,8 +99,9 @@ public final class AppendQueue: @unchecked Sendable {
     }
 
     /// Takes the waiting requests (at most ``maximumGroupSize``), records them in one transaction
-    /// and runs their completions. The caller holds the commit (`committing`).
-    private func commitGroup() {
+    /// and runs their completions: on this thread when a request leads (a lone client waits for
+    /// no other thread), else on ``answering``. The caller holds the commit (`committing`).
+    private func commitGroup(answersHere: Bool) {
         lock.lock()
         let group = Array(pending.prefix(Self.maximumGroupSize))
         pending.removeFirst(group.count)
@@ -110,7 +115,10 @@ public final class AppendQueue: @unchecked Sendable {
         members += Int64(group.count)
         largest = max(largest, group.count)
         lock.unlock()
-        for (index, ticket) in group.enumerated() { ticket.completion(results[index]) }
+        let answer: @Sendable () -> Void = {
+            for (index, ticket) in group.enumerated() { ticket.completion(results[index]) }
+        }
+        if answersHere { answer() } else { answering.async(execute: answer) }
     }
 
     /// The committer thread: once handed the commit, commits group after group until nothing
@@ -132,7 +140,7 @@ public final class AppendQueue: @unchecked Sendable {
 
     private func commitUntilNoneWait() {
         while true {
-            commitGroup()
+            commitGroup(answersHere: false)
             lock.lock()
             let done = pending.isEmpty
             if done { committing = false }

@@ -64,7 +64,9 @@ final class DeferredResponseTests: XCTestCase {
     func testSenderDoesNotBlockOnAClientThatDoesNotRead() throws {
         let size = 32 * 1024 * 1024
         let durations = DurationList()
-        let server = try startDeferringServer(delay: .milliseconds(1), body: { _ in [UInt8](repeating: 0x62, count: size) },
+        let server = try startDeferringServer(delay: .milliseconds(1), body: { path in
+            path == "/big" ? [UInt8](repeating: 0x62, count: size) : Array("answer \(path)".utf8)
+        },
                                               sent: { durations.add($0) })
         defer { server.shutdown(grace: .seconds(1)) }
         let client = try RawClient(port: server.port)

@@ -24,8 +24,7 @@ final class AppendQueueTests: XCTestCase {
     /// the file (as another process would) already sees them when the completion runs.
     func testEachCompletionRunsOnceAndOnlyAfterItsCommit() throws {
         let store = try EventStore.create(at: path)
-        let observer = try Connection(path: path, mode: .readOnly)
-        let observerLock = NSLock()
+        let observer = try HeadObserver(path: path)
         let queue = AppendQueue(store: store)
         let clients = 32, each = 4
         let calls = Counter(), early = Counter(), failures = Counter()
@@ -46,10 +45,7 @@ final class AppendQueueTests: XCTestCase {
                             failures.add()
                             return
                         }
-                        observerLock.lock()
-                        let visible = (try? observer.scalarInt64("SELECT coalesce(max(seq), 0) FROM events")) ?? 0
-                        observerLock.unlock()
-                        if visible ?? 0 < seq { early.add() }
+                        if observer.head() < seq { early.add() }
                     }
                     answered.wait()
                 }
@@ -105,4 +101,21 @@ private final class Counter: @unchecked Sendable {
     private var count = 0
     func add() { lock.lock(); count += 1; lock.unlock() }
     var value: Int { lock.lock(); defer { lock.unlock() }; return count }
+}
+
+/// The head seq as another connection on the ledger file sees it (as another process would).
+final class HeadObserver: @unchecked Sendable {
+    private let lock = NSLock()
+    private let connection: Connection
+
+    init(path: String) throws {
+        connection = try Connection(path: path, mode: .readOnly)
+    }
+
+    /// -1 when the file cannot be read.
+    func head() -> Int64 {
+        lock.lock()
+        defer { lock.unlock() }
+        return ((try? connection.scalarInt64("SELECT coalesce(max(seq), 0) FROM events")) ?? nil) ?? -1
+    }
 }

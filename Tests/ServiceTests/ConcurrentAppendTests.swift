@@ -3,7 +3,6 @@ import EventLog
 import Foundation
 import ODA
 import Service
-import SQLite
 import XCTest
 
 /// Many clients appending at once through the real server: every acknowledged event is in the
@@ -36,8 +35,7 @@ final class ConcurrentAppendTests: XCTestCase {
     /// sees the acknowledged seq when the client reads the answer.
     func testNoClientIsAnsweredBeforeItsEventIsCommitted() throws {
         let h = try ServiceHarness()
-        let observer = try Connection(path: h.store.path, mode: .readOnly)
-        let observerLock = NSLock()
+        let observer = try HeadObserver(path: h.store.path)
         let clients = 16, perClient = 4
         let tokens = try (0 ..< clients).map { try h.token("recorder-\($0)", .recorder) }
         let results = StatusList()
@@ -47,10 +45,7 @@ final class ConcurrentAppendTests: XCTestCase {
                 let reply = h.request("POST", "/v1/events", token: tokens[client], body: Sample.proposal("P-D\(client)-\(n)"))
                 results.add(reply.status)
                 guard case let .integer(seq)? = reply.json?.arrayValue?.first?.objectValue?["seq"] else { continue }
-                observerLock.lock()
-                let visible = (try? observer.scalarInt64("SELECT coalesce(max(seq), 0) FROM events")) ?? 0
-                observerLock.unlock()
-                if (visible ?? 0) < seq { early.add(Int(seq)) }
+                if observer.head() < seq { early.add(Int(seq)) }
             }
         }
         XCTAssertEqual(results.all, Array(repeating: 201, count: clients * perClient))
