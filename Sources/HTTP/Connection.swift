@@ -34,7 +34,10 @@ final class Connection {
         self.isTLS = isTLS
         self.environment = environment
         // Only a plain socket is written from another thread; a TLS session stays on this one.
-        deferral = ResponseDeferral(directFD: isTLS ? nil : stream.fd, isDraining: environment.isDraining)
+        let accessLog = environment.configuration.accessLog
+        deferral = ResponseDeferral(directFD: isTLS ? nil : stream.fd, isDraining: environment.isDraining) { method, path, start in
+            Self.accessLogger(accessLog, method: method, path: path, start: start, remote: remote, isTLS: isTLS)
+        }
     }
 
     deinit { scratch.deallocate() }
@@ -82,7 +85,7 @@ final class Connection {
                         return  // the client closed: nothing to answer
                     case nil:
                         // Idle keep-alive: closing quietly is the expected end, not an error for the client.
-                        let idle = Deadline(after: configuration.timeouts.idle)
+                        var idle = Deadline(after: configuration.timeouts.idle)
                         waiting: while true {
                             // While another thread sends the last response, it may need this one.
                             let wake = deferred == nil ? nil : deferral.wakeFD
@@ -91,6 +94,8 @@ final class Connection {
                             case .woken:
                                 deferral.drainWake()
                                 guard finishDeferred() else { return }
+                                // Idle time counts from the end of the last response.
+                                idle = Deadline(after: configuration.timeouts.idle)
                             default: return
                             }
                         }
@@ -168,7 +173,7 @@ final class Connection {
 
         let isHead = request.method == "HEAD"
         deferral.prepare(omitBody: isHead, keepAlive: request.keepAlive, announceKeepAlive: request.version == .http1_0,
-                         logEntry: accessLogger(method: request.method, path: path, start: start))
+                         method: request.method, path: path, start: start)
         let answer = environment.handler(request, deferral)
         if let pending = deferral.taken {
             deferred = (pending, request.method, path, start)
@@ -268,9 +273,9 @@ final class Connection {
 
     /// Writes the access log line of one request from any thread, given its status, body bytes
     /// and when its response was written.
-    private func accessLogger(method: String, path: String, start: UInt64) -> @Sendable (Int, Int, UInt64) -> Void {
-        guard let accessLog = configuration.accessLog else { return { _, _, _ in } }
-        let remote = remote, isTLS = isTLS
+    private static func accessLogger(_ accessLog: (@Sendable (AccessLogEntry) -> Void)?, method: String, path: String, start: UInt64,
+                                     remote: String, isTLS: Bool) -> @Sendable (Int, Int, UInt64) -> Void {
+        guard let accessLog else { return { _, _, _ in } }
         return { status, bytes, end in
             accessLog(AccessLogEntry(
                 method: method, path: path, status: status, bytesSent: bytes,

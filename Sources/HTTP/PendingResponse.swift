@@ -147,13 +147,19 @@ public final class ResponseDeferral: @unchecked Sendable {
     private var omitBody = false
     private var keepAlive = true
     private var announceKeepAlive = false
-    private var logEntry: @Sendable (Int, Int, UInt64) -> Void = { _, _, _ in }
+    /// Makes the access-log writer of a request (method, path, start) answered later.
+    private let logger: (String, String, UInt64) -> @Sendable (Int, Int, UInt64) -> Void
+    private var method = ""
+    private var path = ""
+    private var start: UInt64 = 0
     /// The current request's pending response, once the handler has asked for it.
     private(set) var taken: PendingResponse?
 
-    init(directFD: Int32?, isDraining: @escaping @Sendable () -> Bool) {
+    init(directFD: Int32?, isDraining: @escaping @Sendable () -> Bool,
+         logger: @escaping (String, String, UInt64) -> @Sendable (Int, Int, UInt64) -> Void) {
         self.directFD = directFD
         self.isDraining = isDraining
+        self.logger = logger
     }
 
     deinit {
@@ -177,18 +183,20 @@ public final class ResponseDeferral: @unchecked Sendable {
         // response instead of sleeping until the next request.
         let pending = PendingResponse(
             directFD: wake == nil ? nil : directFD, wakeFD: wake, omitBody: omitBody, keepAlive: keepAlive,
-            announceKeepAlive: announceKeepAlive, isDraining: isDraining, logEntry: logEntry)
+            announceKeepAlive: announceKeepAlive, isDraining: isDraining, logEntry: logger(method, path, start))
         taken = pending
         return pending
     }
 
-    /// Called by the connection before its handler runs; `logEntry` writes the request's access
-    /// log line given the status, body bytes and the time the response was written.
-    func prepare(omitBody: Bool, keepAlive: Bool, announceKeepAlive: Bool, logEntry: @escaping @Sendable (Int, Int, UInt64) -> Void) {
+    /// Called by the connection before its handler runs, with what the request's access log
+    /// line needs should it be answered later.
+    func prepare(omitBody: Bool, keepAlive: Bool, announceKeepAlive: Bool, method: String, path: String, start: UInt64) {
         self.omitBody = omitBody
         self.keepAlive = keepAlive
         self.announceKeepAlive = announceKeepAlive
-        self.logEntry = logEntry
+        self.method = method
+        self.path = path
+        self.start = start
         taken = nil
     }
 
