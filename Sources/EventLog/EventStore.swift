@@ -141,8 +141,10 @@ public final class EventStore: Sendable {
         let index = nextReader.wrappingAdd(1, ordering: .relaxed).oldValue % readers.count
         return try readers[index].withLock { connection in
             do {
-                try connection.execute("BEGIN DEFERRED")
-                defer { try? connection.execute("COMMIT") }
+                // Prepared once per reader: parsing BEGIN and COMMIT anew was a visible share of
+                // short snapshots such as the validation read before every HTTP append.
+                try connection.cached("BEGIN DEFERRED").execute()
+                defer { try? connection.cached("COMMIT").execute() }
                 return try body(connection)
             } catch let error as SQLiteError {
                 throw StoreError(error, path: path)

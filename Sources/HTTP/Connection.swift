@@ -5,7 +5,8 @@ import Glibc
 /// What a connection needs from its server; Sendable, shared by every connection thread.
 struct ConnectionEnvironment: Sendable {
     let configuration: ServerConfiguration
-    let handler: @Sendable (HTTPRequest) -> HTTPResponse
+    /// Returns the response, or nil when it called the deferral's `answerLater()` to answer later.
+    let handler: @Sendable (HTTPRequest, ResponseDeferral) -> HTTPResponse?
     /// Becomes readable (and stays so) once shutdown starts.
     let shutdownSignal: Int32
     let isDraining: @Sendable () -> Bool
@@ -23,12 +24,20 @@ final class Connection {
     /// Bytes received and not yet consumed: part of a head, a body, or a pipelined request.
     private var buffer: [UInt8] = []
     private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 * 1024, alignment: 1)
+    private let deferral: ResponseDeferral
+    /// A response another thread is sending (``PendingResponse``), with what its log line needs.
+    private var deferred: (pending: PendingResponse, method: String, path: String, start: UInt64)?
 
     init(stream: ByteStream, remote: String, isTLS: Bool, environment: ConnectionEnvironment) {
         self.stream = stream
         self.remote = remote
         self.isTLS = isTLS
         self.environment = environment
+        // Only a plain socket is written from another thread; a TLS session stays on this one.
+        let accessLog = environment.configuration.accessLog
+        deferral = ResponseDeferral(directFD: isTLS ? nil : stream.fd, isDraining: environment.isDraining) { method, path, start in
+            Self.accessLogger(accessLog, method: method, path: path, start: start, remote: remote, isTLS: isTLS)
+        }
     }
 
     deinit { scratch.deallocate() }
@@ -38,6 +47,13 @@ final class Connection {
     /// Serves requests until the client closes, asks to close, errs, is too slow, or the
     /// server shuts down. The caller closes the socket afterwards.
     func run(acceptedAt: UInt64) {
+        serveRequests(acceptedAt: acceptedAt)
+        // Never return (letting the socket close, and its number be reused) while another thread
+        // may still write the last response to it.
+        if deferred != nil { _ = finishDeferred() }
+    }
+
+    private func serveRequests(acceptedAt: UInt64) {
         var first = true
         while true {
             let requestStart: UInt64
@@ -69,12 +85,24 @@ final class Connection {
                         return  // the client closed: nothing to answer
                     case nil:
                         // Idle keep-alive: closing quietly is the expected end, not an error for the client.
-                        let idle = Deadline(after: configuration.timeouts.idle)
-                        guard case .done = Poll.wait(stream.fd, for: Int16(POLLIN), until: idle, signal: environment.shutdownSignal) else {
-                            return
+                        var idle = Deadline(after: configuration.timeouts.idle)
+                        waiting: while true {
+                            // While another thread sends the last response, it may need this one.
+                            let wake = deferred == nil ? nil : deferral.wakeFD
+                            switch Poll.wait(stream.fd, for: Int16(POLLIN), until: idle, signal: environment.shutdownSignal, wake: wake) {
+                            case .done: break waiting
+                            case .woken:
+                                deferral.drainWake()
+                                guard finishDeferred() else { return }
+                                // Idle time counts from the end of the last response.
+                                idle = Deadline(after: configuration.timeouts.idle)
+                            default: return
+                            }
                         }
                     }
                 }
+                // The next request is here: the last response must be out in full first.
+                if deferred != nil { guard finishDeferred() else { return } }
                 requestStart = Deadline.nowNanoseconds()
                 headDeadline = Deadline(nanoseconds: requestStart &+ configuration.timeouts.head.wholeNanoseconds)
             }
@@ -143,12 +171,21 @@ final class Connection {
         )
         buffer.removeFirst(needed)
 
-        var response = environment.handler(request)
+        let isHead = request.method == "HEAD"
+        deferral.prepare(omitBody: isHead, keepAlive: request.keepAlive, announceKeepAlive: request.version == .http1_0,
+                         method: request.method, path: path, start: start)
+        let answer = environment.handler(request, deferral)
+        if let pending = deferral.taken {
+            deferred = (pending, request.method, path, start)
+            // A plain socket gets its response from the sender; over TLS this thread writes it.
+            return pending.writesDirectly ? true : finishDeferred()
+        }
+        // nil without a pending response is a handler's mistake; the client still gets an answer.
+        var response = answer ?? .text(.internalServerError, "The server produced no response.\n")
         if !ResponseEncoder.isWritable(response.headers) {
             response = .text(.internalServerError, "The server produced an invalid response header.\n")
         }
         let keepAlive = request.keepAlive && !environment.isDraining()
-        let isHead = request.method == "HEAD"
         let bytes = ResponseEncoder.encode(
             response, omitBody: isHead, close: !keepAlive, announceKeepAlive: request.version == .http1_0
         )
@@ -157,6 +194,27 @@ final class Connection {
             bytes: isHead || response.status.forbidsContent ? 0 : response.body.count, start: start)
         guard case .done = written else { return false }
         return keepAlive
+    }
+
+    /// Waits for the deferred response to be delivered, writes what its sender left unwritten (all
+    /// of it over TLS), and logs it. Returns whether the connection stays open.
+    private func finishDeferred() -> Bool {
+        guard let (pending, method, path, start) = deferred else { return true }
+        deferred = nil
+        let delivery = pending.awaitDelivery()
+        // The sender wakes this thread when it has to act, before publishing the delivery; the
+        // wake is spent here even when the thread came for another reason.
+        if pending.writesDirectly, delivery.failed || delivery.closes || !delivery.unwritten.isEmpty { deferral.drainWake() }
+        var open = !delivery.failed && !delivery.closes
+        var end = delivery.sentAt
+        if !delivery.failed, !delivery.unwritten.isEmpty {
+            if case .done = writeAll(delivery.unwritten, until: Deadline(after: configuration.timeouts.write)) {} else { open = false }
+            end = Deadline.nowNanoseconds()
+        }
+        if !delivery.logged {
+            log(method: method, path: path, status: delivery.status, bytes: delivery.bodyBytes, start: start, end: end)
+        }
+        return open
     }
 
     /// Answers a request that never reaches the handler, then closes with a short linger so the
@@ -213,9 +271,22 @@ final class Connection {
         return outcome
     }
 
-    private func log(method: String, path: String, status: Int, bytes: Int, start: UInt64) {
+    /// Writes the access log line of one request from any thread, given its status, body bytes
+    /// and when its response was written.
+    private static func accessLogger(_ accessLog: (@Sendable (AccessLogEntry) -> Void)?, method: String, path: String, start: UInt64,
+                                     remote: String, isTLS: Bool) -> @Sendable (Int, Int, UInt64) -> Void {
+        guard let accessLog else { return { _, _, _ in } }
+        return { status, bytes, end in
+            accessLog(AccessLogEntry(
+                method: method, path: path, status: status, bytesSent: bytes,
+                duration: .nanoseconds(Int64(clamping: end &- start)), remoteAddress: remote, tls: isTLS
+            ))
+        }
+    }
+
+    private func log(method: String, path: String, status: Int, bytes: Int, start: UInt64, end: UInt64? = nil) {
         guard let accessLog = configuration.accessLog else { return }
-        let elapsed = Deadline.nowNanoseconds() &- start
+        let elapsed = (end ?? Deadline.nowNanoseconds()) &- start
         accessLog(AccessLogEntry(
             method: method, path: path, status: status, bytesSent: bytes,
             duration: .nanoseconds(Int64(clamping: elapsed)), remoteAddress: remote, tls: isTLS

@@ -19,7 +19,7 @@ public final class HTTPServer: Sendable {
     /// The bound port: the configured one, or the one the kernel chose for port 0.
     public let port: Int
 
-    private let handler: @Sendable (HTTPRequest) -> HTTPResponse
+    private let handler: @Sendable (HTTPRequest, ResponseDeferral) -> HTTPResponse?
     private let listener: Listener
     private let tls: TLSContext?
     /// Written once at shutdown; stays readable, waking the accept loop and idle connections.
@@ -39,9 +39,19 @@ public final class HTTPServer: Sendable {
 
     /// Validates the configuration, loads the TLS certificate and key, and binds; nothing is
     /// accepted until ``start()``.
-    public init(
+    public convenience init(
         configuration: ServerConfiguration,
         handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse
+    ) throws(HTTPServerError) {
+        try self.init(configuration: configuration, deferringHandler: { request, _ in handler(request) })
+    }
+
+    /// As ``init(configuration:handler:)``, with a handler that may answer a request later from
+    /// another thread: it calls the deferral's ``ResponseDeferral/answerLater()``, returns nil,
+    /// and sends the response through the ``PendingResponse`` (exactly once).
+    public init(
+        configuration: ServerConfiguration,
+        deferringHandler handler: @escaping @Sendable (HTTPRequest, ResponseDeferral) -> HTTPResponse?
     ) throws(HTTPServerError) {
         try configuration.validate()
         self.configuration = configuration

@@ -10,6 +10,8 @@ enum IOOutcome: Equatable {
     case timedOut
     /// The shutdown signal fired while waiting for a new request.
     case interrupted
+    /// The connection's wake descriptor fired: a response handed to another thread needs it.
+    case woken
     case failed(String)
 }
 
@@ -31,11 +33,14 @@ protocol ByteStream: AnyObject {
 }
 
 enum Poll {
-    /// Waits until `fd` is ready for `events`, the deadline passes, or `signal` becomes readable.
-    static func wait(_ fd: Int32, for events: Int16, until deadline: Deadline, signal: Int32? = nil) -> IOOutcome {
+    /// Waits until `fd` is ready for `events`, the deadline passes, `signal` becomes readable
+    /// (`.interrupted`) or `wake` does (`.woken`).
+    static func wait(_ fd: Int32, for events: Int16, until deadline: Deadline, signal: Int32? = nil, wake: Int32? = nil) -> IOOutcome {
         // A tuple, not an array: this runs before most requests, and needs no heap allocation.
-        var fds = (pollfd(fd: fd, events: events, revents: 0), pollfd(fd: signal ?? -1, events: Int16(POLLIN), revents: 0))
-        let count: nfds_t = signal == nil ? 1 : 2
+        // A negative descriptor is ignored by poll().
+        var fds = (pollfd(fd: fd, events: events, revents: 0), pollfd(fd: signal ?? -1, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: wake ?? -1, events: Int16(POLLIN), revents: 0))
+        let count: nfds_t = wake != nil ? 3 : signal != nil ? 2 : 1
         while true {
             let timeout = deadline.remainingMilliseconds
             if timeout == 0 { return .timedOut }
@@ -47,7 +52,8 @@ enum Poll {
                 return .failed("poll: \(SystemError.describe(errno))")
             }
             if n == 0 { continue }  // re-check the deadline: poll may wake a little early
-            if count == 2, fds.1.revents != 0 { return .interrupted }
+            if count >= 2, fds.1.revents != 0 { return .interrupted }
+            if count == 3, fds.2.revents != 0 { return .woken }
             // POLLHUP / POLLERR also end the wait: the next read or write reports what happened.
             if fds.0.revents != 0 { return .done(0) }
         }

@@ -49,7 +49,7 @@ enum ServeCommand: LedgerCommand {
             // the kernel keeps whole, rather than going through the (single-threaded) console.
             accessLog: { entry in FileDescriptorWriter.writeAll(accessLogBytes(entry), to: STDERR_FILENO) },
             diagnostics: { line in FileDescriptorWriter.writeAll(Array(("serve: " + line + "\n").utf8), to: STDERR_FILENO) })
-        let server = try HTTPServer(configuration: configuration, handler: service.handle)
+        let server = try HTTPServer(configuration: configuration, deferringHandler: service.handle(_:deferral:))
         server.start()
         let schedule = try PopulationSchedule.start(store: store, directory: directory)
         console.error("serving \(tls == nil ? "http" : "https")://\(host.contains(":") ? "[\(host)]" : host):\(server.port)/v1 from \(directory.path)")

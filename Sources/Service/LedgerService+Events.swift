@@ -6,7 +6,12 @@ import ODA
 
 extension LedgerService {
     /// `POST /v1/events`: one proposed event (an object) or a batch (an array), all or nothing.
-    func appendEvents(_ request: HTTPRequest, user: User) throws -> HTTPResponse {
+    ///
+    /// With a `deferral`, the validated batch joins the group commit and nil is returned: the
+    /// response is sent by the committing thread once the batch is durable (or refused), so the
+    /// connection's thread does not sleep on the commit. Either way the client is answered 201
+    /// only after the commit, i.e. after the sync to disk.
+    func appendEvents(_ request: HTTPRequest, user: User, deferral: ResponseDeferral?) throws -> HTTPResponse? {
         _ = try QueryParameters(request.query, allowed: [])
         guard MediaType.isJSON(request.headers["Content-Type"]) else {
             throw ProblemDetails(.unsupportedMediaType, "unsupported-media-type", "send the events as Content-Type: application/json")
@@ -49,16 +54,39 @@ extension LedgerService {
                 extra: [("pointer", .string(prefix(index) + "/type"))])
         }
         events = try ProvinceScope.checkAppend(events, by: user, store: store, pointerPrefix: prefix)
-        let outcomes: [AppendOutcome]
+        let validated: [ProposedEvent]
         do {
             // Validation reads the ledger and pins the expected versions of the streams it read,
             // so it runs here, concurrently; only the commit itself is grouped with other requests.
-            let validated = try validator.validate(events, actor: user.actor, store: store)
-            outcomes = try appendQueue.append(validated, actor: user.actor).get()
-        } catch let error as ValidationError {
+            validated = try validator.validate(events, actor: user.actor, store: store)
+        } catch {
             throw ProblemDetails(.unprocessableContent, "validation", error.rule + "; nothing was appended",
                                  extra: [("pointer", .string(prefix(error.index) + error.pointer))])
-        } catch let error as AppendError {
+        }
+        guard let deferral else {
+            return try appendResponse(appendQueue.append(validated, actor: user.actor), isBatch: isBatch)
+        }
+        let pending = deferral.answerLater()
+        appendQueue.submit(validated, actor: user.actor) { [self] result in
+            let response: HTTPResponse
+            do throws(ProblemDetails) {
+                response = try appendResponse(result, isBatch: isBatch)
+            } catch {
+                response = error.response
+            }
+            metrics.record(status: response.status.code)
+            pending.send(response)
+        }
+        return nil
+    }
+
+    /// The answer to an append the group commit has committed or refused.
+    private func appendResponse(_ result: Result<[AppendOutcome], AppendError>, isBatch: Bool) throws(ProblemDetails) -> HTTPResponse {
+        func prefix(_ index: Int) -> String { isBatch ? "/\(index)" : "" }
+        let outcomes: [AppendOutcome]
+        switch result {
+        case let .success(success): outcomes = success
+        case let .failure(error):
             switch error {
             case let .wrongExpectedVersion(index, stream, expected, actual):
                 throw ProblemDetails(.conflict, "version-conflict", error.description, extra: [

@@ -45,9 +45,18 @@ public final class LedgerService: Sendable {
 
     /// Answers one request; never throws, never blocks beyond the store's own waits.
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
+        // Without a deferral every route answers here.
+        handle(request, deferral: nil)!
+    }
+
+    /// The handler for `HTTPServer(configuration:deferringHandler:)`: as ``handle(_:)``, except
+    /// that an append is answered later, by the group commit's thread once the events are
+    /// durable (nil is returned then), so the connection's thread does not wait for the commit.
+    public func handle(_ request: HTTPRequest, deferral: ResponseDeferral?) -> HTTPResponse? {
         let response: HTTPResponse
         do {
-            response = try dispatch(request)
+            guard let answered = try dispatch(request, deferral: deferral) else { return nil }
+            response = answered
         } catch let problem as ProblemDetails {
             response = problem.response
         } catch {
@@ -58,7 +67,8 @@ public final class LedgerService: Sendable {
         return response
     }
 
-    private func dispatch(_ request: HTTPRequest) throws -> HTTPResponse {
+    /// Nil when the route answers later through `deferral`.
+    private func dispatch(_ request: HTTPRequest, deferral: ResponseDeferral?) throws -> HTTPResponse? {
         let path = request.path
         let candidates = Route.candidates(for: path)
         guard !candidates.isEmpty else {
@@ -76,7 +86,7 @@ public final class LedgerService: Sendable {
         switch route {
         case .health: return try health()
         case .metrics: return Self.json(metricsJSON())
-        case .appendEvents: return try appendEvents(request, user: user)
+        case .appendEvents: return try appendEvents(request, user: user, deferral: deferral)
         case .listEvents: return try listEvents(request, stream: nil)
         case .projectEvents:
             let stream = "project:" + (parameters["id"] ?? "")
@@ -157,6 +167,7 @@ public final class LedgerService: Sendable {
         object["appendGroups"] = .integer(groups.groups)
         object["appendRequestsGrouped"] = .integer(groups.requests)
         object["largestAppendGroup"] = .integer(Int64(groups.largestGroup))
+        object["appendCommitterHandOffs"] = .integer(groups.handOffs)
         let cache = responseCache.statistics
         object["responseCacheHits"] = .integer(cache.hits)
         object["responseCacheMisses"] = .integer(cache.misses)

@@ -71,8 +71,10 @@ final class RawClient {
     }
 
     /// One response framed by Content-Length (no body for 1xx/204/304).
+    /// Bytes of a later response that arrived with this one are kept for the next call.
     func readResponse() throws -> (status: Int, head: String, body: String) {
-        var bytes: [UInt8] = []
+        var bytes = pending
+        pending = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         func more() throws {
             let n = recv(fd, &chunk, chunk.count, 0)
@@ -81,11 +83,15 @@ final class RawClient {
         }
         let terminator = Array("\r\n\r\n".utf8)
         var headEnd: Int?
-        while headEnd == nil {
-            try more()
+        func findHeadEnd() {
             if bytes.count >= 4 {
                 headEnd = (0...(bytes.count - 4)).first { Array(bytes[$0..<($0 + 4)]) == terminator }.map { $0 + 4 }
             }
+        }
+        findHeadEnd()
+        while headEnd == nil {
+            try more()
+            findHeadEnd()
         }
         let head = String(decoding: bytes[0..<headEnd!], as: UTF8.self)
         let status = Int(head.split(separator: " ")[1])!

@@ -49,6 +49,25 @@ final class TLSTests: XCTestCase {
         XCTAssertTrue(log.all.allSatisfy { $0.tls && $0.status == 200 && $0.path == "/v1/health" })
     }
 
+    /// Answers given later from another thread: over TLS the connection's own thread writes them
+    /// (a TLS session is never used from two threads), on a kept-alive connection.
+    func testDeferredAnswersOverTLS() throws {
+        var configuration = ServerConfiguration(host: "127.0.0.1", port: 0)
+        configuration.tls = TLSConfiguration(certificateChainPath: certificate, privateKeyPath: key)
+        let server = try HTTPServer(configuration: configuration, deferringHandler: { request, deferral in
+            let pending = deferral.answerLater()
+            let path = request.path
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(20)) { pending.send(.text(.ok, "later \(path)")) }
+            return nil
+        })
+        server.start()
+        defer { server.shutdown(grace: .seconds(1)) }
+        let url = "https://127.0.0.1:\(server.port)/x"
+        let result = try run("/usr/bin/curl", ["-sS", "--max-time", "5", "--cacert", certificate, "-w", " %{http_code} %{num_connects}", url, url])
+        XCTAssertEqual(result.status, 0, result.output)
+        XCTAssertEqual(result.output, "later /x 200 1later /x 200 0")
+    }
+
     func testTLS11IsRefused() throws {
         let diagnostics = LineSink()
         let server = try startTLSServer { $0.diagnostics = { diagnostics.record($0) } }

@@ -1,3 +1,4 @@
+import CanonicalJSON
 import EventLog
 import Foundation
 import ODA
@@ -27,6 +28,29 @@ final class ConcurrentAppendTests: XCTestCase {
             XCTAssertTrue(try h.store.events(EventQuery(stream: "project:P-C\(client)")).allSatisfy { $0.envelope.actor.id == "user:recorder-\(client)" })
         }
         XCTAssertTrue(try ChainVerifier(store: h.store).verify().findings.isEmpty)
+    }
+
+    /// The committing thread answers each client itself: a 201 may reach the client only once
+    /// its event is committed, so another connection on the file (another process, say) already
+    /// sees the acknowledged seq when the client reads the answer.
+    func testNoClientIsAnsweredBeforeItsEventIsCommitted() throws {
+        let h = try ServiceHarness()
+        let observer = try HeadObserver(path: h.store.path)
+        let clients = 16, perClient = 4
+        let tokens = try (0 ..< clients).map { try h.token("recorder-\($0)", .recorder) }
+        let results = StatusList()
+        let early = StatusList()
+        DispatchQueue.concurrentPerform(iterations: clients) { client in
+            for n in 0 ..< perClient {
+                let reply = h.request("POST", "/v1/events", token: tokens[client], body: Sample.proposal("P-D\(client)-\(n)"))
+                results.add(reply.status)
+                guard case let .integer(seq)? = reply.json?.arrayValue?.first?.objectValue?["seq"] else { continue }
+                if observer.head() < seq { early.add(Int(seq)) }
+            }
+        }
+        XCTAssertEqual(results.all, Array(repeating: 201, count: clients * perClient))
+        XCTAssertEqual(early.all, [], "acknowledged before commit")
+        XCTAssertEqual(try h.store.head().seq, Int64(clients * perClient))
     }
 
     func testTwoWritersWithTheSameExpectedVersionGetOneWinner() throws {

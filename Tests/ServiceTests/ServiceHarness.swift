@@ -36,7 +36,7 @@ final class ServiceHarness: Sendable {
         let path = directory.path
         users = try UserDirectory(dataDirectory: path, clock: userClock ?? { Date() })
         service = LedgerService(store: store, users: users, errorLog: errorLog)
-        server = try HTTPServer(configuration: ServerConfiguration(host: "127.0.0.1", port: 0), handler: service.handle)
+        server = try HTTPServer(configuration: ServerConfiguration(host: "127.0.0.1", port: 0), deferringHandler: service.handle(_:deferral:))
         server.start()
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = 10

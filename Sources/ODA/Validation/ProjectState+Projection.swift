@@ -25,11 +25,22 @@ enum RecordedProjectState {
         throws -> (state: ProjectState, version: Int64, folded: Int)? {
         let projectID = String(stream.dropFirst("project:".count))
         let recorded = try store.withProjectionSnapshot { db -> (ProjectState, version: Int64, position: Int64, head: Int64)? in
-            guard let position = try usablePosition(db) else { return nil }
-            let head = try db.scalarInt64("SELECT coalesce(max(seq), 0) FROM events") ?? 0
-            let version = try db.scalarInt64(
-                "SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = (SELECT id FROM streams WHERE name = ?1)",
-                [.text(stream)]) ?? 0
+            guard try tablesAreUsable(db) else { return nil }
+            // The projection's checkpoint, the head and the stream's version in one statement:
+            // this read runs before every append, and each statement costs a VM run of its own.
+            var position: Int64?
+            var head: Int64 = 0
+            var version: Int64 = 0
+            try db.query("""
+                SELECT (SELECT position FROM projection_checkpoints WHERE name = ?1),
+                       (SELECT coalesce(max(seq), 0) FROM events),
+                       (SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = (SELECT id FROM streams WHERE name = ?2))
+                """, [.text(ProjectStateProjector.name), .text(stream)]) { row in
+                position = row.isNull(at: 0) ? nil : row.int64(at: 0)
+                head = row.int64(at: 1)
+                version = row.int64(at: 2)
+            }
+            guard let position else { return nil }
             return (try fromTables(projectID, reversed: reversed, in: db), version, position, head)
         }
         guard let snapshot = recorded else { return nil }
@@ -49,12 +60,6 @@ enum RecordedProjectState {
             }
         }
         return (state, version, folded)
-    }
-
-    /// The checkpoint of `ProjectStateProjector` when its tables exist in the current schema.
-    private static func usablePosition(_ db: ProjectionDatabase) throws -> Int64? {
-        guard try tablesAreUsable(db) else { return nil }
-        return try db.scalarInt64("SELECT position FROM projection_checkpoints WHERE name = ?1", [.text(ProjectStateProjector.name)])
     }
 
     /// Whether the projection's tables exist in the current schema: answered from
