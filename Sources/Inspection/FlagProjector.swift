@@ -133,15 +133,14 @@ public struct FlagProjector: Projector {
             var change = engine.update(&entry.flags, with: entry.history, newFacts: facts)
             entry.history.rates = RateBook()
             entry.history.settings = RuleSettings()
-            let current = entry.flags.all
             if let storedIds {
-                let kept = Set(current.map(\.id))
-                change = RuleEngine.Change(written: current, removed: storedIds.filter { !kept.contains($0) })
+                let kept = Set(entry.flags.ids)
+                change = RuleEngine.Change(written: entry.flags.all, removed: storedIds.filter { !kept.contains($0) })
             }
             try FlagTable.write(change, project: project, in: database, prefix: prefix)
             try FactTable.setHeader(project: project, lastSeq: entry.history.lastSeq,
                                     lastRecordedAt: entry.history.lastRecordedAt ?? Timestamp(microsecondsSinceEpoch: 0),
-                                    flagIds: current.map(\.id), in: database, prefix: prefix)
+                                    flagIds: entry.flags.idsText, in: database, prefix: prefix)
             state.insert(project, entry, capacity: cache.capacity)
         }
     }
