@@ -22,21 +22,11 @@ public enum FlagTable {
         for id in change.removed {
             try database.execute("DELETE FROM \(prefix)\(name) WHERE id = ?1", [.text(id)])
         }
-        // A project's flags of one rule were judged with one set of parameters: their text is
-        // worked out once per rule rather than sorted and joined for every flag.
-        var parametersTexts: [String: (parameters: [String: Int64], text: String)] = [:]
         for flag in change.written {
-            let parametersText: String
-            if let known = parametersTexts[flag.ruleId], known.parameters == flag.parameters {
-                parametersText = known.text
-            } else {
-                parametersText = flag.parametersText
-                parametersTexts[flag.ruleId] = (flag.parameters, parametersText)
-            }
             try database.execute(
                 "INSERT OR REPLACE INTO \(prefix)\(name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
                 [.text(flag.id), .text(flag.ruleId), .integer(Int64(flag.ruleVersion)), .text(flag.severity.rawValue),
-                 .text(parametersText), .text(flag.subject.kind.rawValue), .text(flag.subject.name), .text(project),
+                 .text(flag.parametersText), .text(flag.subject.kind.rawValue), .text(flag.subject.name), .text(project),
                  flag.amount.map { .text($0.canonicalText) } ?? .null, flag.amount.map { .text($0.currency.code) } ?? .null,
                  .integer(flag.amountIsUSD ? 1 : 0), .integer(Int64(flag.score)),
                  .text(evidenceText(flag.evidence)), .text(flag.explanation),
