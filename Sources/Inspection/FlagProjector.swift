@@ -13,9 +13,12 @@ import SQLite
 /// process's cache, or read back from those rows (never from the events' JSON) and re-judged
 /// once; the new facts are folded in and `RuleEngine.update` re-runs only the rules whose
 /// declared `RuleInputs` the new facts touch, and a rule separable by payee or user only on the
-/// payees or users touched. A rate of a currency the project holds amounts in, or a change of a
-/// rule's parameters, at the project's last event re-runs the rules concerned in full (rates of
-/// other currencies change none of its conversions). Only flags that changed are written.
+/// payees or users touched. A change of a rule's parameters at the project's last event re-runs
+/// the rule in full; so does a rate of a currency the project holds amounts in, for a rule that
+/// reads rates at the last seq (`RuleInputs.RateUse`: a payee rule whose rates give amounts only
+/// re-judges the payees it flagged; rates of other currencies change none of its conversions).
+/// Only flags that changed are written, and the project's flag ids are joined again only when
+/// one comes or goes.
 ///
 /// The cache is trusted only when the batch continues the chain it last saw: the first new
 /// event's `prev` must be the hash of the last event applied and its seq the next one. Another

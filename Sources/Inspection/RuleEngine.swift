@@ -45,7 +45,7 @@ public struct RuleEngine: Sendable {
         /// rates in force at `judgedSeq` for `currencies`).
         var running: [(any RunningJudgement)?] = []
         /// The project's last seq when last judged: a rate recorded since, of a currency in
-        /// `currencies`, re-judges every rule that converts.
+        /// `currencies`, re-judges every rule that reads rates at the last seq (`RuleInputs.rates`).
         var judgedSeq: Int64 = -1
         /// The currencies other than USD of the project's amounts (transactions and budgets), the
         /// only ones whose rates its rules convert with (kip conversions of a payment use the
