@@ -19,11 +19,14 @@ public struct RuleEngine: Sendable {
     private let runningRules: [(any RunningRule)?]
     /// Per rule, its declared inputs, read once rather than through the rule on every append.
     private let inputs: [RuleInputs]
+    /// Per rule, whether `runningRules` holds it: tested on every append without copying the rule out.
+    private let keepsRunning: [Bool]
 
     public init(rules: [any Rule] = RuleCatalogue.subjectRules) {
         self.rules = rules
         self.runningRules = rules.map { $0 as? any RunningRule }
         self.inputs = rules.map(\.inputs)
+        self.keepsRunning = rules.map { $0 is any RunningRule }
     }
 
     /// The flags of one project, sorted by id: every rule's `evaluate`, the reference the
@@ -132,8 +135,7 @@ public struct RuleEngine: Sendable {
         for (index, rule) in rules.enumerated() {
             let parameters = settingsMoved ? history.settings.parameters(for: rule, asOf: history.lastSeq) : state.parameters[index]
             let inputs = self.inputs[index]
-            let old = state.byRule[index]
-            if let running = runningRules[index] {
+            if keepsRunning[index] {
                 let stale = ratesMoved || parameters != state.parameters[index]
                 guard stale || inputs.readsClock || newFacts.contains(where: { inputs.kinds.contains($0.kind) }) else { continue }
                 // Taken out of the state while it changes, so its storage is not shared and
@@ -156,7 +158,8 @@ public struct RuleEngine: Sendable {
                     if following { judgement = followed }
                 }
                 let hits: [RuleHit]
-                (hits, state.running[index]) = judge(running, judgement, history, parameters: parameters)
+                (hits, state.running[index]) = judge(runningRules[index]!, judgement, history, parameters: parameters)
+                let old = state.byRule[index]
                 let new = flags(rule: rule, hits: hits, parameters: parameters, history: history, previous: old)
                 state.byRule[index] = new
                 state.parameters[index] = parameters
@@ -169,6 +172,7 @@ public struct RuleEngine: Sendable {
             if ratesRejudge || inputs.readsClock || parameters != state.parameters[index]
                 || (inputs.scope == .project && newFacts.contains(where: { inputs.kinds.contains($0.kind) })) {
                 let hits = rule.evaluate(history, parameters: parameters)
+                let old = state.byRule[index]
                 let new = flags(rule: rule, hits: hits, parameters: parameters, history: history, previous: old)
                 state.byRule[index] = new
                 state.parameters[index] = parameters
@@ -194,22 +198,30 @@ public struct RuleEngine: Sendable {
             }
             if ratesMoved && inputs.rates == .amounts {
                 // The rates moved only the amounts of subjects already hit.
-                for flag in old.values.sorted(by: { $0.subject.name < $1.subject.name }) where !touched.contains(flag.subject.name) {
+                for flag in state.byRule[index].values.sorted(by: { $0.subject.name < $1.subject.name })
+                where !touched.contains(flag.subject.name) {
                     touched.append(flag.subject.name)
                 }
             }
             guard !touched.isEmpty else { continue }
-            var own = old
+            // Taken out of the state while it changes, so its storage is not shared and changes in place.
+            var own = state.byRule[index]
+            state.byRule[index] = [:]
             var before: [Flag] = [], after: [Flag] = []
             for name in touched {
                 let key = Subject(kind: inputs.scope == .payee ? .payee : .user, name: name, project: history.project).key
-                if let gone = own.removeValue(forKey: key) { before.append(gone) }
+                // The subject's flag before lends its id (the same `Flag.id` would give).
+                var previous: [String: Flag] = [:]
+                if let gone = own.removeValue(forKey: key) {
+                    before.append(gone)
+                    previous[key] = gone
+                }
                 let partKey = (inputs.scope == .payee ? "p:" : "u:") + name
                 let part = parts[partKey] ?? (inputs.scope == .payee ? history.restricted(toPayee: name) : history.restricted(toUser: name))
                 parts[partKey] = part
                 // The part holds only this subject's transactions, so its hits are all on this subject.
                 for (subjectKey, flag) in flags(rule: rule, hits: rule.evaluate(part, parameters: parameters), parameters: parameters,
-                                                history: history, previous: old) {
+                                                history: history, previous: previous) {
                     if let replaced = own.updateValue(flag, forKey: subjectKey) { before.append(replaced) }
                     after.append(flag)
                 }
