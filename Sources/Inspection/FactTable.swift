@@ -87,11 +87,12 @@ enum FactTable {
             number: row.optionalInt64(at: 12))
     }
 
-    static func setHeader(project: String, lastSeq: Int64, lastRecordedAt: Timestamp, flagIds: [String],
+    /// `flagIds`: the ids of the project's current flags, joined by commas.
+    static func setHeader(project: String, lastSeq: Int64, lastRecordedAt: Timestamp, flagIds: String,
                           in database: ProjectionDatabase, prefix: String) throws {
         try database.execute("INSERT OR REPLACE INTO \(prefix)\(projects) VALUES (?1, ?2, ?3, ?4)",
                              [.text(project), .integer(lastSeq), .integer(lastRecordedAt.microsecondsSinceEpoch),
-                              .text(flagIds.joined(separator: ","))])
+                              .text(flagIds)])
     }
 
     // MARK: ledger-wide inputs

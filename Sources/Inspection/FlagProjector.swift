@@ -13,9 +13,12 @@ import SQLite
 /// process's cache, or read back from those rows (never from the events' JSON) and re-judged
 /// once; the new facts are folded in and `RuleEngine.update` re-runs only the rules whose
 /// declared `RuleInputs` the new facts touch, and a rule separable by payee or user only on the
-/// payees or users touched. A rate of a currency the project holds amounts in, or a change of a
-/// rule's parameters, at the project's last event re-runs the rules concerned in full (rates of
-/// other currencies change none of its conversions). Only flags that changed are written.
+/// payees or users touched. A change of a rule's parameters at the project's last event re-runs
+/// the rule in full; so does a rate of a currency the project holds amounts in, for a rule that
+/// reads rates at the last seq (`RuleInputs.RateUse`: a payee rule whose rates give amounts only
+/// re-judges the payees it flagged; rates of other currencies change none of its conversions).
+/// Only flags that changed are written, and the project's flag ids are joined again only when
+/// one comes or goes.
 ///
 /// The cache is trusted only when the batch continues the chain it last saw: the first new
 /// event's `prev` must be the hash of the last event applied and its seq the next one. Another
@@ -133,15 +136,14 @@ public struct FlagProjector: Projector {
             var change = engine.update(&entry.flags, with: entry.history, newFacts: facts)
             entry.history.rates = RateBook()
             entry.history.settings = RuleSettings()
-            let current = entry.flags.all
             if let storedIds {
-                let kept = Set(current.map(\.id))
-                change = RuleEngine.Change(written: current, removed: storedIds.filter { !kept.contains($0) })
+                let kept = Set(entry.flags.ids)
+                change = RuleEngine.Change(written: entry.flags.all, removed: storedIds.filter { !kept.contains($0) })
             }
             try FlagTable.write(change, project: project, in: database, prefix: prefix)
             try FactTable.setHeader(project: project, lastSeq: entry.history.lastSeq,
                                     lastRecordedAt: entry.history.lastRecordedAt ?? Timestamp(microsecondsSinceEpoch: 0),
-                                    flagIds: current.map(\.id), in: database, prefix: prefix)
+                                    flagIds: entry.flags.idsText, in: database, prefix: prefix)
             state.insert(project, entry, capacity: cache.capacity)
         }
     }

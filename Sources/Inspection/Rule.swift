@@ -63,19 +63,36 @@ public struct RuleInputs: Sendable, Hashable {
     /// Whether the hits read the project's last seq or recording time themselves (other than
     /// through parameters and rates): such a rule re-runs on every event of the project.
     public let readsClock: Bool
+    public let rates: RateUse
 
-    public init(kinds: Set<ProjectFact.Kind>, scope: Scope = .project, readsClock: Bool = false) {
+    /// What the rates in force at the project's last seq decide of a rule's hits. A rate a
+    /// transaction is converted with at its own seq never changes once recorded, nor does a
+    /// flag's USD amount (converted at its last evidence event): only rates read at the last
+    /// seq make a rate recorded since the last judgement matter.
+    public enum RateUse: Sendable, Hashable {
+        /// None is read: a new rate changes no hit.
+        case none
+        /// They give hits' amounts only, never which subjects are hit nor their evidence: a new
+        /// rate re-judges only the subjects flagged (for a rule separable by payee or user).
+        case amounts
+        /// Anything may depend on them: a new rate re-judges the whole rule.
+        case hits
+    }
+
+    public init(kinds: Set<ProjectFact.Kind>, scope: Scope = .project, readsClock: Bool = false, rates: RateUse = .hits) {
         self.kinds = kinds
         self.scope = scope
         self.readsClock = readsClock
+        self.rates = rates
     }
 
     /// Everything: the rule re-runs over the whole project on every event of it.
     public static let everything = RuleInputs(kinds: Set(ProjectFact.Kind.allCases), readsClock: true)
 
     /// Transactions of the given kinds and the reversals that can cancel them.
-    public static func transactions(_ kinds: Set<ProjectFact.Kind>, scope: Scope = .project, readsClock: Bool = false) -> RuleInputs {
-        RuleInputs(kinds: kinds.union([.reversal]), scope: scope, readsClock: readsClock)
+    public static func transactions(_ kinds: Set<ProjectFact.Kind>, scope: Scope = .project, readsClock: Bool = false,
+                                    rates: RateUse = .hits) -> RuleInputs {
+        RuleInputs(kinds: kinds.union([.reversal]), scope: scope, readsClock: readsClock, rates: rates)
     }
 
     static let allTransactions: Set<ProjectFact.Kind> = [.commitment, .disbursement, .expenditure, .counterpart]

@@ -17,10 +17,16 @@ public struct RuleEngine: Sendable {
     public let rules: [any Rule]
     /// Per rule, itself when it can keep a running judgement (`RunningRule`), worked out once.
     private let runningRules: [(any RunningRule)?]
+    /// Per rule, its declared inputs, read once rather than through the rule on every append.
+    private let inputs: [RuleInputs]
+    /// Per rule, whether `runningRules` holds it: tested on every append without copying the rule out.
+    private let keepsRunning: [Bool]
 
     public init(rules: [any Rule] = RuleCatalogue.subjectRules) {
         self.rules = rules
         self.runningRules = rules.map { $0 as? any RunningRule }
+        self.inputs = rules.map(\.inputs)
+        self.keepsRunning = rules.map { $0 is any RunningRule }
     }
 
     /// The flags of one project, sorted by id: every rule's `evaluate`, the reference the
@@ -42,7 +48,7 @@ public struct RuleEngine: Sendable {
         /// rates in force at `judgedSeq` for `currencies`).
         var running: [(any RunningJudgement)?] = []
         /// The project's last seq when last judged: a rate recorded since, of a currency in
-        /// `currencies`, re-judges every rule that converts.
+        /// `currencies`, re-judges every rule that reads rates at the last seq (`RuleInputs.rates`).
         var judgedSeq: Int64 = -1
         /// The currencies other than USD of the project's amounts (transactions and budgets), the
         /// only ones whose rates its rules convert with (kip conversions of a payment use the
@@ -52,10 +58,45 @@ public struct RuleEngine: Sendable {
         /// while it stays the same, so does every rule's `parameters`.
         var settingsCount = -1
 
+        /// Every flag's id, ascending, kept as flags come and go so that an append that adds or
+        /// removes none neither sorts nor joins them again.
+        public private(set) var ids: [String] = []
+        /// `ids` joined by commas: how the projector records them beside the project.
+        public private(set) var idsText = ""
+
         public init() {}
 
         /// Every flag, sorted by id.
         public var all: [Flag] { byRule.flatMap(\.values).sorted { $0.id < $1.id } }
+
+        /// Brings `ids` up to `change` (ids are unique across rules: they hash the rule's id).
+        mutating func noteIds(_ change: Change) {
+            var moved = false
+            for id in change.removed {
+                let i = Self.position(of: id, in: ids)
+                if i < ids.count && ids[i] == id { ids.remove(at: i); moved = true }
+            }
+            for flag in change.written {
+                let i = Self.position(of: flag.id, in: ids)
+                if i == ids.count || ids[i] != flag.id { ids.insert(flag.id, at: i); moved = true }
+            }
+            if moved { idsText = ids.joined(separator: ",") }
+        }
+
+        /// Sets `ids` to those of every flag, sorted.
+        mutating func resetIds() {
+            ids = byRule.flatMap(\.values).map(\.id).sorted()
+            idsText = ids.joined(separator: ",")
+        }
+
+        private static func position(of id: String, in ids: [String]) -> Int {
+            var low = 0, high = ids.count
+            while low < high {
+                let mid = (low + high) / 2
+                if ids[mid] < id { low = mid + 1 } else { high = mid }
+            }
+            return low
+        }
     }
 
     /// A change to one project's flags: what to write and which ids to delete.
@@ -73,6 +114,13 @@ public struct RuleEngine: Sendable {
             judgeAll(into: &state, history)
             return Self.difference(from: before.byRule.flatMap(\.values), to: state.byRule.flatMap(\.values))
         }
+        let change = follow(&state, history, newFacts)
+        state.noteIds(change)
+        return change
+    }
+
+    /// `update` of a state judged before.
+    private func follow(_ state: inout ProjectFlags, _ history: ProjectHistory, _ newFacts: [ProjectFact]) -> Change {
         var change = Change()
         // The histories restricted to one payee or user, built once per append for all the rules
         // separable by them (three rules re-judge the payee of every new expenditure).
@@ -86,9 +134,8 @@ public struct RuleEngine: Sendable {
         state.settingsCount = settingsCount
         for (index, rule) in rules.enumerated() {
             let parameters = settingsMoved ? history.settings.parameters(for: rule, asOf: history.lastSeq) : state.parameters[index]
-            let inputs = rule.inputs
-            let old = state.byRule[index]
-            if let running = runningRules[index] {
+            let inputs = self.inputs[index]
+            if keepsRunning[index] {
                 let stale = ratesMoved || parameters != state.parameters[index]
                 guard stale || inputs.readsClock || newFacts.contains(where: { inputs.kinds.contains($0.kind) }) else { continue }
                 // Taken out of the state while it changes, so its storage is not shared and
@@ -111,16 +158,21 @@ public struct RuleEngine: Sendable {
                     if following { judgement = followed }
                 }
                 let hits: [RuleHit]
-                (hits, state.running[index]) = judge(running, judgement, history, parameters: parameters)
+                (hits, state.running[index]) = judge(runningRules[index]!, judgement, history, parameters: parameters)
+                let old = state.byRule[index]
                 let new = flags(rule: rule, hits: hits, parameters: parameters, history: history, previous: old)
                 state.byRule[index] = new
                 state.parameters[index] = parameters
                 change.add(Self.difference(from: Array(old.values), to: Array(new.values)))
                 continue
             }
-            if ratesMoved || inputs.readsClock || parameters != state.parameters[index]
+            // A rate read at the last seq re-judges the whole rule, unless its hits are separable
+            // and the rates give their amounts only (then the subjects flagged are re-judged below).
+            let ratesRejudge = ratesMoved && (inputs.rates == .hits || (inputs.rates == .amounts && inputs.scope == .project))
+            if ratesRejudge || inputs.readsClock || parameters != state.parameters[index]
                 || (inputs.scope == .project && newFacts.contains(where: { inputs.kinds.contains($0.kind) })) {
                 let hits = rule.evaluate(history, parameters: parameters)
+                let old = state.byRule[index]
                 let new = flags(rule: rule, hits: hits, parameters: parameters, history: history, previous: old)
                 state.byRule[index] = new
                 state.parameters[index] = parameters
@@ -144,18 +196,32 @@ public struct RuleEngine: Sendable {
                       !touched.contains(name) else { continue }
                 touched.append(name)
             }
+            if ratesMoved && inputs.rates == .amounts {
+                // The rates moved only the amounts of subjects already hit.
+                for flag in state.byRule[index].values.sorted(by: { $0.subject.name < $1.subject.name })
+                where !touched.contains(flag.subject.name) {
+                    touched.append(flag.subject.name)
+                }
+            }
             guard !touched.isEmpty else { continue }
-            var own = old
+            // Taken out of the state while it changes, so its storage is not shared and changes in place.
+            var own = state.byRule[index]
+            state.byRule[index] = [:]
             var before: [Flag] = [], after: [Flag] = []
             for name in touched {
                 let key = Subject(kind: inputs.scope == .payee ? .payee : .user, name: name, project: history.project).key
-                if let gone = own.removeValue(forKey: key) { before.append(gone) }
+                // The subject's flag before lends its id (the same `Flag.id` would give).
+                var previous: [String: Flag] = [:]
+                if let gone = own.removeValue(forKey: key) {
+                    before.append(gone)
+                    previous[key] = gone
+                }
                 let partKey = (inputs.scope == .payee ? "p:" : "u:") + name
                 let part = parts[partKey] ?? (inputs.scope == .payee ? history.restricted(toPayee: name) : history.restricted(toUser: name))
                 parts[partKey] = part
                 // The part holds only this subject's transactions, so its hits are all on this subject.
                 for (subjectKey, flag) in flags(rule: rule, hits: rule.evaluate(part, parameters: parameters), parameters: parameters,
-                                                history: history, previous: old) {
+                                                history: history, previous: previous) {
                     if let replaced = own.updateValue(flag, forKey: subjectKey) { before.append(replaced) }
                     after.append(flag)
                 }
@@ -184,6 +250,7 @@ public struct RuleEngine: Sendable {
                                       history: history, previous: [:]))
             state.parameters.append(parameters)
         }
+        state.resetIds()
     }
 
     /// How many `RuleConfigured` changes were recorded at or before the project's last event
@@ -242,9 +309,36 @@ public struct RuleEngine: Sendable {
 
     /// Repeated hits on one subject: the union of evidence, the larger score and its amount and sentence.
     private func merge(_ flag: Flag, _ hit: RuleHit) -> ([Int64], Amount?, Int, String) {
-        let evidence = Array(Set(flag.evidence).union(hit.evidence)).sorted()
+        let evidence = Self.union(flag.evidence, hit.evidence)
         return hit.score > flag.score ? (evidence, hit.amount, hit.score, hit.explanation)
                                       : (evidence, flag.amount, flag.score, flag.explanation)
+    }
+
+    /// The seqs of `a` and `b`, ascending, each once: one pass over both when each is ascending
+    /// without repeats (as a running judgement's evidence is), else through a set.
+    /// `EvidenceUnionTests` holds the two ways to each other.
+    static func union(_ a: [Int64], _ b: [Int64]) -> [Int64] {
+        guard isStrictlyAscending(a), isStrictlyAscending(b) else { return Array(Set(a).union(b)).sorted() }
+        var out: [Int64] = []
+        out.reserveCapacity(a.count + b.count)
+        var i = 0, j = 0
+        while i < a.count && j < b.count {
+            if a[i] < b[j] { out.append(a[i]); i += 1 }
+            else if b[j] < a[i] { out.append(b[j]); j += 1 }
+            else { out.append(a[i]); i += 1; j += 1 }
+        }
+        out.append(contentsOf: a[i...])
+        out.append(contentsOf: b[j...])
+        return out
+    }
+
+    private static func isStrictlyAscending(_ seqs: [Int64]) -> Bool {
+        var k = 1
+        while k < seqs.count {
+            if seqs[k - 1] >= seqs[k] { return false }
+            k += 1
+        }
+        return true
     }
 
     /// The flags of `after` that are new or differ from `before`, and the ids of `before` gone.

@@ -163,6 +163,9 @@ final class RunningJudgementTests: XCTestCase {
                 states[project] = state
                 let expected = engine.flags(for: history)
                 XCTAssertEqual(state.all, expected, "seed \(seed), project \(project), after seq \(history.lastSeq)", file: file, line: line)
+                // The ids kept as flags come and go are those of the flags, in order.
+                XCTAssertEqual(state.ids, expected.map(\.id), "seed \(seed): ids after seq \(history.lastSeq)", file: file, line: line)
+                XCTAssertEqual(state.idsText, expected.map(\.id).joined(separator: ","), file: file, line: line)
                 XCTAssertEqual((tables[project] ?? [:]).values.sorted { $0.id < $1.id }, expected,
                                "seed \(seed): written changes after seq \(history.lastSeq)", file: file, line: line)
                 // A warm update whose facts concern a running rule leaves it a running judgement.

@@ -27,7 +27,8 @@ public struct BudgetRevisionAfterLock: Rule {
 
     /// Budget events and the approval are all it reads (each revision's own recording time, not
     /// the project's clock), so a transaction never re-runs it.
-    public let inputs = RuleInputs(kinds: [.budgetPlanned, .budgetRevised, .periodLocked, .reopenApproved, .approval])
+    /// A hit's amount is a revision's change, as recorded: no rate is read.
+    public let inputs = RuleInputs(kinds: [.budgetPlanned, .budgetRevised, .periodLocked, .reopenApproved, .approval], rates: .none)
 
     public init() {}
 

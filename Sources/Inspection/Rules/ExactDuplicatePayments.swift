@@ -10,7 +10,8 @@ public struct ExactDuplicatePayments: Rule {
     public let severity = Severity.high
     public let parameters: [RuleParameter] = []
 
-    public let inputs: RuleInputs = .transactions([.expenditure, .disbursement], scope: .payee)
+    /// Amounts are compared as recorded and a hit's amount is one of them: no rate is read.
+    public let inputs: RuleInputs = .transactions([.expenditure, .disbursement], scope: .payee, rates: .none)
 
     public init() {}
 

@@ -11,7 +11,8 @@ public struct NearDuplicatePayments: Rule {
     public let parameters = [RuleParameter("toleranceBasisPoints", 100, "amounts this close count as equal (100 = 1 %)"),
                              RuleParameter("windowDays", 7, "days apart at most")]
 
-    public let inputs: RuleInputs = .transactions([.expenditure], scope: .payee)
+    /// Amounts are compared in their own currency; only a hit's total is converted at the last seq.
+    public let inputs: RuleInputs = .transactions([.expenditure], scope: .payee, rates: .amounts)
 
     public init() {}
 

@@ -10,7 +10,7 @@ public struct SelfApproval: Rule {
     public let severity = Severity.high
     public let parameters: [RuleParameter] = []
 
-    public let inputs: RuleInputs = RuleInputs(kinds: [.approval])
+    public let inputs: RuleInputs = RuleInputs(kinds: [.approval], rates: .none)
 
     public init() {}
 

@@ -10,7 +10,8 @@ public struct SerialRevisions: Rule {
     public let severity = Severity.medium
     public let parameters = [RuleParameter("minimumRevisions", 3, "revisions of one line and period that raise a flag")]
 
-    public let inputs: RuleInputs = RuleInputs(kinds: [.budgetRevised])
+    /// A hit's amount is the last revision's, as recorded: no rate is read.
+    public let inputs: RuleInputs = RuleInputs(kinds: [.budgetRevised], rates: .none)
 
     public init() {}
 

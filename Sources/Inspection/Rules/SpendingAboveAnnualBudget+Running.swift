@@ -6,8 +6,9 @@ extension SpendingAboveAnnualBudget: RunningRule {
         for change in history.budgetChanges { current["\(change.line)|\(change.periodStart)"] = change }
         let byYear = Dictionary(grouping: current.values) { String($0.periodStart.prefix(4)) }
         var judgement = Running(tolerance: Int128(parameters["toleranceBasisPoints"] ?? 0), budgets: byYear.mapValues { lines in
-            (seqs: lines.map(\.seq), total: history.total(lines.map(\.amount), asOf: history.lastSeq))
+            (seqs: lines.map(\.seq).sorted(), total: history.total(lines.map(\.amount), asOf: history.lastSeq))
         })
+        judgement.included.reserveCapacity(history.transactions.count)
         judgement.include(all: history)
         return judgement
     }
@@ -18,10 +19,12 @@ extension SpendingAboveAnnualBudget: RunningRule {
     struct Running: TransactionJudgement {
         let tolerance: Int128
         /// Per year (the first four characters of the period's start), the seqs of its current
-        /// budget lines and their total at the project's last seq.
+        /// budget lines, ascending, and their total at the project's last seq.
         let budgets: [String: (seqs: [Int64], total: Amount?)]
-        var spent: [String: (seqs: SortedSeqs, total: RunningTotal)] = [:]
-        var included: [Int64: (year: String, amount: Amount, usd: Amount?)] = [:]
+        /// Keyed by the year as a number: `String(year)` is how `evaluate` names it, and a
+        /// budget's year text matches it exactly when it is that number's decimal form.
+        var spent: [Int: (seqs: SortedSeqs, total: RunningTotal)] = [:]
+        var included: [Int64: (year: Int, amount: Amount, usd: Amount?)] = [:]
 
         var outOfRange: Bool { spent.values.contains { $0.total.outOfRange } }
 
@@ -36,7 +39,7 @@ extension SpendingAboveAnnualBudget: RunningRule {
         mutating func include(_ t: ProjectHistory.Transaction, in history: ProjectHistory) -> Bool {
             guard t.kind == .expenditure, !t.reversed, let date = t.date else { return false }
             let usd = history.rates.usd(t.amount, asOf: history.lastSeq)
-            let year = String(date.year)
+            let year = Int(date.year)
             included[t.seq] = (year, t.amount, usd)
             spent[year, default: (SortedSeqs(), RunningTotal())].seqs.insert(t.seq)
             spent[year]!.total.add(t.amount, usd: usd)
@@ -54,13 +57,14 @@ extension SpendingAboveAnnualBudget: RunningRule {
         func hits(in history: ProjectHistory) -> [RuleHit] {
             budgets.keys.sorted().compactMap { year in
                 let lines = budgets[year]!
-                guard let spent = spent[year], let budget = lines.total, let total = spent.total.total else { return nil }
+                guard let number = Int(year), String(number) == year, let spent = spent[number], let budget = lines.total,
+                      let total = spent.total.total else { return nil }
                 let budgetInTotal: Amount? = budget.currency == total.currency ? budget
                     : total.currency == .usd ? history.rates.usd(budget, asOf: history.lastSeq) : nil
                 guard let b = budgetInTotal, total.tenThousandths * 10_000 > b.tenThousandths * (10_000 + tolerance) else { return nil }
                 let excess = (try? total.subtracting(b)) ?? total
                 return RuleHit(subject: .project(history.project),
-                               evidence: (lines.seqs + spent.seqs.values).sorted(), amount: excess, score: 70,
+                               evidence: RuleEngine.union(lines.seqs, spent.seqs.values), amount: excess, score: 70,
                                explanation: "Expenditure dated \(year) totals \(total), above the current \(year) budget of \(b).")
             }
         }

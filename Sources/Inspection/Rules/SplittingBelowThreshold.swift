@@ -32,7 +32,8 @@ public struct SplittingBelowThreshold: Rule {
     public let severity = Severity.high
     public let parameters = [RuleParameter("windowDays", 30, "days within which the payments are added up")]
 
-    public let inputs: RuleInputs = .transactions([.expenditure], scope: .payee)
+    /// Payments are put in kip at their own seq; only a hit's total is converted at the last seq.
+    public let inputs: RuleInputs = .transactions([.expenditure], scope: .payee, rates: .amounts)
 
     public init() {}
 
