@@ -61,6 +61,7 @@ final class ProjectionRebuild: BulkProjectionRebuild {
             switch outcome {
             case let .row(row): try batch.rows.add(row)
             case .noRow: break
+            case let .event(projected): try batch.apply(projected)
             case .decode:
                 let envelope = try event.decoded()
                 try batch.apply(ProjectedEvent(envelope, recordedAt: envelope.recordedAt.rfc3339))

@@ -9,7 +9,9 @@ enum ScannedTransaction: Sendable {
     /// amount that does not parse, a counterpart kind that is neither `planned` nor `actual`):
     /// exactly what `ProjectionBatch.apply` does with it.
     case noRow
-    /// Any other event, or one the scan declines: the rebuild decodes it and applies it itself.
+    /// Any other event, read from its bytes with its payload parsed: the rebuild applies it.
+    case event(ProjectedEvent)
+    /// An event the scan declines: the rebuild decodes it and applies it itself.
     case decode
 }
 
@@ -60,9 +62,12 @@ final class TransactionScanStage: @unchecked Sendable {
         var outcomes: [ScannedTransaction] = []
         outcomes.reserveCapacity(events.count)
         for event in events {
-            guard StoredEventScan.mayBeTransaction(event.canonicalBytes), let scanned = scan.projectedEvent(event),
-                  let transaction = scanned.transaction else {
+            guard let scanned = scan.projectedEvent(event, otherPayloads: true) else {
                 outcomes.append(.decode)
+                continue
+            }
+            guard let transaction = scanned.transaction else {
+                outcomes.append(.event(scanned))
                 continue
             }
             guard let project = scanned.projectID,
