@@ -96,8 +96,8 @@ struct FiscalYearCache {
     }
 }
 
-/// Where the one-row-per-event table goes: to SQL in multi-row inserts in the append path
-/// (`BufferedProjectionRows`), into memory during a bulk rebuild (`CollectedProjectionRows`).
+/// Where the one-row-per-event table goes: to SQL in multi-row inserts (`BufferedProjectionRows`,
+/// in the append path and the bulk rebuild alike).
 protocol ProjectionRows {
     mutating func add(_ row: TransactionRow) throws
     /// Marks the transaction `seq` of `project`, if there is one, as reversed by `reversal`

@@ -16,11 +16,11 @@ enum ScannedTransaction: Sendable {
 }
 
 /// The first stage of a full rebuild, run on a thread of its own while the rebuild's thread reads
-/// the next events from SQLite and writes rows: it reads transaction events (most of a ledger)
-/// from their stored bytes (`StoredEventScan`) and makes their `proj_transactions` rows, which
-/// needs no database. Everything that does need the database (other events' rows, reversals,
-/// the inserts) stays on the rebuild's thread, in `seq` order, so the tables are those of the
-/// one-thread rebuild.
+/// the next events from SQLite and writes rows: it reads every event from its stored bytes
+/// (`StoredEventScan`), and makes the `proj_transactions` rows of transaction events (most of a
+/// ledger), which needs no database. Everything that does need the database (other events' rows,
+/// reversals, the inserts) stays on the rebuild's thread, in `seq` order, so the tables are those
+/// of the one-thread rebuild.
 ///
 /// One chunk is in flight at a time: `start` hands a chunk over, `finish` waits for its outcomes
 /// (one per event, in order). The stage's state (the scan's interned strings and stream table)
