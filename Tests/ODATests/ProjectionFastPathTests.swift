@@ -117,21 +117,72 @@ final class ProjectionFastPathTests: XCTestCase {
         XCTAssertEqual(swapped.result, live)
     }
 
-    /// The shortcut that sends other events straight to the full decode recognises exactly the
-    /// transaction events' canonical bytes (a transaction event it missed would be slower, not wrong).
-    func testTheTransactionShortcutRecognisesExactlyTheTransactionTypes() throws {
+    /// The rebuild reads every other event from its bytes too (envelope members scanned, only the
+    /// payload parsed): each must equal the decoded envelope, payload included, and a plain
+    /// transaction scan (the audit trail's) still declines them.
+    func testTheScanOfOtherEventsEqualsTheDecodedEnvelope() throws {
         let ledger = try TemporaryLedger()
         for (actor, batch) in try Self.batches() { _ = try ledger.store.append(batch, actor: actor) }
-        var seen = Set<String>()
+        var scan = StoredEventScan()
+        var others = Set<String>(), transactions = 0
         try ledger.store.read { event in
-            XCTAssertEqual(StoredEventScan.mayBeTransaction(event.canonicalBytes), TransactionEventType(event.envelope.type) != nil,
-                           "seq \(event.seq) \(event.envelope.type)")
-            seen.insert(event.envelope.type)
+            let stored = StoredEventBytes(seq: event.seq, canonicalBytes: event.canonicalBytes)
+            let e = event.envelope
+            let fast = try XCTUnwrap(scan.projectedEvent(stored, otherPayloads: true), "seq \(e.seq) \(e.type)")
+            assertScannedEnvelope(fast, equals: e)
+            if let (type, facts) = fast.transaction {
+                XCTAssertEqual(type.name, e.type)
+                XCTAssertEqual(facts, TransactionFacts(payload: e.payload), "seq \(e.seq)")
+                XCTAssertTrue(fast.payload.isEmpty)
+                transactions += 1
+            } else {
+                XCTAssertNil(TransactionEventType(e.type))
+                XCTAssertEqual(fast.payload, e.payload, "seq \(e.seq) \(e.type)")
+                XCTAssertNil(scan.projectedEvent(stored), "seq \(e.seq): declined without otherPayloads")
+                others.insert(e.type)
+            }
             return true
         }
-        XCTAssertGreaterThan(seen.count, 25)
-        XCTAssertFalse(StoredEventScan.mayBeTransaction(Array("{\"type\":\"DisbursementRecorded\"".utf8)))
-        XCTAssertFalse(StoredEventScan.mayBeTransaction(Array("\"}".utf8)))
-        XCTAssertFalse(StoredEventScan.mayBeTransaction([]))
+        XCTAssertGreaterThan(others.count, 20, "the catalogue's other types")
+        XCTAssertGreaterThan(transactions, 1_000)
+    }
+
+    /// The append path reads a transaction payload in one pass, amounts through a currency cache
+    /// and the scan's decimal reader (`TransactionFactsReader`): equal to the reference reading of
+    /// every odd payload, in any order of currencies met.
+    func testTheOnePassFactsReadingEqualsTheReference() throws {
+        let payloads = StoredEventScanTests.payloads()
+        XCTAssertGreaterThan(payloads.count, 50)
+        var reader = TransactionFactsReader()
+        var amounts = 0
+        for payload in payloads + payloads.reversed() {
+            let reference = TransactionFacts(payload: payload)
+            XCTAssertEqual(TransactionFacts(payload: payload, reader: &reader), reference, "\(payload)")
+            if reference.amount != nil { amounts += 1 }
+        }
+        XCTAssertGreaterThan(amounts, 40, "amounts that parse, both ways round")
+        // Amount objects with extra members, or members of other types, as `Amount(json:)` reads them.
+        for amount: JSONValue in [["amount": "5", "currency": "USD", "note": "x"], ["amount": 5, "currency": "USD"],
+                                  ["amount": "5", "currency": ["USD"]], ["currency": "USD"], "5 USD", ["amount": "5.5", "currency": "LAK"]] {
+            let payload: JSONObject = ["amount": amount]
+            XCTAssertEqual(TransactionFacts(payload: payload, reader: &reader), TransactionFacts(payload: payload), "\(amount)")
+        }
+    }
+
+    /// A stream's project id cut from its bytes equals the reference (`hasPrefix`, `dropFirst`),
+    /// also where a combining mark after the colon makes `hasPrefix` false.
+    func testTheProjectOfAStreamEqualsTheCharacterReading() {
+        let streams = ["project:LA-MPI-2026-00001", "project:", "project:X", "project:\u{301}X", "project:\u{200D}", "project:é",
+                       "project:ບ", "projectX", "project", "", "Project:X", "fx:LAK", "project::", "proje\u{301}ct:X", "project:\r\n"]
+        for stream in streams {
+            let reference = stream.hasPrefix("project:") ? String(stream.dropFirst("project:".count)) : nil
+            let fast = ProjectedEvent.projectID(ofStream: stream)
+            XCTAssertEqual(fast, reference, "\(stream.unicodeScalars.map { String($0.value, radix: 16) })")
+            XCTAssertEqual(fast.map { Array($0.utf8) }, reference.map { Array($0.utf8) })
+        }
+        XCTAssertNil(ProjectedEvent.projectID(ofStream: "project:\u{301}X"), "the colon joined with the mark is no prefix")
+        XCTAssertTrue("LA-1".hasSameBytes(as: "LA-1"))
+        XCTAssertFalse("\u{E9}".hasSameBytes(as: "e\u{301}"), "canonically equal, other bytes")
+        XCTAssertFalse("ab".hasSameBytes(as: "abc"))
     }
 }

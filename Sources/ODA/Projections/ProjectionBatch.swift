@@ -7,7 +7,7 @@ import SQLite
 /// The live path fills it from a decoded `EventEnvelope`; a bulk rebuild fills it from the stored
 /// bytes (`StoredEventScan`), for a transaction event with `transaction` read from the bytes and
 /// an empty `payload`, so both run the same `ProjectionBatch.apply`.
-struct ProjectedEvent {
+struct ProjectedEvent: Sendable {
     let seq: Int64
     let stream: String
     let type: String
@@ -25,9 +25,25 @@ struct ProjectedEvent {
     var projectID: String? = nil
 
     /// The project a stream records (`project:<id>`), nil for any other stream.
+    ///
+    /// `hasPrefix` compares characters: a stream whose bytes start `project:` but continue with a
+    /// combining mark (which joins the colon into one character) has no such prefix. When the byte
+    /// after the colon is ASCII (or there is none), that cannot happen, and the id is cut from the
+    /// bytes directly; every other stream takes `hasPrefix` and `dropFirst`, the reference.
     static func projectID(ofStream stream: String) -> String? {
-        stream.hasPrefix("project:") ? String(stream.dropFirst("project:".count)) : nil
+        var name = stream
+        let fast: String?? = name.withUTF8 { b in
+            guard b.count >= projectPrefix.count, b.prefix(projectPrefix.count).elementsEqual(projectPrefix) else {
+                return .some(nil)
+            }
+            guard b.count == projectPrefix.count || b[projectPrefix.count] < 0x80 else { return nil }
+            return .some(String(decoding: UnsafeBufferPointer(rebasing: b[projectPrefix.count...]), as: UTF8.self))
+        }
+        if let fast { return fast }
+        return stream.hasPrefix("project:") ? String(stream.dropFirst("project:".count)) : nil
     }
+
+    private static let projectPrefix = Array("project:".utf8)
 }
 
 extension ProjectedEvent {
@@ -72,7 +88,7 @@ struct FiscalYearCache {
 
     mutating func year(of facts: TransactionFacts) -> Int64? {
         guard let date = facts.date else { return facts.fiscalYear }
-        if !date.utf8.elementsEqual(lastDate.utf8) {
+        if !date.hasSameBytes(as: lastDate) {
             lastDate = date
             lastDateYear = TransactionFacts.year(of: date)
         }
@@ -80,8 +96,8 @@ struct FiscalYearCache {
     }
 }
 
-/// Where the one-row-per-event table goes: to SQL in multi-row inserts in the append path
-/// (`BufferedProjectionRows`), into memory during a bulk rebuild (`CollectedProjectionRows`).
+/// Where the one-row-per-event table goes: to SQL in multi-row inserts (`BufferedProjectionRows`,
+/// in the append path and the bulk rebuild alike).
 protocol ProjectionRows {
     mutating func add(_ row: TransactionRow) throws
     /// Marks the transaction `seq` of `project`, if there is one, as reversed by `reversal`
@@ -101,6 +117,7 @@ struct ProjectionBatch<Rows: ProjectionRows> {
     private var lastStream: String?
     private var lastProject = ""
     private var years = FiscalYearCache()
+    private var facts = TransactionFactsReader()
 
     init(database: ProjectionDatabase, sql: ProjectionStatements, rows: Rows) {
         self.database = database
@@ -113,7 +130,7 @@ struct ProjectionBatch<Rows: ProjectionRows> {
     /// `StoredEventScan` (which keeps streams by their bytes) sees them.
     private mutating func projectID(of e: ProjectedEvent) -> String? {
         if let known = e.projectID { return known }
-        if let lastStream, e.stream.utf8.elementsEqual(lastStream.utf8) { return lastProject }
+        if let lastStream, e.stream.hasSameBytes(as: lastStream) { return lastProject }
         guard let id = ProjectedEvent.projectID(ofStream: e.stream) else { return nil }
         lastStream = e.stream
         lastProject = id
@@ -137,6 +154,12 @@ struct ProjectionBatch<Rows: ProjectionRows> {
             return
         }
         let payload = e.payload
+        // Transaction events (most of any ledger) first: one type-name switch, one pass over the payload.
+        if let type = TransactionEventType(e.type) {
+            guard let projectID = projectID(of: e) else { return }
+            try applyTransaction(e, type, TransactionFacts(payload: payload, reader: &facts), project: projectID)
+            return
+        }
         func text(_ key: String) -> SQLValue {
             if case let .string(s)? = payload[key] { return .text(s) }
             return .null
@@ -156,10 +179,6 @@ struct ProjectionBatch<Rows: ProjectionRows> {
             return
         }
         guard let projectID = projectID(of: e) else { return }
-        if let type = TransactionEventType(e.type) {
-            try applyTransaction(e, type, TransactionFacts(payload: payload), project: projectID)
-            return
-        }
         let project = SQLValue.text(projectID)
         let seq = SQLValue.integer(e.seq)
 

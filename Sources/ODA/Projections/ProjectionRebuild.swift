@@ -4,29 +4,28 @@ import SQLite
 /// The full rebuild of `ProjectStateProjector` (`Projector.bulkRebuild`).
 ///
 /// Every event goes through the same `ProjectionBatch` as an append, in `seq` order, so the
-/// tables are by construction those an event-by-event replay leaves. What differs is the way in
-/// and out: transaction events (most of a ledger) are read from the stored bytes by
-/// `StoredEventScan` instead of being decoded into a whole envelope, and the one-row-per-event
-/// table (`proj_transactions`) is held in memory (`CollectedProjectionRows`) and written once at
-/// the end, in `seq` order (its primary key, so every insert appends), through one reused
-/// multi-row statement. Memory grows with the ledger's transactions while the rebuild runs (one
-/// `TransactionRow`, some 200 bytes, each).
+/// tables are by construction those an event-by-event replay leaves. What differs is the way in:
+/// every event is read from its stored bytes by `StoredEventScan` (transaction events, most of a
+/// ledger, without building any JSON; the others with only their payload parsed) instead of
+/// being decoded into a whole envelope. The one-row-per-event table (`proj_transactions`) is
+/// written as the append path writes it (`BufferedProjectionRows`): 64 rows per insert, in `seq`
+/// order (its key, so every insert appends), a reversal of a row still pending applied in memory
+/// and one of a written row by `UPDATE`.
 ///
-/// Two threads share the work: the scan of transaction events and the making of their rows,
-/// which needs no database, runs one chunk ahead on a thread of its own
-/// (`TransactionScanStage`), while this thread reads the next chunk of stored events from SQLite
-/// and takes the scanned chunk in order: its rows are added, every other event (and any the scan
-/// declines) is decoded and applied here, where the database is. Reversals are therefore applied
-/// in `seq` order after the rows they name, exactly as one thread would.
+/// Two threads share the work: the scan, and the making of transaction rows, which needs no
+/// database, runs one chunk ahead on a thread of its own (`TransactionScanStage`), while this
+/// thread reads the next chunk of stored events from SQLite and takes the scanned chunk in order:
+/// its rows are inserted and its other events applied here, where the database is (any event
+/// the scan declines is decoded here first). Reversals are therefore applied in `seq` order after
+/// the rows they name, exactly as one thread would. Since the rows are inserted while the next
+/// chunk is scanned rather than all at the end, the two threads' shares are of a similar size.
 final class ProjectionRebuild: BulkProjectionRebuild {
     /// Events per chunk handed to the scan stage: large enough that handing over costs nothing
     /// next to the scan, small enough that the first and last chunks leave little unshared.
     static let defaultChunkSize = 4096
 
     private let chunkSize: Int
-    private let database: ProjectionDatabase
-    private let sql: ProjectionStatements
-    private var batch: ProjectionBatch<CollectedProjectionRows>
+    private var batch: ProjectionBatch<BufferedProjectionRows>
     private let stage = TransactionScanStage()
     private var chunk: [StoredEventBytes] = []
 
@@ -34,9 +33,8 @@ final class ProjectionRebuild: BulkProjectionRebuild {
     init(database: ProjectionDatabase, prefix: String, chunkSize: Int = defaultChunkSize) {
         precondition(chunkSize > 0)
         self.chunkSize = chunkSize
-        self.database = database
-        sql = .forPrefix(prefix)
-        batch = ProjectionBatch(database: database, sql: sql, rows: CollectedProjectionRows())
+        let sql = ProjectionStatements.forPrefix(prefix)
+        batch = ProjectionBatch(database: database, sql: sql, rows: BufferedProjectionRows(database: database, sql: sql))
         chunk.reserveCapacity(chunkSize)
     }
 
@@ -55,12 +53,14 @@ final class ProjectionRebuild: BulkProjectionRebuild {
         try apply(scanned.events, scanned.outcomes)
     }
 
-    /// Applies a scanned chunk in `seq` order: rows as made, other events decoded.
+    /// Applies a scanned chunk in `seq` order: rows as made, other events as read (decoded here
+    /// when the scan declined them).
     private func apply(_ events: [StoredEventBytes], _ outcomes: [ScannedTransaction]) throws {
         for (event, outcome) in zip(events, outcomes) {
             switch outcome {
             case let .row(row): try batch.rows.add(row)
             case .noRow: break
+            case let .event(projected): try batch.apply(projected)
             case .decode:
                 let envelope = try event.decoded()
                 try batch.apply(ProjectedEvent(envelope, recordedAt: envelope.recordedAt.rfc3339))
@@ -72,33 +72,6 @@ final class ProjectionRebuild: BulkProjectionRebuild {
         try handOver()
         let last = stage.finish()
         try apply(last.events, last.outcomes)
-        try batch.rows.write(into: database, sql: sql)
-        batch.rows = CollectedProjectionRows()
-    }
-}
-
-/// The rebuild's `ProjectionRows`: every transaction row kept, in `seq` order (the table's key),
-/// until `write`.
-struct CollectedProjectionRows: ProjectionRows {
-    private(set) var transactions: [TransactionRow] = []
-
-    mutating func add(_ row: TransactionRow) throws {
-        transactions.append(row)
-    }
-
-    /// The rows are in `seq` order: a binary search finds the one a reversal names.
-    mutating func reverse(seq: Int64, project: String, by reversal: Int64) throws {
-        var low = 0, high = transactions.count
-        while low < high {
-            let middle = (low + high) / 2
-            if transactions[middle].seq < seq { low = middle + 1 } else { high = middle }
-        }
-        guard low < transactions.count, transactions[low].seq == seq, transactions[low].project == project else { return }
-        transactions[low].reversedBy = reversal
-    }
-
-    /// Inserts every row, in key order, `rowsPerInsert` rows per statement execution.
-    func write(into database: ProjectionDatabase, sql: ProjectionStatements) throws {
-        try TransactionRow.insert(transactions[...], into: database, sql: sql)
+        try batch.rows.flush()
     }
 }

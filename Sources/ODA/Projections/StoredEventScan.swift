@@ -29,33 +29,27 @@ struct StoredEventScan {
     private var kind = Interned()
     /// The currencies met so far, by their code's bytes (a ledger uses a handful).
     private var currencies: [(code: [UInt8], currency: CurrencyCode)] = []
-
-    /// The endings of a transaction event's canonical envelope: `type` is its last member in
-    /// canonical (sorted) order.
-    private static let transactionEndings: [[UInt8]] = TransactionEventType.allCases.map { Array("\"type\":\"\($0.name)\"}".utf8) }
-
-    /// Whether `bytes` end as a transaction event's canonical envelope does: a shortcut that sends
-    /// every other event straight to the full decode without scanning it. An event it turned away
-    /// wrongly would only take the slower, exact path; one it lets through is still scanned in full.
-    static func mayBeTransaction(_ bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBufferPointer { b in
-            transactionEndings.contains { ending in
-                b.count >= ending.count && Byte.same(b, (b.count - ending.count)..<b.count, ending)
-            }
-        }
-    }
+    /// The names of the other event types met so far (the catalogue has a few dozen).
+    private var otherTypes = TypeNames()
 
     /// The event as `ProjectionBatch` reads it, or nil when the caller must decode it in full.
-    mutating func projectedEvent(_ event: StoredEventBytes) -> ProjectedEvent? {
-        event.canonicalBytes.withUnsafeBufferPointer { scan($0, seq: event.seq) }
+    ///
+    /// A transaction event comes with its `transaction` facts and an empty payload. Any other
+    /// event is declined, unless `otherPayloads`: then it comes with its payload parsed from the
+    /// payload's bytes alone (by `JSONValue.parse`, as the full decode parses it), which spares
+    /// the parse of the rest of the envelope and the making of an `EventEnvelope` (the rebuild's
+    /// use, where the rarer events are still one in nine).
+    mutating func projectedEvent(_ event: StoredEventBytes, otherPayloads: Bool = false) -> ProjectedEvent? {
+        event.canonicalBytes.withUnsafeBufferPointer { scan($0, seq: event.seq, otherPayloads: otherPayloads) }
     }
 
-    private mutating func scan(_ b: UnsafeBufferPointer<UInt8>, seq expectedSeq: Int64) -> ProjectedEvent? {
+    private mutating func scan(_ b: UnsafeBufferPointer<UInt8>, seq expectedSeq: Int64, otherPayloads: Bool) -> ProjectedEvent? {
         var cursor = Cursor(b)
         var seq: Int64?
         var actor: (id: Range<Int>, role: Range<Int>?)?
         var occurredAt: Range<Int>?, payload: Range<Int>?, recorded: Range<Int>?, streamRange: Range<Int>?
         var type: TransactionEventType?
+        var otherType: Range<Int>?
         guard cursor.take(Byte.openBrace) else { return nil }
         repeat {
             guard let key = cursor.plainString(), cursor.take(Byte.colon) else { return nil }
@@ -70,14 +64,35 @@ struct StoredEventScan {
             case .seq: guard let v = cursor.integer() else { return nil }; seq = v
             case .stream: guard let r = cursor.plainString() else { return nil }; streamRange = r
             case .type:
-                guard let r = cursor.plainString(), let known = Self.transactionType(r, b) else { return nil }
-                type = known
+                guard let r = cursor.plainString() else { return nil }
+                if let known = Self.transactionType(r, b) {
+                    type = known
+                } else {
+                    guard otherPayloads else { return nil }
+                    otherType = r
+                }
             case .other: guard cursor.skipValue() else { return nil }
             }
         } while cursor.take(Byte.comma)
         guard cursor.take(Byte.closeBrace), cursor.i == b.count,
-              let seq, seq == expectedSeq, let actor, let payload, let recorded, let streamRange, let type else { return nil }
-        guard let facts = transactionFacts(b, payload) else { return nil }
+              let seq, seq == expectedSeq, let actor, let payload, let recorded, let streamRange, type != nil || otherType != nil
+        else { return nil }
+        var facts: TransactionFacts?
+        var payloadObject = JSONObject()
+        if type != nil {
+            guard let read = transactionFacts(b, payload) else { return nil }
+            facts = read
+        } else {
+            guard case let .object(object)? = try? JSONValue.parse(UnsafeBufferPointer(rebasing: b[payload])) else { return nil }
+            payloadObject = object
+        }
+        let typeName: String
+        if let type {
+            typeName = type.name
+        } else {
+            guard let otherType, let name = otherTypes.name(b, otherType) else { return nil }
+            typeName = name
+        }
         let recordedAtText = recordedAt.string(b, recorded) { Timestamp(canonical: $0) != nil }
         guard let recordedAtText, let id = actorID.string(b, actor.id), let stream = streams.stream(b, streamRange) else {
             return nil
@@ -92,9 +107,9 @@ struct StoredEventScan {
             guard let text = Self.text(b, occurredAt) else { return nil }
             occurred = text
         }
-        return ProjectedEvent(seq: seq, stream: stream.name, type: type.name, actorID: id, actorRole: role,
-                              recordedAt: recordedAtText, occurredAt: occurred, payload: JSONObject(), transaction: (type, facts),
-                              projectID: stream.projectID)
+        return ProjectedEvent(seq: seq, stream: stream.name, type: typeName, actorID: id, actorRole: role,
+                              recordedAt: recordedAtText, occurredAt: occurred, payload: payloadObject,
+                              transaction: type.flatMap { type in facts.map { (type, $0) } }, projectID: stream.projectID)
     }
 
     // MARK: The payload
@@ -206,7 +221,7 @@ struct StoredEventScan {
     /// The amount in ten-thousandths when `range` holds the common spelling `DecimalString`
     /// accepts (optional `-`, 1 to 14 integer digits without a leading zero, optionally `.` and
     /// 1 to 4 digits, not a signed zero); nil for every other spelling, which `Amount` then judges.
-    private static func tenThousandths(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int128? {
+    static func tenThousandths(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int128? {
         var i = range.lowerBound
         let end = range.upperBound
         let negative = i < end && b[i] == Byte.minus
@@ -316,6 +331,19 @@ private enum Byte {
             i += 1
         }
         return true
+    }
+}
+
+/// The event type names met so far, by their bytes: a rebuild meets a few dozen, each made once.
+private struct TypeNames {
+    private var known: [(bytes: [UInt8], name: String)] = []
+
+    /// The bytes at `range` as a string, nil if not valid UTF-8.
+    mutating func name(_ b: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String? {
+        for entry in known where Byte.same(b, range, entry.bytes) { return entry.name }
+        guard let name = String(validating: UnsafeBufferPointer(rebasing: b[range]), as: UTF8.self) else { return nil }
+        if known.count < 64 { known.append((Array(b[range]), name)) }
+        return name
     }
 }
 

@@ -8,7 +8,7 @@ import CanonicalJSON
 /// rebuild reads them straight from the stored bytes (`StoredEventScan`), and must give an equal
 /// value for every event it does not decline. Both then go through the same
 /// `ProjectionBatch.apply`, so rows and summaries are made by one piece of code.
-struct TransactionFacts: Equatable {
+struct TransactionFacts: Equatable, Sendable {
     /// `amount` when it is the payload form of an `Amount` that parses; nil otherwise.
     var amount: Amount?
     /// Each of these is the member when it is a JSON string, nil when absent or of another type.
@@ -38,6 +38,30 @@ struct TransactionFacts: Equatable {
         approvalReference = payload["approvalReference"]?.stringValue
         amendmentReference = payload["amendmentReference"]?.stringValue
         fiscalYear = payload["fiscalYear"]?.integerValue
+    }
+
+    /// The reading the append path uses (`TransactionFactsReader`): each member set from one pass
+    /// over the payload's members, the amount through `reader`, equal to `init(payload:)`.
+    init(payload: JSONObject, reader: inout TransactionFactsReader) {
+        for (key, value) in payload {
+            switch key.utf8.count {
+            case 4:
+                if key == "date" { date = value.stringValue } else if key == "kind" { kind = value.stringValue }
+            case 5: if key == "payee" { payee = value.stringValue }
+            case 6: if key == "amount" { amount = reader.amount(value) }
+            case 8: if key == "provider" { provider = value.stringValue }
+            case 10: if key == "fiscalYear" { fiscalYear = value.integerValue }
+            case 13: if key == "transactionId" { transactionId = value.stringValue }
+            case 17:
+                if key == "decisionReference" {
+                    decisionReference = value.stringValue
+                } else if key == "approvalReference" {
+                    approvalReference = value.stringValue
+                }
+            case 18: if key == "amendmentReference" { amendmentReference = value.stringValue }
+            default: break
+            }
+        }
     }
 
     /// The decision the event cites, as `AuditEntry.decisionReference(in:)` picks it.
@@ -79,17 +103,42 @@ struct TransactionFacts: Equatable {
     }
 }
 
+/// What `TransactionFacts(payload:reader:)` keeps from one payload to the next: the currencies
+/// met so far, so an amount in the common spelling (`StoredEventScan.tenThousandths`) of a known
+/// currency is made without parsing its text twice or hashing its code. Anything else goes to
+/// `Amount(json:)`, the reference; a test holds the reader to `init(payload:)` on odd payloads.
+struct TransactionFactsReader {
+    private var currencies: [(code: String, currency: CurrencyCode)] = []
+
+    /// `try? Amount(json: value)`.
+    mutating func amount(_ value: JSONValue) -> Amount? {
+        guard case let .object(object) = value, case let .string(text)? = object["amount"],
+              case let .string(code)? = object["currency"] else {
+            return try? Amount(json: value)
+        }
+        let units = text.utf8.withContiguousStorageIfAvailable { StoredEventScan.tenThousandths($0, 0..<$0.count) } ?? nil
+        guard let units else { return try? Amount(json: value) }
+        for known in currencies where known.code.hasSameBytes(as: code) {
+            return Amount(tenThousandths: units, currency: known.currency)
+        }
+        guard let currency = try? CurrencyCode(code) else { return nil }
+        if currencies.count < 32 { currencies.append((code, currency)) }
+        return Amount(tenThousandths: units, currency: currency)
+    }
+}
+
 /// The four event types that make a `proj_transactions` row, so the hot path switches on a
 /// case rather than comparing type names.
-enum TransactionEventType: CaseIterable {
+enum TransactionEventType: CaseIterable, Sendable {
     case commitment, disbursement, expenditure, counterpartContribution
 
     init?(_ name: String) {
-        switch name {
-        case "CommitmentRecorded": self = .commitment
-        case "DisbursementRecorded": self = .disbursement
-        case "ExpenditureRecorded": self = .expenditure
-        case "CounterpartContributionRecorded": self = .counterpartContribution
+        // The four names differ in length: one comparison at most.
+        switch name.utf8.count {
+        case 18 where name == "CommitmentRecorded": self = .commitment
+        case 20 where name == "DisbursementRecorded": self = .disbursement
+        case 19 where name == "ExpenditureRecorded": self = .expenditure
+        case 31 where name == "CounterpartContributionRecorded": self = .counterpartContribution
         default: return nil
         }
     }
@@ -118,5 +167,15 @@ extension TransactionKind {
             default: return nil
             }
         }
+    }
+}
+
+extension String {
+    /// Whether the two strings are spelled with the same UTF-8 bytes: stricter than `==`, which
+    /// also equates canonically equivalent spellings, and without walking `utf8` element by element.
+    func hasSameBytes(as other: String) -> Bool {
+        guard utf8.count == other.utf8.count else { return false }
+        var a = self, b = other
+        return a.withUTF8 { x in b.withUTF8 { y in x.elementsEqual(y) } }
     }
 }

@@ -9,16 +9,18 @@ enum ScannedTransaction: Sendable {
     /// amount that does not parse, a counterpart kind that is neither `planned` nor `actual`):
     /// exactly what `ProjectionBatch.apply` does with it.
     case noRow
-    /// Any other event, or one the scan declines: the rebuild decodes it and applies it itself.
+    /// Any other event, read from its bytes with its payload parsed: the rebuild applies it.
+    case event(ProjectedEvent)
+    /// An event the scan declines: the rebuild decodes it and applies it itself.
     case decode
 }
 
 /// The first stage of a full rebuild, run on a thread of its own while the rebuild's thread reads
-/// the next events from SQLite and writes rows: it reads transaction events (most of a ledger)
-/// from their stored bytes (`StoredEventScan`) and makes their `proj_transactions` rows, which
-/// needs no database. Everything that does need the database (other events' rows, reversals,
-/// the inserts) stays on the rebuild's thread, in `seq` order, so the tables are those of the
-/// one-thread rebuild.
+/// the next events from SQLite and writes rows: it reads every event from its stored bytes
+/// (`StoredEventScan`), and makes the `proj_transactions` rows of transaction events (most of a
+/// ledger), which needs no database. Everything that does need the database (other events' rows,
+/// reversals, the inserts) stays on the rebuild's thread, in `seq` order, so the tables are those
+/// of the one-thread rebuild.
 ///
 /// One chunk is in flight at a time: `start` hands a chunk over, `finish` waits for its outcomes
 /// (one per event, in order). The stage's state (the scan's interned strings and stream table)
@@ -60,9 +62,12 @@ final class TransactionScanStage: @unchecked Sendable {
         var outcomes: [ScannedTransaction] = []
         outcomes.reserveCapacity(events.count)
         for event in events {
-            guard StoredEventScan.mayBeTransaction(event.canonicalBytes), let scanned = scan.projectedEvent(event),
-                  let transaction = scanned.transaction else {
+            guard let scanned = scan.projectedEvent(event, otherPayloads: true) else {
                 outcomes.append(.decode)
+                continue
+            }
+            guard let transaction = scanned.transaction else {
+                outcomes.append(.event(scanned))
                 continue
             }
             guard let project = scanned.projectID,
