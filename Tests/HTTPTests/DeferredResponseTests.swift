@@ -105,11 +105,7 @@ final class DeferredResponseTests: XCTestCase {
         try client.send("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n")
         XCTAssertTrue(Flag.wait(seconds: 2) { server.activeConnections == 1 })
         usleep(50_000)
-        let done = Flag()
-        Thread {
-            server.shutdown(grace: .seconds(5))
-            done.set()
-        }.start()
+        let done = shutDownInBackground(server)
         let response = try client.readResponse()
         XCTAssertEqual(response.body, "answer /slow")
         XCTAssertTrue(response.head.contains("Connection: close\r\n"), "no keep-alive while draining: \(response.head)")

@@ -148,11 +148,7 @@ final class ServerTests: XCTestCase {
         let idle = try RawClient(port: server.port)
         try client.send("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n")
         XCTAssertTrue(Flag.wait(seconds: 2) { started.isSet })
-        let done = Flag()
-        Thread {
-            server.shutdown(grace: .seconds(5))
-            done.set()
-        }.start()
+        let done = shutDownInBackground(server)
         let response = try client.readResponse()
         XCTAssertEqual(response.status, 200)
         XCTAssertEqual(response.body, "finished /slow")

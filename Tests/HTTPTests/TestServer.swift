@@ -33,6 +33,17 @@ final class Flag: Sendable {
     }
 }
 
+/// Shuts `server` down with a 5 s grace on another thread, so the test can go on reading what
+/// the draining server still sends; the returned flag is set once the shutdown has returned.
+func shutDownInBackground(_ server: HTTPServer) -> Flag {
+    let done = Flag()
+    Thread {
+        server.shutdown(grace: .seconds(5))
+        done.set()
+    }.start()
+    return done
+}
+
 func startServer(
     _ configure: (inout ServerConfiguration) -> Void = { _ in },
     handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse = { request in
