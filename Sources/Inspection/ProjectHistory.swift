@@ -282,12 +282,8 @@ public struct ProjectHistory: Sendable {
     /// Where the transaction recorded at `seq` is in `transactions`.
     private func transactionIndex(at seq: Int64) -> Int? {
         guard transactionsInOrder else { return transactions.firstIndex { $0.seq == seq } }
-        var low = 0, high = transactions.count
-        while low < high {
-            let middle = (low + high) / 2
-            if transactions[middle].seq < seq { low = middle + 1 } else { high = middle }
-        }
-        return low < transactions.count && transactions[low].seq == seq ? low : nil
+        let i = transactions.partitionPoint { $0.seq < seq }
+        return i < transactions.count && transactions[i].seq == seq ? i : nil
     }
 
     /// This history with only the transactions paid to `payee` (all of them, reversed or not):

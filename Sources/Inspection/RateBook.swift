@@ -51,24 +51,15 @@ public struct RateBook: Sendable {
     /// How many rates were recorded at or before `seq`: two points of a project with the same
     /// count convert every amount alike, so flags judged at the first need no re-judging for rates.
     public func count(asOf seq: Int64) -> Int {
-        var low = 0, high = seqs.count
-        while low < high {
-            let mid = (low + high) / 2
-            if seqs[mid] <= seq { low = mid + 1 } else { high = mid }
-        }
-        return low
+        seqs.partitionPoint { $0 <= seq }
     }
 
     /// The latest rate of `currency` recorded at or before `seq`: a binary search, as a project's
     /// rules ask for it many times per evaluation.
     private func rate(_ currency: CurrencyCode, asOf seq: Int64) -> Entry? {
         guard let list = rates.first(where: { $0.quote == currency })?.entries else { return nil }
-        var low = 0, high = list.count
-        while low < high {
-            let mid = (low + high) / 2
-            if list[mid].seq <= seq { low = mid + 1 } else { high = mid }
-        }
-        return low > 0 ? list[low - 1] : nil
+        let after = list.partitionPoint { $0.seq <= seq }
+        return after > 0 ? list[after - 1] : nil
     }
 
     /// `amount` in USD with the latest rate recorded at or before `seq`; nil when none was.

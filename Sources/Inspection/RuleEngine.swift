@@ -90,12 +90,7 @@ public struct RuleEngine: Sendable {
         }
 
         private static func position(of id: String, in ids: [String]) -> Int {
-            var low = 0, high = ids.count
-            while low < high {
-                let mid = (low + high) / 2
-                if ids[mid] < id { low = mid + 1 } else { high = mid }
-            }
-            return low
+            ids.partitionPoint { $0 < id }
         }
     }
 
@@ -256,13 +251,7 @@ public struct RuleEngine: Sendable {
     /// How many `RuleConfigured` changes were recorded at or before the project's last event
     /// (changes are kept in seq order).
     private static func settingsCount(_ history: ProjectHistory) -> Int {
-        let changes = history.settings.changes
-        var low = 0, high = changes.count
-        while low < high {
-            let mid = (low + high) / 2
-            if changes[mid].seq <= history.lastSeq { low = mid + 1 } else { high = mid }
-        }
-        return low
+        history.settings.changes.partitionPoint { $0.seq <= history.lastSeq }
     }
 
     /// A running rule's hits on `history`, from `judgement` when it follows the history (else

@@ -178,11 +178,6 @@ struct SortedSeqs: Sendable {
     }
 
     private func index(of seq: Int64) -> Int {
-        var low = 0, high = values.count
-        while low < high {
-            let mid = (low + high) / 2
-            if values[mid] < seq { low = mid + 1 } else { high = mid }
-        }
-        return low
+        values.partitionPoint { $0 < seq }
     }
 }
