@@ -11,7 +11,8 @@
 # Each configuration runs RUNS times (default 3) for DURATION seconds (default 5); the median run
 # (by requests/s) is reported. Beside wrk's figures, every run reports the server process's own CPU
 # time per request (user + system, from /proc/PID/stat, in microseconds): on a shared machine
-# requests/s swing with the neighbours' load, the server's CPU per request much less.
+# requests/s swing with the neighbours' load, the server's CPU per request much less. Append runs
+# also report how many requests the group commit put in one transaction on average.
 # Prints one JSON object on standard output; progress on stderr.
 #
 #   Tools/bench_http.sh [--runs N] [--duration S] [--scratch PATH] [--scenarios "health project flags append"]
@@ -76,6 +77,10 @@ cpu_ticks() { # user + system clock ticks of the server process so far
   awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat"
 }
 TICKS_PER_SECOND="$(getconf CLK_TCK)"
+group_counts() { # "groups requests" committed by the append queue so far (its metrics; the admin token)
+  curl -fsS -H "Authorization: Bearer $ADMIN" "http://127.0.0.1:$PORT/v1/metrics" \
+    | python3 -c 'import json,sys; m=json.load(sys.stdin); print(m["appendGroups"], m["appendRequestsGrouped"])'
+}
 median() { # JSON lines on stdin -> the line with the median rps
   python3 -c 'import json,sys; rows=[json.loads(l) for l in sys.stdin if l.strip()]; rows.sort(key=lambda r: r["rps"]); m=rows[len(rows)//2]; m["runs_rps"]=[r["rps"] for r in rows]; print(json.dumps(m))'
 }
@@ -89,13 +94,22 @@ run() { # scenario connections
   esac
   for run in $(seq 1 "$RUNS"); do
     echo "  $scenario c=$connections run $run" >&2
-    local before after line
+    local before after line groups_before groups_after
+    groups_before="$(group_counts)"
     before="$(cpu_ticks)"
     line="$(TOKEN="$token" RUN="c$connections-r$run-$RANDOM" wrk -t "$threads" -c "$connections" -d "${DURATION}s" \
       -s "$script" "http://127.0.0.1:$PORT$url" | tail -1)"
     after="$(cpu_ticks)"
-    python3 -c 'import json,sys; r=json.loads(sys.argv[1]); t=(int(sys.argv[3])-int(sys.argv[2]))/int(sys.argv[4]); r["server_cpu_us_per_request"]=round(t*1e6/r["requests"],1) if r["requests"] else None; print(json.dumps(r))' \
-      "$line" "$before" "$after" "$TICKS_PER_SECOND"
+    groups_after="$(group_counts)"
+    python3 -c '
+import json, sys
+r = json.loads(sys.argv[1])
+t = (int(sys.argv[3]) - int(sys.argv[2])) / int(sys.argv[4])
+r["server_cpu_us_per_request"] = round(t * 1e6 / r["requests"], 1) if r["requests"] else None
+(g0, m0), (g1, m1) = (map(int, x.split()) for x in sys.argv[5:7])
+if g1 > g0: r["append_requests_per_group"] = round((m1 - m0) / (g1 - g0), 1)
+print(json.dumps(r))' \
+      "$line" "$before" "$after" "$TICKS_PER_SECOND" "$groups_before" "$groups_after"
   done | median
 }
 

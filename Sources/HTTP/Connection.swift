@@ -74,8 +74,12 @@ final class Connection {
             } else {
                 if buffer.isEmpty && !stream.hasBufferedBytes {
                     // A request that has already arrived is read at once: no poll() for it. Once
-                    // shutdown has started, an idle connection is not read from but closed.
-                    switch environment.isDraining() ? nil : stream.readIfAvailable(into: scratch) {
+                    // shutdown has started, an idle connection is not read from but closed. While
+                    // the last response is still being made elsewhere (a group commit), the client
+                    // is waiting for it, so a read now would almost always find nothing: the
+                    // poll() below is entered at once (it sees a pipelined request just the same).
+                    let speculate = deferred == nil && !environment.isDraining()
+                    switch speculate ? stream.readIfAvailable(into: scratch) : nil {
                     case .done(let n)?:
                         buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
                     case .failed(let detail)?:

@@ -40,15 +40,33 @@ public final class UserDirectory: @unchecked Sendable {
     /// Where tokens are checked: several connections, so the connection threads of a busy server
     /// seldom wait for one another (one shared connection made its lock a queue). Each remembers
     /// the tokens it has already checked, so a request costs no HMAC and no lookup, and forgets
-    /// them whenever the file changes: `PRAGMA data_version` moves when any other connection
+    /// them when the file has changed: `PRAGMA data_version` moves when any other connection
     /// commits, be it this directory's own writer (add, revoke, renew) or another process such as
-    /// `oda-ledger user revoke`, so a revocation or renewal takes effect on the next request.
-    /// Expiry is checked on every hit.
+    /// `oda-ledger user revoke`. Expiry is checked on every hit.
+    ///
+    /// Reading data_version costs a read transaction (file locks, i.e. system calls) and was a
+    /// visible share of every request, so a connection asks at most once per
+    /// ``tokenRecheckInterval`` and between two asks trusts what it remembers, unless this
+    /// directory has itself written since (``writes``). What that guarantees:
+    /// - A change made through this directory refuses the old token on the very next check.
+    /// - A change made by another process is seen within ``tokenRecheckInterval`` of its commit;
+    ///   ``revoke(name:recording:)`` and ``renew(name:validForDays:)`` return only once
+    ///   ``defaultTokenRecheckInterval`` has passed after their commit, so when `oda-ledger user
+    ///   revoke` returns, no server (with the default interval) accepts the token any more.
     private let tokenReaders: [TokenReader]
     private let nextTokenReader = Atomic<Int>(0)
     private let path: String
     private static let checkedLimit = 10_000
     private static let tokenReaderCount = 4
+    /// The longest a token-checking connection trusts what it remembers without asking whether
+    /// the file changed, unless told otherwise; what a revocation or renewal waits out.
+    public static let defaultTokenRecheckInterval: Duration = .milliseconds(50)
+    /// This directory's ``defaultTokenRecheckInterval`` (tests lengthen it to show what is remembered).
+    public let tokenRecheckInterval: Duration
+    private let recheckNanoseconds: UInt64
+    /// Commits through this directory so far; moved after each commit, so a check that sees a
+    /// new count looks at the file again (and sees the commit).
+    private let writes = Atomic<Int>(0)
 
     /// One token-checking connection (opened on first use) and what it has checked since the
     /// file last changed. Used only under `lock`.
@@ -57,6 +75,10 @@ public final class UserDirectory: @unchecked Sendable {
         var connection: Connection?
         var checked: [String: CheckedToken] = [:]
         var checkedAtVersion: Int64 = -1
+        /// This directory's write count when data_version was last read.
+        var checkedAtWrites = -1
+        /// When data_version was last read (CLOCK_MONOTONIC nanoseconds).
+        var versionReadAt: UInt64 = 0
     }
 
     private struct CheckedToken {
@@ -67,8 +89,13 @@ public final class UserDirectory: @unchecked Sendable {
     /// Opens (and on first use creates) the directory in `dataDirectory`; the token secret is
     /// created once, 32 random bytes hex-encoded, with `KeyFile.writeNew` (0600, never overwritten).
     /// `clock` says what time it is (tests move it forward to expire tokens).
-    public init(dataDirectory: String, clock: @escaping @Sendable () -> Date = { Date() }) throws {
+    /// `tokenRecheckInterval` bounds how long a change by another process may go unseen (see
+    /// ``tokenReaders``); at most ``defaultTokenRecheckInterval`` unless a test says otherwise.
+    public init(dataDirectory: String, clock: @escaping @Sendable () -> Date = { Date() },
+                tokenRecheckInterval: Duration = defaultTokenRecheckInterval) throws {
         self.clock = clock
+        self.tokenRecheckInterval = tokenRecheckInterval
+        recheckNanoseconds = Self.nanoseconds(tokenRecheckInterval)
         let secretPath = dataDirectory + "/" + Self.secretFileName
         if !FileManager.default.fileExists(atPath: secretPath) {
             try KeyFile.writeNew(Hex.encode(try SecureRandom.bytes(32)) + "\n", to: secretPath)
@@ -171,6 +198,7 @@ public final class UserDirectory: @unchecked Sendable {
             _ = try update.step()
             try recording(user)
         }
+        Self.waitForServersToNotice()
     }
 
     /// Gives active user `name` a new token valid for `validForDays` from now; the old token stops
@@ -195,6 +223,7 @@ public final class UserDirectory: @unchecked Sendable {
             renewed = try Self.user(select)
         }
         guard let renewed else { throw UserDirectoryError("user \(name) vanished while being renewed") }
+        Self.waitForServersToNotice()
         return (token, renewed)
     }
 
@@ -220,7 +249,8 @@ public final class UserDirectory: @unchecked Sendable {
     }
 
     /// Checks `token`: its HMAC is looked up (and compared in constant time), then revocation and
-    /// expiry. A token seen before, with the file unchanged since, is answered from memory.
+    /// expiry. A token seen before, with the file unchanged since (as far as the bound described
+    /// at ``tokenReaders`` requires knowing), is answered from memory; expiry is judged every time.
     public func authentication(token: String) -> Authentication {
         guard BearerToken.isWellFormed(token) else { return .invalid }
         let now = clock()
@@ -238,12 +268,20 @@ public final class UserDirectory: @unchecked Sendable {
                 connection.setBusyTimeout(milliseconds: 5_000)
                 reader.connection = connection
             }
-            let statement = try connection.cached("PRAGMA data_version")
-            let version = try statement.step() ? statement.int64(at: 0) : -1
-            statement.reset()
-            if version != reader.checkedAtVersion {
-                reader.checked.removeAll()
-                reader.checkedAtVersion = version
+            // Loaded before data_version is read: a write through this directory that commits
+            // after this load moves the count, so the next check reads the version again.
+            let writeCount = writes.load(ordering: .acquiring)
+            let monotonic = Self.monotonicNanoseconds()
+            if writeCount != reader.checkedAtWrites || monotonic &- reader.versionReadAt >= recheckNanoseconds {
+                let statement = try connection.cached("PRAGMA data_version")
+                let version = try statement.step() ? statement.int64(at: 0) : -1
+                statement.reset()
+                if version != reader.checkedAtVersion || writeCount != reader.checkedAtWrites {
+                    reader.checked.removeAll()
+                    reader.checkedAtVersion = version
+                    reader.checkedAtWrites = writeCount
+                }
+                reader.versionReadAt = monotonic
             }
             if let entry = reader.checked[token] { return Self.judge(entry, now: now) }
             // Looked up after the version was read: anything committed since moves the version,
@@ -280,7 +318,9 @@ public final class UserDirectory: @unchecked Sendable {
     /// Runs `body` in an immediate write transaction: committed if it returns, rolled back if it throws.
     private func inTransaction(_ body: (Connection) throws -> Void) throws {
         try withConnection { connection in
-            // The token readers are other connections: this commit moves their data_version.
+            // The token readers are other connections: this commit moves their data_version,
+            // and the write count (moved after the commit) makes them read it on their next check.
+            defer { writes.add(1, ordering: .releasing) }
             do throws(TransactionError<any Error>) {
                 try connection.transaction(.immediate) { () throws(any Error) in try body(connection) }
             } catch {
@@ -290,6 +330,29 @@ public final class UserDirectory: @unchecked Sendable {
                 }
             }
         }
+    }
+
+    /// Sleeps out ``defaultTokenRecheckInterval`` (and a little more) after a revocation or
+    /// renewal has committed: by then every server process using the default interval has
+    /// looked at the file again, so the old token is refused everywhere once the call returns.
+    private static func waitForServersToNotice() {
+        let nanoseconds = Self.nanoseconds(defaultTokenRecheckInterval) + 5_000_000
+        let end = monotonicNanoseconds() &+ nanoseconds
+        while case let now = monotonicNanoseconds(), now < end {
+            usleep(UInt32(min((end - now) / 1_000 + 1, 1_000_000)))
+        }
+    }
+
+    private static func nanoseconds(_ duration: Duration) -> UInt64 {
+        let (seconds, attoseconds) = duration.components
+        guard seconds >= 0 else { return 0 }
+        return UInt64(clamping: seconds) &* 1_000_000_000 &+ UInt64(attoseconds / 1_000_000_000)
+    }
+
+    private static func monotonicNanoseconds() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
     }
 
     private func withConnection<T>(_ body: (Connection) throws -> T) throws -> T {

@@ -3,8 +3,9 @@ import Service
 import XCTest
 
 /// The user directory checks tokens on several connections, each remembering what it checked.
-/// Whichever connection answers, a revocation or renewal (by this directory or by another
-/// process) must refuse the old token on the very next request, and concurrent checks must agree.
+/// Whichever connection answers, a revocation or renewal (by this directory, or by another
+/// process once its `revoke` or `renew` has returned) must refuse the old token on the very next
+/// request, and concurrent checks must agree.
 final class TokenReaderTests: XCTestCase {
     private var directory: URL!
 
@@ -88,6 +89,68 @@ final class TokenReaderTests: XCTestCase {
         group.wait()
         XCTAssertEqual(violations.value, 0, "a token was accepted after its revocation had returned")
         for token in tokens { XCTAssertNil(server.authenticate(token: token)) }
+    }
+}
+
+extension TokenReaderTests {
+    /// What the recheck interval means: a directory told to trust its memory for an hour still
+    /// accepts a token another process revoked (the memory is real), yet refuses it at once when
+    /// the revocation goes through the directory itself (its own writes are never waited out).
+    func testOwnWritesAreSeenAtOnceAndOtherProcessesWithinTheInterval() throws {
+        let server = try UserDirectory(dataDirectory: directory.path, tokenRecheckInterval: .seconds(3600))
+        let cli = try UserDirectory(dataDirectory: directory.path)
+        let elsewhere = try cli.add(name: "noy", role: .auditor, province: nil)
+        let here = try cli.add(name: "vanh", role: .recorder, province: nil)
+        for _ in 0 ..< 16 {
+            XCTAssertNotNil(server.authenticate(token: elsewhere))
+            XCTAssertNotNil(server.authenticate(token: here))
+        }
+        try cli.revoke(name: "noy")
+        XCTAssertNotNil(server.authenticate(token: elsewhere), "within the hour the server trusts what it remembers")
+        try server.revoke(name: "vanh")
+        for attempt in 0 ..< 16 {
+            XCTAssertNil(server.authenticate(token: here), "revoked through this directory: check \(attempt) refuses it")
+            // The server's own write made every connection look at the file again.
+            XCTAssertNil(server.authenticate(token: elsewhere), "the file was read again: check \(attempt) sees the other revocation")
+        }
+
+        let bounded = try UserDirectory(dataDirectory: directory.path, tokenRecheckInterval: .milliseconds(200))
+        let third = try cli.add(name: "keo", role: .inspector, province: nil)
+        for _ in 0 ..< 16 { XCTAssertNotNil(bounded.authenticate(token: third)) }
+        try cli.revoke(name: "keo")
+        usleep(210_000)
+        for attempt in 0 ..< 16 { XCTAssertNil(bounded.authenticate(token: third), "check \(attempt) after the interval") }
+    }
+
+    /// The remembering directory (default interval) against the reference that reads the file on
+    /// every check: after each add, renewal and revocation by another directory (which returns
+    /// only once the default interval has passed), both answer every token alike.
+    func testTheRememberingDirectoryAgreesWithTheReferenceAfterEveryChange() throws {
+        let server = try UserDirectory(dataDirectory: directory.path)
+        let reference = try UserDirectory(dataDirectory: directory.path, tokenRecheckInterval: .zero)
+        let cli = try UserDirectory(dataDirectory: directory.path)
+        var tokens: [String] = ["not-a-token"]
+        var generator = SystemRandomNumberGenerator()
+        var active: [String] = []
+        for step in 0 ..< 12 {
+            switch (step % 3, active.isEmpty) {
+            case (0, _), (_, true):
+                let name = "user-\(step)"
+                tokens.append(try cli.add(name: name, role: .inspector, province: nil))
+                active.append(name)
+            case (1, false):
+                let name = active.randomElement(using: &generator)!
+                tokens.append(try cli.renew(name: name).token)
+            default:
+                let name = active.remove(at: Int.random(in: 0 ..< active.count, using: &generator))
+                try cli.revoke(name: name)
+            }
+            for _ in 0 ..< 4 {
+                for token in tokens {
+                    XCTAssertEqual(server.authentication(token: token), reference.authentication(token: token), "step \(step)")
+                }
+            }
+        }
     }
 }
 
