@@ -18,7 +18,8 @@ enum Authorization {
 
     static func check(_ route: Route, user: User) throws {
         let allowed: Bool
-        var reason = "the \(user.role.rawValue) role may not use \(route.method) \(route.template)"
+        // The message is built only for a refusal: this runs on every request.
+        var reason: String?
         switch route {
         case .health: allowed = true
         case .metrics: allowed = user.role == .admin
@@ -37,6 +38,8 @@ enum Authorization {
             allowed = user.role == .auditor
             if !allowed { reason = "only auditors cosign checkpoints, as independent witnesses" }
         }
-        guard allowed else { throw ProblemDetails(.forbidden, "forbidden", reason) }
+        guard allowed else {
+            throw ProblemDetails(.forbidden, "forbidden", reason ?? "the \(user.role.rawValue) role may not use \(route.method) \(route.template)")
+        }
     }
 }

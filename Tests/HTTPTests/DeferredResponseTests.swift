@@ -59,6 +59,21 @@ final class DeferredResponseTests: XCTestCase {
         XCTAssertTrue(log.all.allSatisfy { $0.status == 200 && $0.duration >= .milliseconds(15) }, "\(log.all)")
     }
 
+    /// A request sent on its own while the previous answer is still being made (the connection's
+    /// thread then skips its speculative read and waits in poll()): it is answered next, in order.
+    func testARequestArrivingWhileTheLastAnswerIsPendingIsAnsweredNext() throws {
+        let server = try startDeferringServer(delay: .milliseconds(150))
+        defer { server.shutdown(grace: .seconds(1)) }
+        let client = try RawClient(port: server.port)
+        for round in 0 ..< 3 {
+            try client.send("GET /first-\(round) HTTP/1.1\r\nHost: a\r\n\r\n")
+            usleep(30_000)  // the first request is being answered; this one arrives separately
+            try client.send("GET /second-\(round) HTTP/1.1\r\nHost: a\r\n\r\n")
+            XCTAssertEqual(try client.readResponse().body, "answer /first-\(round)")
+            XCTAssertEqual(try client.readResponse().body, "answer /second-\(round)")
+        }
+    }
+
     /// A response far larger than the socket buffer, to a client that does not read at first:
     /// `send` returns at once, and the connection's thread writes the rest once the client reads.
     /// The client starts reading only after more than the idle timeout: idle time counts from
