@@ -284,8 +284,8 @@ public final class UserDirectory: @unchecked Sendable {
                 reader.versionReadAt = monotonic
             }
             if let entry = reader.checked[token] { return Self.judge(entry, now: now) }
-            // Looked up after the version was read: anything committed since moves the version,
-            // so an entry remembered from this lookup is dropped at the next change.
+            // Looked up after the version was last read: anything committed since moves the
+            // version, so an entry remembered from this lookup is dropped at the next read of it.
             let digest = try BearerToken.digest(token, secret: secret)
             let select = try connection.cached(
                 "SELECT name, role, province, created_at, revoked_at, expires_at, token_hash FROM users WHERE token_hash = ?1")
