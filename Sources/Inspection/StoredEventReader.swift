@@ -111,6 +111,13 @@ struct StoredEventReader {
     private func plainStringBackwards(closingQuote close: Int) -> Range<Int>? {
         guard close > begin, close < end, bytes[close] == UInt8(ascii: "\"") else { return nil }
         var j = close - 1
+        // Eight bytes at a time while they hold neither a quote nor a backslash.
+        let base = UnsafeRawPointer(bytes.baseAddress!)
+        while j - 8 >= begin {
+            let word = base.loadUnaligned(fromByteOffset: j - 7, as: UInt64.self)
+            if Self.holds(word, UInt8(ascii: "\"")) || Self.holds(word, UInt8(ascii: "\\")) { break }
+            j -= 8
+        }
         while j > begin {
             let b = bytes[j]
             if b == UInt8(ascii: "\"") { return (j + 1)..<close }
@@ -135,21 +142,38 @@ struct StoredEventReader {
         let count = text.utf8CodeUnitCount
         let start = lastByte + 1 - count
         guard start >= begin, lastByte < end else { return false }
-        let t = text.utf8Start
-        for k in 0..<count where bytes[start + k] != t[k] { return false }
-        return true
+        return Self.same(bytes.baseAddress! + start, text.utf8Start, count: count)
     }
 
     /// Whether the bytes in `range` equal `text`.
     func equals(_ range: Range<Int>, _ text: StaticString) -> Bool {
         guard range.count == text.utf8CodeUnitCount else { return false }
-        let start = text.utf8Start
-        var k = range.lowerBound
-        for j in 0..<range.count {
-            if bytes[k] != start[j] { return false }
-            k += 1
+        guard range.count > 0 else { return true }
+        return Self.same(bytes.baseAddress! + range.lowerBound, text.utf8Start, count: range.count)
+    }
+
+    /// Whether the `count` bytes at `a` and at `b` are equal: eight at a time, the last eight
+    /// overlapping the ones before (both spans are `count` bytes long, so no load leaves them).
+    private static func same(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, count: Int) -> Bool {
+        guard count >= 8 else {
+            for k in 0..<count where a[k] != b[k] { return false }
+            return true
         }
-        return true
+        let x = UnsafeRawPointer(a), y = UnsafeRawPointer(b)
+        var k = 0
+        while k + 8 < count {
+            if x.loadUnaligned(fromByteOffset: k, as: UInt64.self) != y.loadUnaligned(fromByteOffset: k, as: UInt64.self) { return false }
+            k += 8
+        }
+        return x.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self) == y.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+    }
+
+    /// Whether any of the eight bytes of `word` is `byte` (the classic zero-byte test on
+    /// `word` xor eight copies of `byte`; exact, no false answers either way).
+    @inline(__always)
+    static func holds(_ word: UInt64, _ byte: UInt8) -> Bool {
+        let x = word ^ (0x0101_0101_0101_0101 &* UInt64(byte))
+        return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 != 0
     }
 
     /// Whether the bytes in `range` begin with `prefix`.
@@ -320,7 +344,15 @@ struct StoredEventReader {
         guard i < end, bytes[i] == UInt8(ascii: "\"") else { return nil }
         i += 1
         let start = i
+        let base = UnsafeRawPointer(bytes.baseAddress!)
         while i < end {
+            // Eight bytes at a time while they hold neither a quote nor a backslash.
+            while i + 8 <= end {
+                let word = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                if Self.holds(word, UInt8(ascii: "\"")) || Self.holds(word, UInt8(ascii: "\\")) { break }
+                i += 8
+            }
+            guard i < end else { return nil }
             switch bytes[i] {
             case UInt8(ascii: "\""):
                 let r = start..<i

@@ -99,4 +99,54 @@ final class FullEvaluationBalanceTests: XCTestCase {
             }
         }
     }
+
+    /// The eight-bytes-at-a-time test for a quote or backslash agrees with looking at each byte.
+    func testWordTestForAByteEqualsLookingAtEachByte() {
+        var random: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for n in 0..<20_000 {
+            random = random &* 6364136223846793005 &+ 1442695040888963407
+            var word = random
+            // Plant the byte sought (or one next to it) in some words, at a random place.
+            if n % 3 == 0 {
+                let shift = UInt64((random >> 7) % 8) * 8
+                let planted: UInt64 = [0x22, 0x5C, 0x21, 0x23, 0x00, 0xA2][Int(random >> 13) % 6]
+                word = (word & ~(0xFF << shift)) | (planted << shift)
+            }
+            for byte in [UInt8(ascii: "\""), UInt8(ascii: "\\")] {
+                let each = (0..<8).contains { UInt8(truncatingIfNeeded: word >> ($0 * 8)) == byte }
+                XCTAssertEqual(StoredEventReader.holds(word, byte), each, String(word, radix: 16))
+            }
+        }
+    }
+
+    /// Names with a quote, a backslash or an escaped character at every offset (so the scans
+    /// that skip eight bytes at a time meet them in every lane), in the payee the rules group by
+    /// and in the stream and type the tail is read from: read from bytes as decoded.
+    func testEscapesAtEveryOffsetReadAsDecoded() throws {
+        let actor = try Actor(id: "user:somsack", role: "recorder", unit: "LA-VT")
+        var read = 0
+        for k in 0..<26 {
+            for mark in ["\"", "\\", "\u{1}", "ສ", "\n"] {
+                let payee = String(repeating: "a", count: k) + mark + String(repeating: "b", count: 25 - k)
+                let e = EventEnvelope(seq: Int64(k + 3), stream: "project:P" + String(repeating: "x", count: k), streamVersion: 2,
+                                      type: "ExpenditureRecorded", schemaVersion: 1,
+                                      payload: ["amount": ["amount": "12.5", "currency": "USD"], "payee": .string(payee), "date": "2024-02-03",
+                                                "invoiceNumber": .string(String(repeating: "9", count: k) + mark)],
+                                      actor: actor, recordedAt: Timestamp.parse("2024-05-14T03:00:00.123456Z")!,
+                                      occurredAt: "2024-05-14T03:00:00Z", correlationId: nil, causationId: nil,
+                                      idempotencyKey: "k-\(k)", prev: .zero)
+                if let fromBytes = ProjectFact.read(stored: e.canonicalBytes, type: e.type, seq: e.seq) {
+                    XCTAssertEqual(fromBytes.fact, ProjectFact(e), "\(k) \(mark)")
+                    XCTAssertEqual(fromBytes.fact?.party, payee)
+                    read += 1
+                }
+                StoredEventReader.reading(e.canonicalBytes) { reader in
+                    guard let (stream, type) = reader.tail() else { return XCTFail("tail of \(k) \(mark)") }
+                    XCTAssertEqual(String(decoding: e.canonicalBytes[stream], as: UTF8.self), e.stream)
+                    XCTAssertEqual(String(decoding: e.canonicalBytes[type], as: UTF8.self), e.type)
+                }
+            }
+        }
+        XCTAssertEqual(read, 26 * 5, "every one is read from its bytes, escapes and all")
+    }
 }
