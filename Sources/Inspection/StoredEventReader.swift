@@ -346,22 +346,26 @@ struct StoredEventReader {
         let start = i
         let base = UnsafeRawPointer(bytes.baseAddress!)
         while i < end {
-            // Eight bytes at a time while they hold neither a quote nor a backslash.
+            // Eight bytes at a time while they hold neither a quote nor a backslash; then byte by
+            // byte up to the one that stopped it (a short string goes byte by byte from the start).
             while i + 8 <= end {
                 let word = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
                 if Self.holds(word, UInt8(ascii: "\"")) || Self.holds(word, UInt8(ascii: "\\")) { break }
                 i += 8
             }
-            guard i < end else { return nil }
-            switch bytes[i] {
-            case UInt8(ascii: "\""):
-                let r = start..<i
+            while i < end {
+                let b = bytes[i]
+                if b == UInt8(ascii: "\"") {
+                    let r = start..<i
+                    i += 1
+                    return r
+                }
                 i += 1
-                return r
-            case UInt8(ascii: "\\"):
-                i += 2
-            default:
-                i += 1
+                // An escape: its next byte is never the closing quote; back to eight at a time after it.
+                if b == UInt8(ascii: "\\") {
+                    i += 1
+                    break
+                }
             }
         }
         return nil
