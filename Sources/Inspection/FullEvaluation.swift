@@ -17,8 +17,9 @@ import ODA
 /// reader fills the next. Each worker takes its events' facts straight from their bytes
 /// (`ProjectFact.read`), declining to a full decode only for what that reader does not expect.
 /// Nothing is held per event between the read and the fold; names repeated over many events are
-/// kept once per worker (`ByteInterner`). Each worker then judges its own projects, releasing
-/// each once judged, so the judging and the freeing of the histories are spread over the cores.
+/// kept once per worker (`ByteInterner`). Once all are folded, every project is judged on
+/// whichever core is free next, the largest first (so no core idles while another finishes a
+/// heavy share), and each history is released once judged, so the freeing is spread over the cores.
 ///
 /// The rows are read as recorded, without re-checking each one's canonical form (that is what
 /// verification does, over the hash chain): an event the byte reader cannot follow is decoded in

@@ -25,7 +25,9 @@ import ODA
 /// Full evaluation and appends are also reported in this process's CPU time (`_cpu_` keys), the
 /// figure to compare on a loaded machine. Every figure is the median of `--runs` runs (default 3).
 /// `--only full` measures the full evaluation alone (for profiling); the figures that matter come
-/// from a whole run.
+/// from a whole run. `--save PATH` keeps a copy of the portfolio ledger, so that the child mode
+/// (`ODA_BENCH_FULL_EVALUATION=PATH oda-bench inspection`) can be profiled on it alone, e.g. under
+/// callgrind or `perf record`, without generating and appending the portfolio again.
 enum InspectionBenchmark {
     /// The environment variable that makes this executable the child measuring a full evaluation
     /// of the ledger file it names.
