@@ -17,8 +17,9 @@ import ODA
 /// reader fills the next. Each worker takes its events' facts straight from their bytes
 /// (`ProjectFact.read`), declining to a full decode only for what that reader does not expect.
 /// Nothing is held per event between the read and the fold; names repeated over many events are
-/// kept once per worker (`ByteInterner`). Each worker then judges its own projects, releasing
-/// each once judged, so the judging and the freeing of the histories are spread over the cores.
+/// kept once per worker (`ByteInterner`). Once all are folded, every project is judged on
+/// whichever core is free next, the largest first (so no core idles while another finishes a
+/// heavy share), and each history is released once judged, so the freeing is spread over the cores.
 ///
 /// The rows are read as recorded, without re-checking each one's canonical form (that is what
 /// verification does, over the hash chain): an event the byte reader cannot follow is decoded in
@@ -57,13 +58,15 @@ public enum FullEvaluation {
         try hand()
         folding.wait()
         for part in parts { try part.rethrow() }
-        // Each worker judges the projects it folded and lets each go once judged, so the
-        // histories are freed on every core (and memory falls while judging) instead of all
-        // at once on this thread at the end.
+        // Every project is judged on whichever core is free next, the largest first, so that no
+        // core is left idle while another still judges a heavy share (the workers' shares of
+        // projects need not weigh the same); each history is let go once judged, so the histories
+        // are freed on every core (and memory falls while judging) rather than all at once at the end.
         let rates = intake.rates, settings = intake.settings
-        let judged = Parts<Flag>(count: parts.count)
-        DispatchQueue.concurrentPerform(iterations: parts.count) { w in
-            judged.set(w, .success(parts[w].judge(rates: rates, settings: settings, engine: engine)))
+        let slots = parts.flatMap { $0.takeHistories() }.map(JudgingSlot.init).sorted { $0.weight > $1.weight }
+        let judged = Parts<Flag>(count: slots.count)
+        DispatchQueue.concurrentPerform(iterations: slots.count) { i in
+            judged.set(i, .success(slots[i].judge(rates: rates, settings: settings, engine: engine)))
         }
         return ((try? judged.joined()) ?? []).sorted { $0.id < $1.id }
     }
@@ -168,7 +171,11 @@ public enum FullEvaluation {
 
         /// Files the event whose bytes are at `range` in `batch`.
         mutating func route(seq: Int64, range: Range<Int>, in batch: Batch) throws {
-            let reader = StoredEventReader(bytes: batch.bytes, range: range)
+            try StoredEventReader.reading(batch.bytes, range: range) { reader in try route(seq: seq, reader: reader, in: batch) }
+        }
+
+        private mutating func route(seq: Int64, reader: StoredEventReader, in batch: Batch) throws {
+            let range = reader.begin..<reader.end
             guard let (stream, type) = reader.tail() else {
                 // A tail this reader does not expect: decoded to learn its stream.
                 let envelope = try FullEvaluation.decode(batch.bytes[range], seq: seq)
@@ -189,7 +196,7 @@ public enum FullEvaluation {
                 }
                 return
             }
-            let n = projects.index(batch.bytes, (stream.lowerBound + 8)..<stream.upperBound)
+            let n = projects.index(reader.bytes, (stream.lowerBound + 8)..<stream.upperBound)
             batch.items[n % workers].append(Batch.Item(seq: seq, range: range, stream: stream, type: type, project: n / workers, envelope: -1))
         }
 
@@ -230,18 +237,11 @@ public enum FullEvaluation {
             if let failure { throw failure }
         }
 
-        /// The flags of this worker's projects, each judged with the ledger's `rates` and
-        /// `settings` and released as soon as it is judged; leaves the worker with no projects.
-        func judge(rates: RateBook, settings: RuleSettings, engine: RuleEngine) -> [Flag] {
+        /// This worker's folded projects, handed over to be judged; leaves the worker with none.
+        func takeHistories() -> [ProjectHistory] {
             var histories: [ProjectHistory] = []
             swap(&histories, &self.histories)
-            var flags: [Flag] = []
-            while var history = histories.popLast() {
-                history.rates = rates
-                history.settings = settings
-                flags += engine.flags(for: history)
-            }
-            return flags
+            return histories
         }
 
         /// Folds this worker's events of `batch` (in seq order). The histories and tables are
@@ -258,28 +258,52 @@ public enum FullEvaluation {
                 swap(&currencies, &self.currencies)
             }
             let bytes = batch.bytes
-            for item in batch.items[worker] {
-                if item.envelope >= 0 {
-                    let envelope = batch.envelopes[item.envelope]
-                    if item.project == histories.count { histories.append(ProjectHistory(project: String(envelope.stream.dropFirst(8)), indexingSubjects: false)) }
-                    histories[item.project].apply(envelope)
-                    continue
-                }
-                if item.project == histories.count {
-                    histories.append(ProjectHistory(project: String(decoding: bytes[(item.stream.lowerBound + 8)..<item.stream.upperBound],
-                                                                    as: UTF8.self), indexingSubjects: false))
-                }
-                let reader = StoredEventReader(bytes: bytes, range: item.range)
-                let (kind, proposed) = ProjectFact.kind(reader, type: item.type)
-                if let read = ProjectFact.read(reader, stream: item.stream, kind: kind, proposed: proposed, seq: item.seq, names: &names,
-                                               currencies: &currencies) {
-                    if let fact = read.fact { histories[item.project].apply(fact) }
-                    histories[item.project].note(seq: item.seq, recordedAt: read.recordedAt)
-                } else {
-                    histories[item.project].apply(try FullEvaluation.decode(bytes[item.range], seq: item.seq))
+            try StoredEventReader.reading(batch: bytes) { readerAt in
+                for item in batch.items[worker] {
+                    if item.envelope >= 0 {
+                        let envelope = batch.envelopes[item.envelope]
+                        if item.project == histories.count { histories.append(ProjectHistory(project: String(envelope.stream.dropFirst(8)), indexingSubjects: false)) }
+                        histories[item.project].apply(envelope)
+                        continue
+                    }
+                    if item.project == histories.count {
+                        histories.append(ProjectHistory(project: String(decoding: bytes[(item.stream.lowerBound + 8)..<item.stream.upperBound],
+                                                                        as: UTF8.self), indexingSubjects: false))
+                    }
+                    let reader = readerAt(item.range)
+                    let (kind, proposed) = ProjectFact.kind(reader, type: item.type)
+                    if let read = ProjectFact.read(reader, stream: item.stream, kind: kind, proposed: proposed, seq: item.seq, names: &names,
+                                                   currencies: &currencies) {
+                        if let fact = read.fact { histories[item.project].apply(fact) }
+                        histories[item.project].note(seq: item.seq, recordedAt: read.recordedAt)
+                    } else {
+                        histories[item.project].apply(try FullEvaluation.decode(bytes[item.range], seq: item.seq))
+                    }
                 }
             }
         }
+    }
+}
+
+/// One folded project waiting to be judged, by one core, once: a class so that the judging
+/// cores each empty their own slot (no two take the same one) without copying the history.
+private final class JudgingSlot: @unchecked Sendable {
+    private var history: ProjectHistory?
+    /// How much judging it takes, roughly: its transactions, which most rules walk.
+    let weight: Int
+
+    init(_ history: ProjectHistory) {
+        self.history = history
+        self.weight = history.transactions.count
+    }
+
+    /// The project's flags, judged with the ledger's `rates` and `settings`; the history is
+    /// released as soon as it is judged.
+    func judge(rates: RateBook, settings: RuleSettings, engine: RuleEngine) -> [Flag] {
+        guard var history = history.take() else { return [] }
+        history.rates = rates
+        history.settings = settings
+        return engine.flags(for: history)
     }
 }
 

@@ -13,23 +13,36 @@ import ODA
 /// Anything it does not expect makes it give up (nil), and the caller decodes the event in full;
 /// so it can be slower on odd input but never different. `ProjectFact.read` is held to
 /// `ProjectFact(_: EventEnvelope)` by tests over generated and unusual events.
+///
+/// The reader walks the bytes through a buffer pointer, without the bounds check and the array
+/// reference of indexing an `[UInt8]` at every byte (the walk is most of a full evaluation's
+/// reading). Every access stays inside `begin..<end`, which each walk checks before it reads, and
+/// a reader exists only inside `reading(_:range:_:)`, so the pointer never outlives the array it
+/// points into and never leaves the reader: what the reader hands out is ranges, Strings and values.
 struct StoredEventReader {
     /// The bytes holding the envelope, which is `bytes[begin..<end]` (a batch of stored rows is
     /// read into one buffer, each event a range of it); every range this reader gives indexes `bytes`.
-    let bytes: [UInt8]
+    let bytes: UnsafeBufferPointer<UInt8>
     let begin: Int
     let end: Int
 
-    /// A reader of the envelope that is the whole of `bytes`.
-    init(bytes: [UInt8]) {
-        self.init(bytes: bytes, range: 0..<bytes.count)
-    }
-
-    /// A reader of the envelope at `range` in `bytes`.
-    init(bytes: [UInt8], range: Range<Int>) {
+    /// A reader of the envelope at `range` in `bytes` (valid only while `bytes` is).
+    private init(bytes: UnsafeBufferPointer<UInt8>, range: Range<Int>) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= bytes.count, "an envelope's range lies inside its buffer")
         self.bytes = bytes
         self.begin = range.lowerBound
         self.end = range.upperBound
+    }
+
+    /// Calls `body` with a reader of the envelope at `range` in `buffer` (its whole when nil).
+    static func reading<R>(_ buffer: [UInt8], range: Range<Int>? = nil, _ body: (StoredEventReader) throws -> R) rethrows -> R {
+        try buffer.withUnsafeBufferPointer { try body(StoredEventReader(bytes: $0, range: range ?? 0..<$0.count)) }
+    }
+
+    /// Calls `body` with a maker of readers of envelopes in `buffer` (a batch of rows), so that a
+    /// walk over many of them takes the buffer's pointer once.
+    static func reading<R>(batch buffer: [UInt8], _ body: ((Range<Int>) -> StoredEventReader) throws -> R) rethrows -> R {
+        try buffer.withUnsafeBufferPointer { pointer in try body { StoredEventReader(bytes: pointer, range: $0) } }
     }
 
     // MARK: the envelope's tail
@@ -45,12 +58,12 @@ struct StoredEventReader {
             return nil
         }
         // `,"streamVersion":DIGITS` before it.
-        var i = type.lowerBound - Self.typeKey.count - 1
+        var i = type.lowerBound - Self.typeKey.utf8CodeUnitCount - 1
         let digitsEnd = i
         while i > begin, bytes[i] >= 0x30, bytes[i] <= 0x39 { i -= 1 }
         guard i < digitsEnd, literal(Self.streamVersionKey, lastByte: i) else { return nil }
         // `,"stream":"S"` before that.
-        i -= Self.streamVersionKey.count
+        i -= Self.streamVersionKey.utf8CodeUnitCount
         guard let stream = plainStringBackwards(closingQuote: i), literal(Self.streamKey, lastByte: stream.lowerBound - 1) else {
             return nil
         }
@@ -60,13 +73,9 @@ struct StoredEventReader {
     /// The body of the `recordedAt` string, read backwards from the `stream` range `tail()` gave,
     /// over `,"recordedAt":"…","schemaVersion":N,"seq":N,`; nil when the bytes are not so.
     func recordedAt(beforeStream stream: Range<Int>) -> Range<Int>? {
-        var i = stream.lowerBound - Self.streamKey.count - 1
-        for key in [Self.seqKey, Self.schemaVersionKey] {
-            let digitsEnd = i
-            while i > begin, bytes[i] >= 0x30, bytes[i] <= 0x39 { i -= 1 }
-            guard i < digitsEnd, literal(key, lastByte: i) else { return nil }
-            i -= key.count
-        }
+        var i = stream.lowerBound - Self.streamKey.utf8CodeUnitCount - 1
+        // `,"seq":N` then `,"schemaVersion":N`, read backwards (unrolled: no list per event).
+        guard skipDigitsBackwards(&i, after: Self.seqKey), skipDigitsBackwards(&i, after: Self.schemaVersionKey) else { return nil }
         guard let body = plainStringBackwards(closingQuote: i), literal(Self.recordedAtKey, lastByte: body.lowerBound - 1) else {
             return nil
         }
@@ -91,17 +100,24 @@ struct StoredEventReader {
         }
     }
 
-    private static let seqKey = Array(",\"seq\":".utf8)
-    private static let schemaVersionKey = Array(",\"schemaVersion\":".utf8)
-    private static let recordedAtKey = Array(",\"recordedAt\":\"".utf8)
-    private static let typeKey = Array(",\"type\":\"".utf8)
-    private static let streamVersionKey = Array(",\"streamVersion\":".utf8)
-    private static let streamKey = Array(",\"stream\":\"".utf8)
+    private static let seqKey: StaticString = ",\"seq\":"
+    private static let schemaVersionKey: StaticString = ",\"schemaVersion\":"
+    private static let recordedAtKey: StaticString = ",\"recordedAt\":\""
+    private static let typeKey: StaticString = ",\"type\":\""
+    private static let streamVersionKey: StaticString = ",\"streamVersion\":"
+    private static let streamKey: StaticString = ",\"stream\":\""
 
     /// The body of the string whose closing quote is at `close`, when it holds no backslash.
     private func plainStringBackwards(closingQuote close: Int) -> Range<Int>? {
         guard close > begin, close < end, bytes[close] == UInt8(ascii: "\"") else { return nil }
         var j = close - 1
+        // Eight bytes at a time while they hold neither a quote nor a backslash.
+        let base = UnsafeRawPointer(bytes.baseAddress!)
+        while j - 8 >= begin {
+            let word = base.loadUnaligned(fromByteOffset: j - 7, as: UInt64.self)
+            if Self.holds(word, UInt8(ascii: "\"")) || Self.holds(word, UInt8(ascii: "\\")) { break }
+            j -= 8
+        }
         while j > begin {
             let b = bytes[j]
             if b == UInt8(ascii: "\"") { return (j + 1)..<close }
@@ -111,24 +127,53 @@ struct StoredEventReader {
         return nil
     }
 
-    /// Whether `text` sits in the bytes with its last byte at `lastByte`.
-    private func literal(_ text: [UInt8], lastByte: Int) -> Bool {
-        let start = lastByte + 1 - text.count
-        guard start >= begin else { return false }
-        for k in 0..<text.count where bytes[start + k] != text[k] { return false }
+    /// Moves `i` back over the digits ending at `i` and the `key` before them; false when the
+    /// bytes there are not one or more digits preceded by `key`.
+    private func skipDigitsBackwards(_ i: inout Int, after key: StaticString) -> Bool {
+        let digitsEnd = i
+        while i > begin, bytes[i] >= 0x30, bytes[i] <= 0x39 { i -= 1 }
+        guard i < digitsEnd, literal(key, lastByte: i) else { return false }
+        i -= key.utf8CodeUnitCount
         return true
+    }
+
+    /// Whether `text` sits in the bytes with its last byte at `lastByte`.
+    private func literal(_ text: StaticString, lastByte: Int) -> Bool {
+        let count = text.utf8CodeUnitCount
+        let start = lastByte + 1 - count
+        guard start >= begin, lastByte < end else { return false }
+        return Self.same(bytes.baseAddress! + start, text.utf8Start, count: count)
     }
 
     /// Whether the bytes in `range` equal `text`.
     func equals(_ range: Range<Int>, _ text: StaticString) -> Bool {
         guard range.count == text.utf8CodeUnitCount else { return false }
-        let start = text.utf8Start
-        var k = range.lowerBound
-        for j in 0..<range.count {
-            if bytes[k] != start[j] { return false }
-            k += 1
+        guard range.count > 0 else { return true }
+        return Self.same(bytes.baseAddress! + range.lowerBound, text.utf8Start, count: range.count)
+    }
+
+    /// Whether the `count` bytes at `a` and at `b` are equal: eight at a time, the last eight
+    /// overlapping the ones before (both spans are `count` bytes long, so no load leaves them).
+    private static func same(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, count: Int) -> Bool {
+        guard count >= 8 else {
+            for k in 0..<count where a[k] != b[k] { return false }
+            return true
         }
-        return true
+        let x = UnsafeRawPointer(a), y = UnsafeRawPointer(b)
+        var k = 0
+        while k + 8 < count {
+            if x.loadUnaligned(fromByteOffset: k, as: UInt64.self) != y.loadUnaligned(fromByteOffset: k, as: UInt64.self) { return false }
+            k += 8
+        }
+        return x.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self) == y.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+    }
+
+    /// Whether any of the eight bytes of `word` is `byte` (the classic zero-byte test on
+    /// `word` xor eight copies of `byte`; exact, no false answers either way).
+    @inline(__always)
+    static func holds(_ word: UInt64, _ byte: UInt8) -> Bool {
+        let x = word ^ (0x0101_0101_0101_0101 &* UInt64(byte))
+        return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 != 0
     }
 
     /// Whether the bytes in `range` begin with `prefix`.
@@ -258,6 +303,11 @@ struct StoredEventReader {
     /// which is what `Amount`'s parser gives for it; nil for any other text (then `Amount` itself
     /// decides, so unusual and invalid spellings get exactly its answer).
     static func decimal(_ bytes: [UInt8], _ body: Range<Int>) -> Int128? {
+        bytes.withUnsafeBufferPointer { decimal($0, body) }
+    }
+
+    /// The same over a buffer the caller holds.
+    static func decimal(_ bytes: UnsafeBufferPointer<UInt8>, _ body: Range<Int>) -> Int128? {
         var i = body.lowerBound
         let end = body.upperBound
         guard i < end else { return nil }
@@ -294,16 +344,28 @@ struct StoredEventReader {
         guard i < end, bytes[i] == UInt8(ascii: "\"") else { return nil }
         i += 1
         let start = i
+        let base = UnsafeRawPointer(bytes.baseAddress!)
         while i < end {
-            switch bytes[i] {
-            case UInt8(ascii: "\""):
-                let r = start..<i
+            // Eight bytes at a time while they hold neither a quote nor a backslash; then byte by
+            // byte up to the one that stopped it (a short string goes byte by byte from the start).
+            while i + 8 <= end {
+                let word = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                if Self.holds(word, UInt8(ascii: "\"")) || Self.holds(word, UInt8(ascii: "\\")) { break }
+                i += 8
+            }
+            while i < end {
+                let b = bytes[i]
+                if b == UInt8(ascii: "\"") {
+                    let r = start..<i
+                    i += 1
+                    return r
+                }
                 i += 1
-                return r
-            case UInt8(ascii: "\\"):
-                i += 2
-            default:
-                i += 1
+                // An escape: its next byte is never the closing quote; back to eight at a time after it.
+                if b == UInt8(ascii: "\\") {
+                    i += 1
+                    break
+                }
             }
         }
         return nil
@@ -416,12 +478,23 @@ struct ByteInterner {
     /// The text of the UTF-8 bytes in `range` (valid UTF-8 as canonical JSON is; invalid bytes
     /// would be repaired exactly as `String(decoding:as:)` repairs them).
     mutating func string(_ bytes: [UInt8], _ range: Range<Int>) -> String {
+        bytes.withUnsafeBufferPointer { string($0, range) }
+    }
+
+    /// The same over a buffer the caller holds.
+    mutating func string(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {
         if range.count <= 15 { return String(decoding: bytes[range], as: UTF8.self) }
         return strings[index(bytes, range)]
     }
 
     /// The number of the text in `range`: equal bytes, equal numbers, counted from 0 in order of first sight.
     mutating func index(_ bytes: [UInt8], _ range: Range<Int>) -> Int {
+        bytes.withUnsafeBufferPointer { index($0, range) }
+    }
+
+    /// The same over a buffer the caller holds.
+    mutating func index(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int {
+        precondition(range.lowerBound >= 0 && range.upperBound <= bytes.count, "a name's range lies inside its buffer")
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for k in range { hash = (hash ^ UInt64(bytes[k])) &* 0x100_0000_01b3 }
         let mask = slots.count - 1
@@ -442,7 +515,7 @@ struct ByteInterner {
     }
 
     /// Whether text `n`'s bytes are those in `range`.
-    private func stored(_ n: Int, equals bytes: [UInt8], _ range: Range<Int>) -> Bool {
+    private func stored(_ n: Int, equals bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
         let start = n == 0 ? 0 : ends[n - 1]
         guard ends[n] - start == range.count else { return false }
         var k = start
@@ -469,7 +542,7 @@ struct CurrencyCache {
     private var known: [(bytes: [UInt8], code: CurrencyCode)] = []
 
     /// The code spelled by the bytes in `range`; nil when it is not a known currency.
-    mutating func code(_ bytes: [UInt8], _ range: Range<Int>) -> CurrencyCode? {
+    mutating func code(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> CurrencyCode? {
         for entry in known where entry.bytes.elementsEqual(bytes[range]) { return entry.code }
         guard let code = try? CurrencyCode(String(decoding: bytes[range], as: UTF8.self)) else { return nil }
         known.append((Array(bytes[range]), code))
@@ -490,10 +563,11 @@ extension ProjectFact {
     static func read(stored bytes: [UInt8], range: Range<Int>, type: String, seq: Int64) -> (fact: ProjectFact?, recordedAt: Timestamp)? {
         var names = ByteInterner()
         var currencies = CurrencyCache()
-        let reader = StoredEventReader(bytes: bytes, range: range)
-        guard let (stream, _) = reader.tail() else { return nil }
-        return read(reader, stream: stream, kind: Self.kind(of: type), proposed: type == "ProjectProposed", seq: seq,
-                    names: &names, currencies: &currencies)
+        return StoredEventReader.reading(bytes, range: range) { reader in
+            guard let (stream, _) = reader.tail() else { return nil }
+            return read(reader, stream: stream, kind: Self.kind(of: type), proposed: type == "ProjectProposed", seq: seq,
+                        names: &names, currencies: &currencies)
+        }
     }
 
     /// The same with the `stream` range `tail()` found, the event's kind already known (nil: no

@@ -6,7 +6,7 @@ import ODA
 
 /// `oda-bench inspection`: what the red-flag rules cost, printed as one JSON object.
 ///
-///   swift run -c release oda-bench inspection [--runs N] [--events N] [--history N] [--appends N] [--only full]
+///   swift run -c release oda-bench inspection [--runs N] [--events N] [--history N] [--appends N] [--only full] [--save PATH]
 ///
 /// - Full evaluation: every subject rule over a synthetic portfolio of `--events` catalogue events
 ///   (default 200,000: 400 projects of 500 events, interleaved as a real ledger would hold them,
@@ -25,7 +25,9 @@ import ODA
 /// Full evaluation and appends are also reported in this process's CPU time (`_cpu_` keys), the
 /// figure to compare on a loaded machine. Every figure is the median of `--runs` runs (default 3).
 /// `--only full` measures the full evaluation alone (for profiling); the figures that matter come
-/// from a whole run.
+/// from a whole run. `--save PATH` keeps a copy of the portfolio ledger, so that the child mode
+/// (`ODA_BENCH_FULL_EVALUATION=PATH oda-bench inspection`) can be profiled on it alone, e.g. under
+/// callgrind or `perf record`, without generating and appending the portfolio again.
 enum InspectionBenchmark {
     /// The environment variable that makes this executable the child measuring a full evaluation
     /// of the ledger file it names.
@@ -39,6 +41,8 @@ enum InspectionBenchmark {
         var appendProjects = 40
         var appends = 400
         var fullOnly = false
+        /// Where to keep a copy of the last run's portfolio ledger (for profiling the child mode on it).
+        var savePath: String?
     }
 
     static func main(_ arguments: [String]) throws {
@@ -49,6 +53,11 @@ enum InspectionBenchmark {
             if flag == "--only" {
                 guard args.popFirst() == "full" else { usage() }
                 options.fullOnly = true
+                continue
+            }
+            if flag == "--save" {
+                guard let path = args.popFirst() else { usage() }
+                options.savePath = path
                 continue
             }
             guard let value = args.popFirst().flatMap(Int.init), value > 0 else { usage() }
@@ -75,6 +84,12 @@ enum InspectionBenchmark {
             let store = try EventStore.create(at: dir.appendingPathComponent("portfolio.sqlite").path, options: portfolio.storeOptions(.normal))
             for start in stride(from: 0, to: events.count, by: 5_000) {
                 _ = try store.append(Array(events[start..<min(start + 5_000, events.count)]), actor: portfolio.actor)
+            }
+            if let savePath = options.savePath {
+                for suffix in ["", "-wal", "-shm"] {
+                    try? FileManager.default.removeItem(atPath: savePath + suffix)
+                    try? FileManager.default.copyItem(atPath: dir.appendingPathComponent("portfolio.sqlite").path + suffix, toPath: savePath + suffix)
+                }
             }
             var flags: [Flag] = []
             let fullCPU = processCPUSeconds()
@@ -209,7 +224,7 @@ enum InspectionBenchmark {
     }
 
     private static func usage() -> Never {
-        FileHandle.standardError.write(Data("usage: oda-bench inspection [--runs N] [--events N] [--history N] [--appends N] [--only full]\n".utf8))
+        FileHandle.standardError.write(Data("usage: oda-bench inspection [--runs N] [--events N] [--history N] [--appends N] [--only full] [--save PATH]\n".utf8))
         exit(2)
     }
 

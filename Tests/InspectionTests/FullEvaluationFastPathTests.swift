@@ -164,14 +164,14 @@ final class FullEvaluationFastPathTests: XCTestCase {
                      "0001-01-01T00:00:00.000000Z", "2024-05-14T03:00:00.12345xZ"]
         for text in texts {
             let bytes = Array(text.utf8)
-            XCTAssertEqual(StoredEventReader(bytes: bytes).timestamp(0..<bytes.count), Timestamp.parse(text), text)
+            XCTAssertEqual(StoredEventReader.reading(bytes) { $0.timestamp(0..<bytes.count) }, Timestamp.parse(text), text)
         }
         var micros: Int64 = 0
         for step in 0..<2_000 {
             micros += Int64(step) * 7_919_000_003
             let t = Timestamp(microsecondsSinceEpoch: micros)
             let bytes = Array(t.rfc3339.utf8)
-            XCTAssertEqual(StoredEventReader(bytes: bytes).timestamp(0..<bytes.count), t)
+            XCTAssertEqual(StoredEventReader.reading(bytes) { $0.timestamp(0..<bytes.count) }, t)
         }
     }
 
@@ -180,17 +180,18 @@ final class FullEvaluationFastPathTests: XCTestCase {
         let store = try ledger("t.sqlite", projects: 3, rounds: 20)
         var read = 0
         try store.readStored(EventQuery()) { event in
-            let reader = StoredEventReader(bytes: event.canonicalBytes)
-            if let (stream, type) = reader.tail() {
-                XCTAssertEqual(String(decoding: event.canonicalBytes[stream], as: UTF8.self), event.stream)
-                XCTAssertEqual(String(decoding: event.canonicalBytes[type], as: UTF8.self), event.type)
-                XCTAssertEqual(ProjectFact.kind(reader, type: type).kind, ProjectFact.kind(of: event.type))
-                read += 1
+            StoredEventReader.reading(event.canonicalBytes) { reader in
+                if let (stream, type) = reader.tail() {
+                    XCTAssertEqual(String(decoding: event.canonicalBytes[stream], as: UTF8.self), event.stream)
+                    XCTAssertEqual(String(decoding: event.canonicalBytes[type], as: UTF8.self), event.type)
+                    XCTAssertEqual(ProjectFact.kind(reader, type: type).kind, ProjectFact.kind(of: event.type))
+                    read += 1
+                }
             }
             return true
         }
         XCTAssertGreaterThan(read, 60)
-        XCTAssertNil(StoredEventReader(bytes: Array("{\"a\":1}".utf8)).tail())
+        XCTAssertNil(StoredEventReader.reading(Array("{\"a\":1}".utf8)) { $0.tail() })
     }
 
     /// The kind read from a type's bytes (picked by length and first byte) is `kind(of:)` for
@@ -215,7 +216,7 @@ final class FullEvaluationFastPathTests: XCTestCase {
         var facts = 0
         for name in types {
             let bytes = Array(("\"" + name + "\"").utf8)
-            let read = ProjectFact.kind(StoredEventReader(bytes: bytes), type: 1..<(bytes.count - 1))
+            let read = StoredEventReader.reading(bytes) { ProjectFact.kind($0, type: 1..<(bytes.count - 1)) }
             XCTAssertEqual(read.kind, ProjectFact.kind(of: name), name)
             XCTAssertEqual(read.proposed, name == "ProjectProposed", name)
             if read.kind != nil { facts += 1 }

@@ -114,7 +114,7 @@ final class StoredEventReaderTests: XCTestCase {
         // the reader reads nothing past the end of its row.
         for cut in [10, bytes.count / 2, bytes.count - 1] {
             XCTAssertNil(ProjectFact.read(stored: bytes, range: 0..<cut, type: e.type, seq: e.seq), "cut at \(cut)")
-            XCTAssertNil(StoredEventReader(bytes: bytes, range: 0..<cut).tail(), "cut at \(cut)")
+            XCTAssertNil(StoredEventReader.reading(bytes, range: 0..<cut) { $0.tail() }, "cut at \(cut)")
         }
         XCTAssertNotNil(ProjectFact.read(stored: bytes, range: 0..<bytes.count, type: e.type, seq: e.seq))
     }
