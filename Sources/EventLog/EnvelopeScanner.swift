@@ -30,7 +30,8 @@ struct EnvelopeScanner {
     }
 
     static func scan(_ buffer: UnsafeBufferPointer<UInt8>) -> Header? {
-        var memo = Memo()
+        // A memo for one scan only would never be consulted: it keeps no copy of the actor.
+        var memo = Memo(remembering: false)
         var scanner = Cursor(buffer)
         return scanner.envelope(memo: &memo)
     }
@@ -66,8 +67,12 @@ struct EnvelopeScanner {
         fileprivate var hasRecordedAt = false
         /// Longer actor objects (only possible with the longest ids and units) are not remembered.
         fileprivate static let longestActor = 512
+        /// False for a scan on its own, which has no later envelope to remember anything for.
+        fileprivate let remembersActor: Bool
 
-        init() {}
+        init() { remembersActor = true }
+
+        fileprivate init(remembering: Bool) { remembersActor = remembering }
     }
 
     /// Whether the 64 bytes at `r` are all lowercase hex digits, eight at a time. For a word of
@@ -273,7 +278,7 @@ private struct Cursor {
             }
         }
         guard actor() else { return false }
-        if i - start <= EnvelopeScanner.Memo.longestActor {
+        if memo.remembersActor, i - start <= EnvelopeScanner.Memo.longestActor {
             memo.actor.removeAll(keepingCapacity: true)
             memo.actor.append(contentsOf: UnsafeBufferPointer(rebasing: b[start..<i]))
         }
