@@ -56,17 +56,33 @@ public struct SHA256Digest: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses exactly 64 lowercase hex digits from a borrowed buffer, as the ledger format spells
     /// every hash; nil on anything else. Allocates nothing.
+    ///
+    /// Verification reads every row's `prev` this way, so eight digits are checked and decoded
+    /// per step (SWAR) rather than one by one; `SHA256Tests` holds it to the byte-wise reference
+    /// (`Hex.decode` with a lowercase check) on every byte value in every position.
     public init?(lowercaseHex hex: UnsafeRawBufferPointer) {
-        guard hex.count == 2 * Self.byteCount else { return nil }
-        var invalid: UInt8 = 0
+        guard hex.count == 2 * Self.byteCount, let base = hex.baseAddress else { return nil }
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        var failed: UInt64 = 0
         self.init { out in
-            for k in 0..<Self.byteCount {
-                let hi = Hex.lowercaseValue(hex[2 * k]), lo = Hex.lowercaseValue(hex[2 * k + 1])
-                invalid |= (hi | lo) & 0xF0
-                out[k] = hi << 4 | lo
+            for k in 0..<8 {
+                let x = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: 8 * k, as: UInt64.self))
+                // For bytes below 0x80, adding 0x80 − c sets a byte's high bit exactly when it is at
+                // least c, and no byte carries into the next: each range test is one addition.
+                let digit = (x &+ ones &* (0x80 - 0x30)) & ~(x &+ ones &* (0x80 - 0x3A))
+                let letter = (x &+ ones &* (0x80 - 0x61)) & ~(x &+ ones &* (0x80 - 0x67))
+                failed |= x & highs | ~(digit | letter) & highs
+                // A digit's value is its low nibble; a letter's (bit 6 set) is its low nibble + 9.
+                let nibbles = (x & (ones &* 0x0F)) &+ ((x >> 6) & ones) &* 9
+                // Byte pairs (high digit first in memory) become one byte in each 16-bit lane …
+                var v = (nibbles & 0x00FF_00FF_00FF_00FF) << 4 | (nibbles >> 8) & 0x00FF_00FF_00FF_00FF
+                // … and the four lanes' bytes are packed together in order.
+                v = (v | v >> 8) & 0x0000_FFFF_0000_FFFF
+                v = (v | v >> 16) & 0xFFFF_FFFF
+                out.storeBytes(of: UInt32(truncatingIfNeeded: v).littleEndian, toByteOffset: 4 * k, as: UInt32.self)
             }
         }
-        guard invalid == 0 else { return nil }
+        guard failed == 0 else { return nil }
     }
 
     /// Writes the 64 lowercase hex digits into `out` (which must hold at least 64 bytes).
@@ -131,15 +147,6 @@ public enum Hex {
 
     /// The hex digit for a value below 16.
     static func digit(_ value: UInt8) -> UInt8 { value < 10 ? 0x30 &+ value : 0x57 &+ value }
-
-    /// The value of a lowercase hex digit, or a value of 16 or more for any other byte.
-    static func lowercaseValue(_ c: UInt8) -> UInt8 {
-        switch c {
-        case 0x30...0x39: return c &- 0x30
-        case 0x61...0x66: return c &- 0x57
-        default: return 0xFF
-        }
-    }
 
     private static func value(_ c: UInt8) -> UInt8? {
         switch c {

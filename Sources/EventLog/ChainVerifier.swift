@@ -55,8 +55,8 @@ public struct ChainVerifier {
             let total = progress == nil ? 0 : try connection.scalarInt64("SELECT count(*) FROM events") ?? 0
             let first = try connection.scalarInt64("SELECT min(seq) FROM events") ?? 1
             let last = try connection.scalarInt64("SELECT max(seq) FROM events") ?? 0
-            let rowsPerChunk = self.rowsPerChunk
-            let chunks = last >= first ? Int((last - first) / rowsPerChunk) + 1 : 0
+            let plan = ChunkPlan(first: first, last: last, rowsPerChunk: rowsPerChunk, threads: checkers.count)
+            let chunks = plan.count
             // Each checker claims the next unchecked chunk when it is done with one, so both stay
             // busy to the end; together they may run `window` chunks ahead of the walk.
             let pipeline = ChunkPipeline<CheckedChunk>(window: Self.windowPerChecker * checkers.count, count: chunks)
@@ -67,11 +67,10 @@ public struct ChainVerifier {
             for checker in checkers {
                 group.runOnOwnThread {
                     while let index = pipeline.claim() {
-                        let lower = first + Int64(index) * rowsPerChunk
                         var rows = spare.take()
                         let outcome: Result<CheckedChunk, any Error>
                         do {
-                            try checker.check(lower...min(last, lower + rowsPerChunk - 1), into: &rows)
+                            try checker.check(plan.seqs(of: index), into: &rows)
                             outcome = .success(rows)
                         } catch {
                             outcome = .failure(error)
@@ -106,6 +105,48 @@ public struct ChainVerifier {
         } catch let error as SQLiteError {
             throw StoreError(error, path: store.path)
         }
+    }
+}
+
+/// How the seqs `first…last` are cut into chunks: full chunks of `rowsPerChunk`, then, for the
+/// last rows (one full chunk's worth per checker), chunks a quarter that size. Checkers claim
+/// chunks in turn, so whichever finishes first idles while the other ends its last chunk; small
+/// chunks at the end keep that wait to a fraction of a chunk.
+///
+/// Guarantee: the chunks cover every seq from `first` to `last` exactly once, in order
+/// (`VerifyChunkBoundaryTests` checks the plan, and verifies with it against one single chunk).
+struct ChunkPlan {
+    let first: Int64
+    let last: Int64
+    let size: Int64
+    let tailSize: Int64
+    /// Full chunks before the tail, and all chunks.
+    let fullChunks: Int
+    let count: Int
+
+    init(first: Int64, last: Int64, rowsPerChunk: Int64, threads: Int) {
+        self.first = first
+        self.last = last
+        size = max(1, rowsPerChunk)
+        tailSize = max(1, size / 4)
+        let seqs = last >= first ? last - first + 1 : 0
+        let tail = min(seqs, Int64(max(1, threads)) * size)
+        fullChunks = Int((seqs - tail) / size)
+        let rest = seqs - Int64(fullChunks) * size
+        count = fullChunks + Int((rest + tailSize - 1) / tailSize)
+    }
+
+    /// The seqs of chunk `index` (0 ..< count).
+    func seqs(of index: Int) -> ClosedRange<Int64> {
+        let lower: Int64, width: Int64
+        if index < fullChunks {
+            lower = first + Int64(index) * size
+            width = size
+        } else {
+            lower = first + Int64(fullChunks) * size + Int64(index - fullChunks) * tailSize
+            width = tailSize
+        }
+        return lower...min(last, lower + width - 1)
     }
 }
 

@@ -30,8 +30,49 @@ struct EnvelopeScanner {
     }
 
     static func scan(_ buffer: UnsafeBufferPointer<UInt8>) -> Header? {
+        // A memo for one scan only would never be consulted: it keeps no copy of the actor.
+        var memo = Memo(remembering: false)
         var scanner = Cursor(buffer)
-        return scanner.envelope()
+        return scanner.envelope(memo: &memo)
+    }
+
+    /// Scans `bytes` with `memo` remembering what earlier scans accepted; the verdict and the
+    /// header are exactly those of `scan(_:)` (see `Memo`).
+    static func scan(_ bytes: [UInt8], memo: inout Memo) -> Header? {
+        bytes.withUnsafeBufferPointer { scan($0, memo: &memo) }
+    }
+
+    static func scan(_ buffer: UnsafeBufferPointer<UInt8>, memo: inout Memo) -> Header? {
+        var scanner = Cursor(buffer)
+        return scanner.envelope(memo: &memo)
+    }
+
+    /// The `actor` object and the `recordedAt` spelling of the last envelope a scanner accepted.
+    /// Consecutive events nearly always share both (one batch has one actor and one timestamp),
+    /// so comparing the bytes with the remembered ones replaces re-reading them member by member.
+    ///
+    /// Guarantee: it changes no verdict. Only bytes that were accepted are remembered, and the
+    /// checks they replace read nothing but those bytes: an actor object is judged by its own
+    /// bytes up to its closing brace (the keys probed inside it never reach past it), and a
+    /// `recordedAt` by its 27 bytes between the quotes, whose quotes are still checked. So the
+    /// same bytes in another envelope get the same verdict and the same value.
+    /// `EnvelopeScannerTests` holds memoised and fresh scans to the decoder on every mutation.
+    struct Memo {
+        /// The accepted actor object, braces included; empty when none is remembered.
+        fileprivate var actor: [UInt8] = []
+        /// The accepted `recordedAt` spelling as four overlapping words (bytes 0, 8, 16 and 19),
+        /// and the instant it names; `hasRecordedAt` is false until one was accepted.
+        fileprivate var recordedAtWords: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        fileprivate var recordedAtMicroseconds: Int64 = 0
+        fileprivate var hasRecordedAt = false
+        /// Longer actor objects (only possible with the longest ids and units) are not remembered.
+        fileprivate static let longestActor = 512
+        /// False for a scan on its own, which has no later envelope to remember anything for.
+        fileprivate let remembersActor: Bool
+
+        init() { remembersActor = true }
+
+        fileprivate init(remembering: Bool) { remembersActor = remembering }
     }
 
     /// Whether the 64 bytes at `r` are all lowercase hex digits, eight at a time. For a word of
@@ -93,7 +134,7 @@ private struct Cursor {
 
     init(_ buffer: UnsafeBufferPointer<UInt8>) { b = buffer }
 
-    mutating func envelope() -> EnvelopeScanner.Header? {
+    mutating func envelope(memo: inout EnvelopeScanner.Memo) -> EnvelopeScanner.Header? {
         var header = EnvelopeScanner.Header()
         let requiredMembers = Member.requiredMask
         guard i < b.count, b[i] == UInt8(ascii: "{") else { return nil }
@@ -126,8 +167,7 @@ private struct Cursor {
                 guard let r = identifier(ByteClass.token), (1...200).contains(r.count) else { return nil }
                 if member == .idempotencyKey { header.idempotencyKey = r }
             case .recordedAt:
-                guard let r = fixedWidthString(27),
-                      let micros = Timestamp.canonicalMicroseconds(UnsafeBufferPointer(rebasing: b[r])) else { return nil }
+                guard let r = fixedWidthString(27), let micros = recordedAt(r, memo: &memo) else { return nil }
                 header.recordedAt = r
                 header.recordedAtMicroseconds = micros
             case .occurredAt:
@@ -136,7 +176,7 @@ private struct Cursor {
                 guard let r = fixedWidthString(64), EnvelopeScanner.isLowerHex64(r, b) else { return nil }
                 header.prev = r
             case .actor:
-                guard actor() else { return nil }
+                guard actor(memo: &memo) else { return nil }
             case .payload:
                 guard i < b.count, b[i] == UInt8(ascii: "{"), value(depth: 1) else { return nil }
             }
@@ -206,6 +246,43 @@ private struct Cursor {
         case 1: "role"
         default: "unit"
         }
+    }
+
+    /// The instant the 27 bytes at `r` name when they are a canonical `recordedAt`, nil when not;
+    /// bytes equal to the remembered accepted spelling are not read again.
+    @inline(__always)
+    private func recordedAt(_ r: Range<Int>, memo: inout EnvelopeScanner.Memo) -> Int64? {
+        guard let base = b.baseAddress else { return nil }
+        let p = UnsafeRawPointer(base + r.lowerBound)
+        let words = (p.loadUnaligned(as: UInt64.self), p.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+                     p.loadUnaligned(fromByteOffset: 16, as: UInt64.self), p.loadUnaligned(fromByteOffset: 19, as: UInt64.self))
+        if memo.hasRecordedAt, words == memo.recordedAtWords { return memo.recordedAtMicroseconds }
+        guard let micros = Timestamp.canonicalMicroseconds(UnsafeBufferPointer(rebasing: b[r])) else { return nil }
+        memo.recordedAtWords = words
+        memo.recordedAtMicroseconds = micros
+        memo.hasRecordedAt = true
+        return micros
+    }
+
+    /// The actor object at `i`, accepted at once when its bytes are the remembered accepted ones.
+    private mutating func actor(memo: inout EnvelopeScanner.Memo) -> Bool {
+        let start = i
+        let known = memo.actor.count
+        if known > 0, start + known <= b.count, let base = b.baseAddress {
+            let same = memo.actor.withUnsafeBytes { remembered in
+                RowChecker.equal(remembered, UnsafeRawBufferPointer(start: base + start, count: known))
+            }
+            if same {
+                i = start + known
+                return true
+            }
+        }
+        guard actor() else { return false }
+        if memo.remembersActor, i - start <= EnvelopeScanner.Memo.longestActor {
+            memo.actor.removeAll(keepingCapacity: true)
+            memo.actor.append(contentsOf: UnsafeBufferPointer(rebasing: b[start..<i]))
+        }
+        return true
     }
 
     /// `{"id":…,"role":…,"unit":…}` with `id` required, in that order.

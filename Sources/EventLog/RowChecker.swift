@@ -44,6 +44,9 @@ final class RowChecker: @unchecked Sendable {
     /// streams there are. A checker belongs to one thread at a time, so the cache is read and
     /// updated without the runtime's exclusivity bookkeeping, which costs a call on every row.
     @exclusivity(unchecked) private var streamNames = StreamNameCache()
+    /// What the scanner accepted in earlier rows (one batch's actor and timestamp), so identical
+    /// bytes are compared rather than read again. Same single-thread use as `streamNames`.
+    @exclusivity(unchecked) private var scanMemo = EnvelopeScanner.Memo()
 
     /// The page cache of each verification connection, in KiB. Rows are read once, in order, so
     /// beyond the pages on the cursor's path a cache only holds pages that will not be read again;
@@ -115,7 +118,7 @@ final class RowChecker: @unchecked Sendable {
             if recordedHash == nil {
                 chunk.findings.append((index, (position, .columnMismatch, "the hash column holds \(hashColumnCount) bytes, not 32")))
             }
-            guard let header = EnvelopeScanner.scan(body) else {
+            guard let header = EnvelopeScanner.scan(body, memo: &scanMemo) else {
                 // The one-pass scanner refuses; the full decoder says why.
                 let reason: String
                 do {

@@ -131,8 +131,9 @@ final class StoredBatch: @unchecked Sendable {
     /// Scans each row and hands it to `body` in order; false when `body` asked to stop.
     /// Throws `corruptEvent` at the first row whose bytes or hash are malformed.
     func deliver(_ body: (StoredEvent) throws -> Bool) throws -> Bool {
+        var memo = EnvelopeScanner.Memo()
         for index in 0..<count {
-            guard let hash = hashes[index], let header = EnvelopeScanner.scan(bytes[index]) else {
+            guard let hash = hashes[index], let header = EnvelopeScanner.scan(bytes[index], memo: &memo) else {
                 throw StoreError.corruptEvent(seq: seqs[index], reason: "its stored bytes or hash are malformed")
             }
             if try !body(StoredEvent(canonicalBytes: bytes[index], hash: hash, header: header)) { return false }

@@ -38,4 +38,37 @@ final class SHA256Tests: XCTestCase {
         }
         XCTAssertThrowsError(try SHA256Digest(bytes: [1, 2, 3]))
     }
+
+    /// The word-wise `init?(lowercaseHex:)` against a byte-wise reference: every byte value in
+    /// every one of the 64 positions of several digests (so every lane of every word), and the
+    /// lengths around 64.
+    func testLowercaseHexParsingAgreesWithTheByteWiseReference() throws {
+        func reference(_ bytes: [UInt8]) -> SHA256Digest? {
+            guard bytes.count == 64, bytes.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }),
+                  let decoded = Hex.decode(String(decoding: bytes, as: UTF8.self)) else { return nil }
+            return try? SHA256Digest(bytes: decoded)
+        }
+        let digests = [SHA256Digest.zero, SHA256.hash(Array("abc".utf8)), SHA256.hash([0xFF]),
+                       try SHA256Digest(bytes: [UInt8](repeating: 0xFF, count: 32)),
+                       try SHA256Digest(bytes: (0..<32).map { UInt8($0 * 8 + 3) })]
+        var checked = 0
+        for digest in digests {
+            let hex = Array(digest.hex.utf8)
+            XCTAssertEqual(hex.withUnsafeBytes { SHA256Digest(lowercaseHex: $0) }, digest)
+            for position in 0..<64 {
+                for value in 0...255 {
+                    var mutated = hex
+                    mutated[position] = UInt8(value)
+                    XCTAssertEqual(mutated.withUnsafeBytes { SHA256Digest(lowercaseHex: $0) }, reference(mutated),
+                                   "byte \(value) at \(position) of \(digest.hex)")
+                    checked += 1
+                }
+            }
+            for count in [0, 1, 63, 65, 128] {
+                let resized = Array((hex + hex).prefix(count))
+                XCTAssertNil(resized.withUnsafeBytes { SHA256Digest(lowercaseHex: $0) })
+            }
+        }
+        XCTAssertEqual(checked, digests.count * 64 * 256)
+    }
 }

@@ -59,4 +59,65 @@ final class EnvelopeScannerTests: XCTestCase {
         }
         XCTAssertGreaterThan(checked, 20_000)
     }
+
+    /// The memo skips re-reading an actor or a `recordedAt` identical to the last accepted one.
+    /// Primed with the unmutated envelope (so every mutant's untouched actor and timestamp match
+    /// the remembered bytes, and a mutated one sits right next to them), a memoised scan must
+    /// still give the decoder's verdict on every mutant, and the fresh scan's header.
+    func testAMemoisedScanJudgesEveryMutationAsTheDecoderDoes() throws {
+        let replacements: [UInt8] = [0x20, 0x22, 0x2C, 0x30, 0x31, 0x3A, 0x41, 0x5C, 0x7B, 0x7D, 0x00, 0x80, 0xFF]
+        var checked = 0
+        for original in try samples() {
+            var primed = EnvelopeScanner.Memo()
+            XCTAssertNotNil(EnvelopeScanner.scan(original, memo: &primed))
+            var mutants: [[UInt8]] = []
+            for i in original.indices {
+                for r in replacements where r != original[i] {
+                    var m = original
+                    m[i] = r
+                    mutants.append(m)
+                }
+                var deleted = original
+                deleted.remove(at: i)
+                mutants.append(deleted)
+            }
+            for m in mutants {
+                var memo = primed
+                let memoised = EnvelopeScanner.scan(m, memo: &memo)
+                let fresh = EnvelopeScanner.scan(m)
+                let decoded = try? EventEnvelope(canonicalBytes: m)
+                let text = String(decoding: m, as: UTF8.self)
+                XCTAssertEqual(memoised != nil, decoded != nil, "disagreement on: \(text)")
+                if let memoised, let fresh, let decoded {
+                    assertHeader(memoised, of: m, matches: decoded, text)
+                    XCTAssertEqual(memoised.recordedAtMicroseconds, fresh.recordedAtMicroseconds, text)
+                    XCTAssertEqual(memoised.recordedAtMicroseconds, decoded.recordedAt.microsecondsSinceEpoch, text)
+                }
+                // Whatever the mutant did to the memo, the original still scans as before.
+                let again = try XCTUnwrap(EnvelopeScanner.scan(original, memo: &memo), text)
+                assertHeader(again, of: original, matches: try EventEnvelope(canonicalBytes: original), text)
+                checked += 1
+            }
+        }
+        XCTAssertGreaterThan(checked, 5_000)
+    }
+
+    /// A run of envelopes whose actors and timestamps change, repeat and return, scanned with
+    /// one memo, reads each as a fresh scan does.
+    func testOneMemoAcrossChangingActorsAndTimestampsReadsEveryEnvelopeRight() throws {
+        let actors = [try Actor(id: "user:a", role: "recorder", unit: "LA-VT"), try Actor(id: "user:a", role: "recorder"),
+                      try Actor(id: "user:b"), try Actor(id: "user:a", role: "recorder", unit: "LA-VTX")]
+        var memo = EnvelopeScanner.Memo()
+        for k in 0..<64 {
+            let envelope = EventEnvelope(
+                seq: Int64(k + 1), stream: "project:LA-\(k % 3)", streamVersion: 1, type: "AnnualBudgetRevised", schemaVersion: 1,
+                payload: budgetPayload(k), actor: actors[(k / 3) % actors.count],
+                recordedAt: Timestamp(microsecondsSinceEpoch: 1_770_000_000_000_000 + Int64(k / 2) * 999_999),
+                occurredAt: nil, correlationId: nil, causationId: nil, idempotencyKey: nil, prev: .zero)
+            let bytes = envelope.canonicalBytes
+            let header = try XCTUnwrap(EnvelopeScanner.scan(bytes, memo: &memo))
+            assertHeader(header, of: bytes, matches: envelope, "event \(k)")
+            XCTAssertEqual(header.recordedAtMicroseconds, envelope.recordedAt.microsecondsSinceEpoch, "event \(k)")
+        }
+    }
 }

@@ -62,6 +62,30 @@ final class VerifyChunkBoundaryTests: XCTestCase {
         try raw.prepare("UPDATE events SET body = ?1 WHERE seq = ?2").execute([.blob(bytes), .integer(seq)])
     }
 
+    /// The plan's chunks, full ones then the small ones at the end, cover every seq exactly once
+    /// and in order, whatever the sizes.
+    func testTheChunkPlanCoversEverySeqOnceInOrder() {
+        for (first, last) in [(Int64(1), Int64(0)), (1, 1), (1, 40), (5, 4_200), (1, 100_000), (17, 3)] {
+            for rowsPerChunk: Int64 in [1, 3, 4, 7, 8, 1_024] {
+                for threads in 1...3 {
+                    let plan = ChunkPlan(first: first, last: last, rowsPerChunk: rowsPerChunk, threads: threads)
+                    var next = first
+                    for index in 0..<plan.count {
+                        let seqs = plan.seqs(of: index)
+                        XCTAssertEqual(seqs.lowerBound, next, "\(first)…\(last) by \(rowsPerChunk), \(threads) threads, chunk \(index)")
+                        XCTAssertLessThanOrEqual(seqs.count, Int(rowsPerChunk))
+                        next = seqs.upperBound + 1
+                    }
+                    XCTAssertEqual(next, max(first, last + 1), "\(first)…\(last) by \(rowsPerChunk), \(threads) threads")
+                    if last - first + 1 > Int64(threads) * rowsPerChunk, rowsPerChunk >= 4 {
+                        // The end is cut finer than the middle.
+                        XCTAssertLessThan(plan.seqs(of: plan.count - 1).count, Int(rowsPerChunk))
+                    }
+                }
+            }
+        }
+    }
+
     func testAnIntactLedgerIsIntactInEveryConfiguration() throws {
         XCTAssertEqual(try findings(), [])
         let report = try ChainVerifier(store: try ledger.open(.readOnly), threads: 3, rowsPerChunk: 2).verify()
