@@ -34,9 +34,9 @@ import SQLite
 /// evidence instead of a pass over the project, and keeps its flags untouched when the fold
 /// changed nothing; a running judgement is built again (one pass) only when the rates in force
 /// for the project's currencies or the rule's parameters change, or a fact it cannot follow
-/// arrives (a budget change, a new window). A cold process reads the project's fact rows and
-/// stored flags and the ledger's rates and settings once, and judges with `evaluate`. Figures:
-/// see the report of `oda-bench inspection`.
+/// arrives (a new window). A cold process reads the project's fact rows and stored flags and the
+/// ledger's rates and settings once, and judges with `evaluate`. Figures: see the report of
+/// `oda-bench inspection`.
 public struct FlagProjector: Projector {
     public let name = "inspection-flags"
     public let tableNames = [FlagTable.name] + FactTable.names

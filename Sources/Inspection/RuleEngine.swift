@@ -21,12 +21,16 @@ public struct RuleEngine: Sendable {
     private let inputs: [RuleInputs]
     /// Per rule, whether `runningRules` holds it: tested on every append without copying the rule out.
     private let keepsRunning: [Bool]
+    /// Per rule, itself when it can tell that a new fact leaves a payee's hits as they were
+    /// (`PayeeChangeTest`), worked out once.
+    private let changeTests: [(any PayeeChangeTest)?]
 
     public init(rules: [any Rule] = RuleCatalogue.subjectRules) {
         self.rules = rules
         self.runningRules = rules.map { $0 as? any RunningRule }
         self.inputs = rules.map(\.inputs)
         self.keepsRunning = rules.map { $0 is any RunningRule }
+        self.changeTests = rules.map { rule in rule.inputs.scope == .payee ? rule as? any PayeeChangeTest : nil }
     }
 
     /// The flags of one project, sorted by id: every rule's `evaluate`, the reference the
@@ -98,6 +102,16 @@ public struct RuleEngine: Sendable {
     public struct Change: Sendable {
         public var written: [Flag] = []
         public var removed: [String] = []
+        /// Beside each flag of `written`, the flag it replaces when the engine knows it (nil for
+        /// a new flag, and for every flag of a change made without it): lets the flag table
+        /// append a grown evidence list instead of writing it whole.
+        var replacing: [Flag?] = []
+
+        public init(written: [Flag] = [], removed: [String] = []) {
+            self.written = written
+            self.removed = removed
+            self.replacing = Array(repeating: nil, count: written.count)
+        }
     }
 
     /// Brings `state` (judged from `history` before `newFacts`) to what `flags(for: history)`
@@ -122,6 +136,7 @@ public struct RuleEngine: Sendable {
         var parts: [String: ProjectHistory] = [:]
         for fact in newFacts { if let currency = fact.amount?.currency, currency != .usd { state.currencies.insert(currency) } }
         let ratesMoved = history.lastSeq > state.judgedSeq
+            && history.rates.count(asOf: history.lastSeq) != history.rates.count(asOf: state.judgedSeq)
             && !history.rates.quotes(recordedAfter: state.judgedSeq, through: history.lastSeq).isDisjoint(with: state.currencies)
         state.judgedSeq = history.lastSeq
         let settingsCount = Self.settingsCount(history)
@@ -176,8 +191,9 @@ public struct RuleEngine: Sendable {
             }
             guard inputs.scope != .project else { continue }
             // Subjects the new facts touch: the payee or user of each new transaction the rule
-            // reads, and of each transaction a new reversal cancels.
+            // reads, and of each transaction a new reversal cancels; each with those facts.
             var touched: [String] = []
+            var touching: [[ProjectFact]] = []
             for fact in newFacts where inputs.kinds.contains(fact.kind) {
                 let transaction: (payee: String?, actor: String)?
                 if fact.kind == .reversal {
@@ -187,9 +203,24 @@ public struct RuleEngine: Sendable {
                 } else {
                     transaction = nil
                 }
-                guard let transaction, let name = inputs.scope == .payee ? transaction.payee : transaction.actor,
-                      !touched.contains(name) else { continue }
-                touched.append(name)
+                guard let transaction, let name = inputs.scope == .payee ? transaction.payee : transaction.actor else { continue }
+                if let k = touched.firstIndex(of: name) {
+                    touching[k].append(fact)
+                } else {
+                    touched.append(name)
+                    touching.append([fact])
+                }
+            }
+            if let test = changeTests[index] {
+                // Only the payees some new fact may have changed are judged again.
+                var kept: [String] = []
+                for (name, facts) in zip(touched, touching) {
+                    let part = parts["p:" + name] ?? history.restricted(toPayee: name)
+                    parts["p:" + name] = part
+                    let flagged = state.byRule[index][Subject(kind: .payee, name: name, project: history.project).key]?.evidence ?? []
+                    if facts.contains(where: { test.mayChange(part, by: $0, flagged: flagged, parameters: parameters) }) { kept.append(name) }
+                }
+                touched = kept
             }
             if ratesMoved && inputs.rates == .amounts {
                 // The rates moved only the amounts of subjects already hit.
@@ -336,7 +367,11 @@ public struct RuleEngine: Sendable {
         var old: [String: Flag] = [:]
         for flag in before { old[flag.id] = flag }
         for flag in after {
-            if old.removeValue(forKey: flag.id) != flag { change.written.append(flag) }
+            let replaced = old.removeValue(forKey: flag.id)
+            if replaced != flag {
+                change.written.append(flag)
+                change.replacing.append(replaced)
+            }
         }
         change.removed = old.keys.sorted()
         return change
@@ -346,6 +381,7 @@ public struct RuleEngine: Sendable {
 extension RuleEngine.Change {
     mutating func add(_ other: RuleEngine.Change) {
         written += other.written
+        replacing += other.replacing
         removed += other.removed
     }
 }

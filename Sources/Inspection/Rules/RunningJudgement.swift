@@ -18,8 +18,8 @@ protocol RunningRule: Rule {
 protocol RunningJudgement: Sendable {
     /// Folds in `fact`, a new fact of the project; `history` already holds it (and any later
     /// facts of the same batch, which are folded in after it). Returns false when the judgement
-    /// cannot follow this fact (a new project window, a budget change); the engine then builds
-    /// it again from `history`.
+    /// cannot follow this fact (a new project window); the engine then builds it again from
+    /// `history`.
     mutating func apply(_ fact: ProjectFact, in history: ProjectHistory) -> Bool
     /// The rule's hits on `history` as it stands: exactly what `evaluate(history, parameters:)` gives.
     func hits(in history: ProjectHistory) -> [RuleHit]
@@ -47,11 +47,12 @@ extension RunningJudgement {
 protocol TransactionJudgement: RunningJudgement {
     var revision: Int { get set }
     /// Takes in `t` if the rule counts it (a judgement of live transactions skips reversed ones);
-    /// returns whether it did.
+    /// returns whether the hits can have changed: false when it was not taken in, or taken in
+    /// where no hit can read it (a year without December payments, a year without a budget).
     @discardableResult
     mutating func include(_ t: ProjectHistory.Transaction, in history: ProjectHistory) -> Bool
     /// Lets go of the transaction at `seq` if it was taken in and the rule counts live ones only;
-    /// returns whether it did.
+    /// returns whether the hits can have changed.
     @discardableResult
     mutating func exclude(_ seq: Int64) -> Bool
 }
@@ -67,8 +68,8 @@ extension TransactionJudgement {
         for t in history.transactions { include(t, in: history) }
     }
 
-    /// Folds in a new transaction or reversal, raising `revision` when it was taken in or let
-    /// go; other facts change nothing.
+    /// Folds in a new transaction or reversal, raising `revision` when taking it in or letting it
+    /// go can have changed the hits; other facts change nothing.
     mutating func applyTransaction(_ fact: ProjectFact, in history: ProjectHistory) {
         if fact.kind == .reversal {
             if let seq = fact.number, exclude(seq) { revision += 1 }
