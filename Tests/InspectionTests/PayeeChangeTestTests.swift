@@ -10,7 +10,7 @@ import XCTest
 /// `RuleConfigured` changes of the near-duplicate window) folded in random batches, and the
 /// skip must happen (else the engine equality tests would not exercise it).
 final class PayeeChangeTestTests: XCTestCase {
-    private static let rules: [any PayeeChangeTest] = [ExactDuplicatePayments(), NearDuplicatePayments()]
+    private static let rules: [any PayeeChangeTest] = [ExactDuplicatePayments(), NearDuplicatePayments(), SplittingBelowThreshold()]
 
     func testASkippedPayeeKeepsItsHits() {
         var skipped: [String: Int] = [:], rejudged: [String: Int] = [:]

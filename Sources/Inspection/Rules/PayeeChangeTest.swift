@@ -17,9 +17,10 @@ protocol PayeeChangeTest: Rule {
 }
 
 extension PayeeChangeTest {
-    /// The part common to the payee rules: a reversal changes the hits only when it cancels a
-    /// payment the flag named (one no hit named paired with nothing); a transaction that
-    /// arrived already reversed changes nothing.
+    /// The part common to the payee rules whose evidence is every payment of some qualifying
+    /// pair or group (duplicates): a reversal changes the hits only when it cancels a payment
+    /// the flag named (one no hit named paired with nothing, and losing it breaks no pair); a
+    /// transaction that arrived already reversed changes nothing; `newPayment` judges a live one.
     func mayChange(_ part: ProjectHistory, by fact: ProjectFact, flagged: [Int64],
                    newPayment: (ProjectHistory.Transaction) -> Bool) -> Bool {
         if fact.kind == .reversal {
