@@ -28,7 +28,9 @@ import SQLite
 /// and `IncrementalEngineTests` for the engine after every batch of random events).
 ///
 /// Cost: reading the new events' payloads once, a few row writes per event, the touched
-/// payees' transactions for the rules separable by payee, and for the rules that keep a running
+/// payees' transactions for the rules separable by payee (judged again only where a new fact
+/// may change their hits, `PayeeChangeTest`), a flag's evidence written as the seqs it gained
+/// when it only grew at its end (`FlagTable.write`), and for the rules that keep a running
 /// judgement (`RunningRule`: spending per year, concentration, year-end share, round amounts,
 /// window, reversals, off-hours and late postings) a fold of the new facts into sums and sorted
 /// evidence instead of a pass over the project, and keeps its flags untouched when the fold

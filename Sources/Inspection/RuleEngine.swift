@@ -8,7 +8,8 @@ import ODA
 /// Two ways in, one result: `flags(for:)` judges a whole project; `update(_:with:newFacts:)`
 /// brings the flags of a project judged before up to date after some new events, re-running a
 /// rule only where its declared `RuleInputs` say the new facts can have changed something, and
-/// for a rule separable by payee or user only on the subjects the new facts touch; a rule that
+/// for a rule separable by payee or user only on the subjects the new facts touch (for a payee
+/// rule that can tell so, `PayeeChangeTest`, only on those they may change); a rule that
 /// keeps a running judgement (`RunningRule`) folds the new facts into it instead of re-running
 /// `evaluate`, which stays the reference `flags(for:)` judges with. Either way
 /// each rule's flags come from `flags(rule:hits:parameters:history:)`, so a flag is the same
@@ -21,16 +22,20 @@ public struct RuleEngine: Sendable {
     private let inputs: [RuleInputs]
     /// Per rule, whether `runningRules` holds it: tested on every append without copying the rule out.
     private let keepsRunning: [Bool]
-    /// Per rule, itself when it can tell that a new fact leaves a payee's hits as they were
-    /// (`PayeeChangeTest`), worked out once.
-    private let changeTests: [(any PayeeChangeTest)?]
+    /// Per rule, its `PayeeChangeTest.mayChange` when it can tell that a new fact leaves a
+    /// payee's hits as they were, worked out once (a closure: copying the rule out of an
+    /// existential on every append cost as much as the test saved).
+    private let changeTests: [(@Sendable (ProjectHistory, ProjectFact, [Int64], [String: Int64]) -> Bool)?]
 
     public init(rules: [any Rule] = RuleCatalogue.subjectRules) {
         self.rules = rules
         self.runningRules = rules.map { $0 as? any RunningRule }
         self.inputs = rules.map(\.inputs)
         self.keepsRunning = rules.map { $0 is any RunningRule }
-        self.changeTests = rules.map { rule in rule.inputs.scope == .payee ? rule as? any PayeeChangeTest : nil }
+        self.changeTests = rules.map { rule in
+            guard rule.inputs.scope == .payee, let test = rule as? any PayeeChangeTest else { return nil }
+            return { test.mayChange($0, by: $1, flagged: $2, parameters: $3) }
+        }
     }
 
     /// The flags of one project, sorted by id: every rule's `evaluate`, the reference the
@@ -211,14 +216,14 @@ public struct RuleEngine: Sendable {
                     touching.append([fact])
                 }
             }
-            if let test = changeTests[index] {
+            if !touched.isEmpty, let mayChange = changeTests[index] {
                 // Only the payees some new fact may have changed are judged again.
                 var kept: [String] = []
                 for (name, facts) in zip(touched, touching) {
                     let part = parts["p:" + name] ?? history.restricted(toPayee: name)
                     parts["p:" + name] = part
                     let flagged = state.byRule[index][Subject(kind: .payee, name: name, project: history.project).key]?.evidence ?? []
-                    if facts.contains(where: { test.mayChange(part, by: $0, flagged: flagged, parameters: parameters) }) { kept.append(name) }
+                    if facts.contains(where: { mayChange(part, $0, flagged, parameters) }) { kept.append(name) }
                 }
                 touched = kept
             }

@@ -40,7 +40,7 @@ public struct SplittingBelowThreshold: Rule {
     public func evaluate(_ history: ProjectHistory, parameters: [String: Int64]) -> [RuleHit] {
         let window = parameters["windowDays"] ?? 30
         var byPayee: [Int: [(t: ProjectHistory.Transaction, day: Int64, kip: Int128)]] = [:]
-        for t in history.live(.expenditure) {
+        for t in history.transactions where t.kind == .expenditure && !t.reversed {
             guard t.payee != nil, let date = t.date, let kip = history.rates.lak(t.amount, asOf: t.seq) else { continue }
             byPayee[t.payeeKey, default: []].append((t, t.day ?? days(date), kip.tenThousandths / 10_000))
         }
