@@ -35,8 +35,9 @@ import SQLite
 /// window, reversals, off-hours and late postings) a fold of the new facts into sums and sorted
 /// evidence instead of a pass over the project, and keeps its flags untouched when the fold
 /// changed nothing; a running judgement is built again (one pass) only when the rates in force
-/// for the project's currencies or the rule's parameters change, or a fact it cannot follow
-/// arrives (a new window). A cold process reads the project's fact rows and stored flags and the
+/// for the project's currencies (unless it converts the amounts in the currencies moved again:
+/// spending per year, concentration, year-end share) or the rule's parameters change, or a fact
+/// it cannot follow arrives (a new window). A cold process reads the project's fact rows and stored flags and the
 /// ledger's rates and settings once, and judges with `evaluate`. Figures: see the report of
 /// `oda-bench inspection`.
 public struct FlagProjector: Projector {

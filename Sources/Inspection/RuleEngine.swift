@@ -140,9 +140,11 @@ public struct RuleEngine: Sendable {
         // separable by them (three rules re-judge the payee of every new expenditure).
         var parts: [String: ProjectHistory] = [:]
         for fact in newFacts { if let currency = fact.amount?.currency, currency != .usd { state.currencies.insert(currency) } }
-        let ratesMoved = history.lastSeq > state.judgedSeq
+        // The project's currencies whose rates were recorded since it was last judged.
+        let moved = history.lastSeq > state.judgedSeq
             && history.rates.count(asOf: history.lastSeq) != history.rates.count(asOf: state.judgedSeq)
-            && !history.rates.quotes(recordedAfter: state.judgedSeq, through: history.lastSeq).isDisjoint(with: state.currencies)
+            ? history.rates.quotes(recordedAfter: state.judgedSeq, through: history.lastSeq).intersection(state.currencies) : []
+        let ratesMoved = !moved.isEmpty
         state.judgedSeq = history.lastSeq
         let settingsCount = Self.settingsCount(history)
         let settingsMoved = settingsCount != state.settingsCount
@@ -151,21 +153,23 @@ public struct RuleEngine: Sendable {
             let parameters = settingsMoved ? history.settings.parameters(for: rule, asOf: history.lastSeq) : state.parameters[index]
             let inputs = self.inputs[index]
             if keepsRunning[index] {
-                let stale = ratesMoved || parameters != state.parameters[index]
-                guard stale || inputs.readsClock || newFacts.contains(where: { inputs.kinds.contains($0.kind) }) else { continue }
+                let reparameterised = parameters != state.parameters[index]
+                guard ratesMoved || reparameterised || inputs.readsClock || newFacts.contains(where: { inputs.kinds.contains($0.kind) })
+                else { continue }
                 // Taken out of the state while it changes, so its storage is not shared and
                 // changes in place.
-                var judgement = stale ? nil : state.running[index]
+                var judgement = reparameterised ? nil : state.running[index]
                 state.running[index] = nil
                 if var followed = judgement {
                     judgement = nil
                     let revision = followed.revision
-                    var following = true
+                    // New rates: the amounts in their currencies converted again, or the judgement built again.
+                    var following = !ratesMoved || followed.rerate(moved, in: history)
                     for fact in newFacts where following && inputs.kinds.contains(fact.kind) {
                         following = followed.apply(fact, in: history)
                     }
                     if inputs.readsClock { followed.observe(history) }
-                    if following && followed.revision == revision && !followed.outOfRange {
+                    if following && !ratesMoved && followed.revision == revision && !followed.outOfRange {
                         // Nothing its hits read has moved: the flags judged before stand.
                         state.running[index] = followed
                         continue

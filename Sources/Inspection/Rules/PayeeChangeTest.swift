@@ -6,8 +6,9 @@ import ODA
 ///
 /// The test is exact, never a guess: the engine skips a payee only when every new fact touching
 /// it answers false, and that must guarantee `evaluate` of the payee's transactions gives the
-/// hits its flag was made from. `PayeeChangeTestTests` holds the skip to a fresh judgement
-/// after every batch of random appends.
+/// hits its flag was made from. `PayeeChangeTestTests` holds every skip to `evaluate` before
+/// and after the batch over random ledgers; `IncrementalEngineTests` holds the engine, skips
+/// and all, to a fresh judgement after every batch.
 protocol PayeeChangeTest: Rule {
     /// Whether `fact`, one of the project's new facts, may change the hits on its payee.
     /// `part` is the history restricted to that payee after all the new facts (so a transaction

@@ -67,6 +67,17 @@ extension SpendingAboveAnnualBudget: RunningRule {
             return hasBudget(year)
         }
 
+        mutating func rerate(_ currencies: Set<CurrencyCode>, in history: ProjectHistory) -> Bool {
+            budgets = Self.budgets(of: history)
+            for (seq, entry) in included where currencies.contains(entry.amount.currency) {
+                let usd = history.rates.usd(entry.amount, asOf: history.lastSeq)
+                spent[entry.year]!.total.remove(entry.amount, usd: entry.usd)
+                spent[entry.year]!.total.add(entry.amount, usd: usd)
+                included[seq]!.usd = usd
+            }
+            return true
+        }
+
         /// Whether `year` has a budget a hit can name: spending in any other year is in no hit
         /// (a budget change works the hits out again).
         private func hasBudget(_ year: Int) -> Bool {

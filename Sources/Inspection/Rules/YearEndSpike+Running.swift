@@ -52,6 +52,20 @@ extension YearEndSpike: RunningRule {
             return changed
         }
 
+        mutating func rerate(_ currencies: Set<CurrencyCode>, in history: ProjectHistory) -> Bool {
+            for (seq, entry) in included where currencies.contains(entry.amount.currency) {
+                let usd = history.rates.usd(entry.amount, asOf: history.lastSeq)
+                years[entry.year]!.all.remove(entry.amount, usd: entry.usd)
+                years[entry.year]!.all.add(entry.amount, usd: usd)
+                if entry.december {
+                    years[entry.year]!.december.remove(entry.amount, usd: entry.usd)
+                    years[entry.year]!.december.add(entry.amount, usd: usd)
+                }
+                included[seq]!.usd = usd
+            }
+            return true
+        }
+
         func hits(in history: ProjectHistory) -> [RuleHit] {
             years.keys.sorted().compactMap { year in
                 let payments = years[year]!
