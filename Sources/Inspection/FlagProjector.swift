@@ -28,15 +28,18 @@ import SQLite
 /// and `IncrementalEngineTests` for the engine after every batch of random events).
 ///
 /// Cost: reading the new events' payloads once, a few row writes per event, the touched
-/// payees' transactions for the rules separable by payee, and for the rules that keep a running
+/// payees' transactions for the rules separable by payee (judged again only where a new fact
+/// may change their hits, `PayeeChangeTest`), a flag's evidence written as the seqs it gained
+/// when it only grew at its end (`FlagTable.write`), and for the rules that keep a running
 /// judgement (`RunningRule`: spending per year, concentration, year-end share, round amounts,
 /// window, reversals, off-hours and late postings) a fold of the new facts into sums and sorted
 /// evidence instead of a pass over the project, and keeps its flags untouched when the fold
 /// changed nothing; a running judgement is built again (one pass) only when the rates in force
-/// for the project's currencies or the rule's parameters change, or a fact it cannot follow
-/// arrives (a budget change, a new window). A cold process reads the project's fact rows and
-/// stored flags and the ledger's rates and settings once, and judges with `evaluate`. Figures:
-/// see the report of `oda-bench inspection`.
+/// for the project's currencies (unless it converts the amounts in the currencies moved again:
+/// spending per year, concentration, year-end share) or the rule's parameters change, or a fact
+/// it cannot follow arrives (a new window). A cold process reads the project's fact rows and stored flags and the
+/// ledger's rates and settings once, and judges with `evaluate`. Figures: see the report of
+/// `oda-bench inspection`.
 public struct FlagProjector: Projector {
     public let name = "inspection-flags"
     public let tableNames = [FlagTable.name] + FactTable.names

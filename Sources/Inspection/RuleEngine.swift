@@ -8,7 +8,8 @@ import ODA
 /// Two ways in, one result: `flags(for:)` judges a whole project; `update(_:with:newFacts:)`
 /// brings the flags of a project judged before up to date after some new events, re-running a
 /// rule only where its declared `RuleInputs` say the new facts can have changed something, and
-/// for a rule separable by payee or user only on the subjects the new facts touch; a rule that
+/// for a rule separable by payee or user only on the subjects the new facts touch (for a payee
+/// rule that can tell so, `PayeeChangeTest`, only on those they may change); a rule that
 /// keeps a running judgement (`RunningRule`) folds the new facts into it instead of re-running
 /// `evaluate`, which stays the reference `flags(for:)` judges with. Either way
 /// each rule's flags come from `flags(rule:hits:parameters:history:)`, so a flag is the same
@@ -21,12 +22,20 @@ public struct RuleEngine: Sendable {
     private let inputs: [RuleInputs]
     /// Per rule, whether `runningRules` holds it: tested on every append without copying the rule out.
     private let keepsRunning: [Bool]
+    /// Per rule, its `PayeeChangeTest.mayChange` when it can tell that a new fact leaves a
+    /// payee's hits as they were, worked out once (a closure: copying the rule out of an
+    /// existential on every append cost as much as the test saved).
+    private let changeTests: [(@Sendable (ProjectHistory, ProjectFact, [Int64], [String: Int64]) -> Bool)?]
 
     public init(rules: [any Rule] = RuleCatalogue.subjectRules) {
         self.rules = rules
         self.runningRules = rules.map { $0 as? any RunningRule }
         self.inputs = rules.map(\.inputs)
         self.keepsRunning = rules.map { $0 is any RunningRule }
+        self.changeTests = rules.map { rule in
+            guard rule.inputs.scope == .payee, let test = rule as? any PayeeChangeTest else { return nil }
+            return { test.mayChange($0, by: $1, flagged: $2, parameters: $3) }
+        }
     }
 
     /// The flags of one project, sorted by id: every rule's `evaluate`, the reference the
@@ -98,6 +107,16 @@ public struct RuleEngine: Sendable {
     public struct Change: Sendable {
         public var written: [Flag] = []
         public var removed: [String] = []
+        /// Beside each flag of `written`, the flag it replaces when the engine knows it (nil for
+        /// a new flag, and for every flag of a change made without it): lets the flag table
+        /// append a grown evidence list instead of writing it whole.
+        var replacing: [Flag?] = []
+
+        public init(written: [Flag] = [], removed: [String] = []) {
+            self.written = written
+            self.removed = removed
+            self.replacing = Array(repeating: nil, count: written.count)
+        }
     }
 
     /// Brings `state` (judged from `history` before `newFacts`) to what `flags(for: history)`
@@ -121,8 +140,11 @@ public struct RuleEngine: Sendable {
         // separable by them (three rules re-judge the payee of every new expenditure).
         var parts: [String: ProjectHistory] = [:]
         for fact in newFacts { if let currency = fact.amount?.currency, currency != .usd { state.currencies.insert(currency) } }
-        let ratesMoved = history.lastSeq > state.judgedSeq
-            && !history.rates.quotes(recordedAfter: state.judgedSeq, through: history.lastSeq).isDisjoint(with: state.currencies)
+        // The project's currencies whose rates were recorded since it was last judged.
+        let moved = history.lastSeq > state.judgedSeq
+            && history.rates.count(asOf: history.lastSeq) != history.rates.count(asOf: state.judgedSeq)
+            ? history.rates.quotes(recordedAfter: state.judgedSeq, through: history.lastSeq).intersection(state.currencies) : []
+        let ratesMoved = !moved.isEmpty
         state.judgedSeq = history.lastSeq
         let settingsCount = Self.settingsCount(history)
         let settingsMoved = settingsCount != state.settingsCount
@@ -131,21 +153,23 @@ public struct RuleEngine: Sendable {
             let parameters = settingsMoved ? history.settings.parameters(for: rule, asOf: history.lastSeq) : state.parameters[index]
             let inputs = self.inputs[index]
             if keepsRunning[index] {
-                let stale = ratesMoved || parameters != state.parameters[index]
-                guard stale || inputs.readsClock || newFacts.contains(where: { inputs.kinds.contains($0.kind) }) else { continue }
+                let reparameterised = parameters != state.parameters[index]
+                guard ratesMoved || reparameterised || inputs.readsClock || newFacts.contains(where: { inputs.kinds.contains($0.kind) })
+                else { continue }
                 // Taken out of the state while it changes, so its storage is not shared and
                 // changes in place.
-                var judgement = stale ? nil : state.running[index]
+                var judgement = reparameterised ? nil : state.running[index]
                 state.running[index] = nil
                 if var followed = judgement {
                     judgement = nil
                     let revision = followed.revision
-                    var following = true
+                    // New rates: the amounts in their currencies converted again, or the judgement built again.
+                    var following = !ratesMoved || followed.rerate(moved, in: history)
                     for fact in newFacts where following && inputs.kinds.contains(fact.kind) {
                         following = followed.apply(fact, in: history)
                     }
                     if inputs.readsClock { followed.observe(history) }
-                    if following && followed.revision == revision && !followed.outOfRange {
+                    if following && !ratesMoved && followed.revision == revision && !followed.outOfRange {
                         // Nothing its hits read has moved: the flags judged before stand.
                         state.running[index] = followed
                         continue
@@ -176,8 +200,9 @@ public struct RuleEngine: Sendable {
             }
             guard inputs.scope != .project else { continue }
             // Subjects the new facts touch: the payee or user of each new transaction the rule
-            // reads, and of each transaction a new reversal cancels.
+            // reads, and of each transaction a new reversal cancels; each with those facts.
             var touched: [String] = []
+            var touching: [[ProjectFact]] = []
             for fact in newFacts where inputs.kinds.contains(fact.kind) {
                 let transaction: (payee: String?, actor: String)?
                 if fact.kind == .reversal {
@@ -187,9 +212,24 @@ public struct RuleEngine: Sendable {
                 } else {
                     transaction = nil
                 }
-                guard let transaction, let name = inputs.scope == .payee ? transaction.payee : transaction.actor,
-                      !touched.contains(name) else { continue }
-                touched.append(name)
+                guard let transaction, let name = inputs.scope == .payee ? transaction.payee : transaction.actor else { continue }
+                if let k = touched.firstIndex(of: name) {
+                    touching[k].append(fact)
+                } else {
+                    touched.append(name)
+                    touching.append([fact])
+                }
+            }
+            if !touched.isEmpty, let mayChange = changeTests[index] {
+                // Only the payees some new fact may have changed are judged again.
+                var kept: [String] = []
+                for (name, facts) in zip(touched, touching) {
+                    let part = parts["p:" + name] ?? history.restricted(toPayee: name)
+                    parts["p:" + name] = part
+                    let flagged = state.byRule[index][Subject(kind: .payee, name: name, project: history.project).key]?.evidence ?? []
+                    if facts.contains(where: { mayChange(part, $0, flagged, parameters) }) { kept.append(name) }
+                }
+                touched = kept
             }
             if ratesMoved && inputs.rates == .amounts {
                 // The rates moved only the amounts of subjects already hit.
@@ -336,7 +376,11 @@ public struct RuleEngine: Sendable {
         var old: [String: Flag] = [:]
         for flag in before { old[flag.id] = flag }
         for flag in after {
-            if old.removeValue(forKey: flag.id) != flag { change.written.append(flag) }
+            let replaced = old.removeValue(forKey: flag.id)
+            if replaced != flag {
+                change.written.append(flag)
+                change.replacing.append(replaced)
+            }
         }
         change.removed = old.keys.sorted()
         return change
@@ -346,6 +390,7 @@ public struct RuleEngine: Sendable {
 extension RuleEngine.Change {
     mutating func add(_ other: RuleEngine.Change) {
         written += other.written
+        replacing += other.replacing
         removed += other.removed
     }
 }

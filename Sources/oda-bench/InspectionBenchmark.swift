@@ -6,7 +6,7 @@ import ODA
 
 /// `oda-bench inspection`: what the red-flag rules cost, printed as one JSON object.
 ///
-///   swift run -c release oda-bench inspection [--runs N] [--events N] [--history N] [--appends N] [--only full] [--save PATH]
+///   swift run -c release oda-bench inspection [--runs N] [--events N] [--history N] [--appends N] [--only full|appends] [--save PATH]
 ///
 /// - Full evaluation: every subject rule over a synthetic portfolio of `--events` catalogue events
 ///   (default 200,000: 400 projects of 500 events, interleaved as a real ledger would hold them,
@@ -24,10 +24,11 @@ import ODA
 ///
 /// Full evaluation and appends are also reported in this process's CPU time (`_cpu_` keys), the
 /// figure to compare on a loaded machine. Every figure is the median of `--runs` runs (default 3).
-/// `--only full` measures the full evaluation alone (for profiling); the figures that matter come
-/// from a whole run. `--save PATH` keeps a copy of the portfolio ledger, so that the child mode
-/// (`ODA_BENCH_FULL_EVALUATION=PATH oda-bench inspection`) can be profiled on it alone, e.g. under
-/// callgrind or `perf record`, without generating and appending the portfolio again.
+/// `--only full` measures the full evaluation alone, `--only appends` the append path alone (for
+/// profiling either); the figures that matter come from a whole run. `--save PATH` keeps a copy of
+/// the portfolio ledger, so that the child mode (`ODA_BENCH_FULL_EVALUATION=PATH oda-bench
+/// inspection`) can be profiled on it alone, e.g. under callgrind or `perf record`, without
+/// generating and appending the portfolio again.
 enum InspectionBenchmark {
     /// The environment variable that makes this executable the child measuring a full evaluation
     /// of the ledger file it names.
@@ -41,6 +42,7 @@ enum InspectionBenchmark {
         var appendProjects = 40
         var appends = 400
         var fullOnly = false
+        var appendsOnly = false
         /// Where to keep a copy of the last run's portfolio ledger (for profiling the child mode on it).
         var savePath: String?
     }
@@ -51,8 +53,11 @@ enum InspectionBenchmark {
         var args = arguments[...]
         while let flag = args.popFirst() {
             if flag == "--only" {
-                guard args.popFirst() == "full" else { usage() }
-                options.fullOnly = true
+                switch args.popFirst() {
+                case "full": options.fullOnly = true
+                case "appends": options.appendsOnly = true
+                default: usage()
+                }
                 continue
             }
             if flag == "--save" {
@@ -76,6 +81,10 @@ enum InspectionBenchmark {
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("oda-bench-insp-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: dir) }
+            if options.appendsOnly {
+                try measureAppends(options, in: dir, into: &samples)
+                continue
+            }
 
             // Full evaluation over the portfolio.
             let portfolio = SyntheticPortfolio(projects: max(1, options.events / options.eventsPerProject),
@@ -123,56 +132,7 @@ enum InspectionBenchmark {
                 samples["rule_us_per_project_\(rule.id)", default: []].append(seconds(d) * 1e6 / Double(built.count))
             }
 
-            // The append path.
-            for durability in [EventStore.Options.Durability.full, .normal] {
-                var times: [String: Double] = [:], cpu: [String: Double] = [:]
-                for (label, inspection, processes) in [("base", false, 1), ("warm", true, 1), ("base_two", false, 2), ("cold", true, 2)] {
-                    let path = dir.appendingPathComponent("append-\(label)-\(durability.rawValue).sqlite").path
-                    let history = SyntheticPortfolio(projects: options.appendProjects, eventsPerProject: options.history + options.appends)
-                    let all = history.events(count: options.appendProjects * options.history + options.appends)
-                    let setup = all.prefix(options.appendProjects * options.history)
-                    let measured = Array(all.dropFirst(setup.count))
-                    let first = try EventStore.create(at: path, options: history.storeOptions(durability))
-                    var stores = [first]
-                    for _ in 1..<processes { stores.append(try EventStore(openingAt: path, options: history.storeOptions(durability))) }
-                    for s in stores {
-                        try s.register(ProjectStateProjector())
-                        if inspection {
-                            try s.register(FlagProjector())
-                            try s.register(CaseProjector())
-                        }
-                    }
-                    for start in stride(from: setup.startIndex, to: setup.endIndex, by: 2_000) {
-                        _ = try first.append(Array(setup[start..<min(start + 2_000, setup.endIndex)]), actor: history.actor)
-                    }
-                    let cpuStart = processCPUSeconds()
-                    let d = clock.measure {
-                        for (i, e) in measured.enumerated() { _ = try! stores[i % stores.count].append([e], actor: history.actor) }
-                    }
-                    cpu[label] = (processCPUSeconds() - cpuStart) / Double(measured.count)
-                    times[label] = seconds(d) / Double(measured.count)
-                    if inspection {
-                        let stored = try first.withProjectionSnapshot { try FlagTable.all(in: $0) }
-                        let evaluated = try FullEvaluation.flags(in: first)
-                        precondition(stored == evaluated, "incremental flags differ from a full evaluation")
-                    }
-                }
-                let suffix = durability == .full ? "" : "_normal_sync"
-                samples["append_ms_base\(suffix)", default: []].append(times["base"]! * 1000)
-                samples["append_ms_with_flags_warm\(suffix)", default: []].append(times["warm"]! * 1000)
-                samples["append_ms_with_flags_cold\(suffix)", default: []].append(times["cold"]! * 1000)
-                samples["flags_added_to_append_warm_percent\(suffix)", default: []].append(100 * (times["warm"]! / times["base"]! - 1))
-                samples["flags_added_to_append_cold_percent\(suffix)", default: []].append(100 * (times["cold"]! / times["base_two"]! - 1))
-                samples["flags_share_of_append_warm_percent\(suffix)", default: []].append(100 * (1 - times["base"]! / times["warm"]!))
-                samples["flags_share_of_append_cold_percent\(suffix)", default: []].append(100 * (1 - times["base_two"]! / times["cold"]!))
-                // The same in this process's CPU time, which other load on a shared machine disturbs
-                // less (the wait for fsync is not CPU time, so these shares are larger than the wall-clock ones).
-                samples["append_cpu_ms_base\(suffix)", default: []].append(cpu["base"]! * 1000)
-                samples["append_cpu_ms_with_flags_warm\(suffix)", default: []].append(cpu["warm"]! * 1000)
-                samples["append_cpu_ms_with_flags_cold\(suffix)", default: []].append(cpu["cold"]! * 1000)
-                samples["flags_added_to_append_cpu_warm_percent\(suffix)", default: []].append(100 * (cpu["warm"]! / cpu["base"]! - 1))
-                samples["flags_added_to_append_cpu_cold_percent\(suffix)", default: []].append(100 * (cpu["cold"]! / cpu["base_two"]! - 1))
-            }
+            try measureAppends(options, in: dir, into: &samples)
         }
         var result = JSONObject()
         result["runs"] = .integer(Int64(options.runs))
@@ -189,6 +149,61 @@ enum InspectionBenchmark {
         }
         result["samples"] = .object(lists)
         print(JSONValue.object(result).canonicalString)
+    }
+
+    /// The append path: single-event appends with and without the inspection projectors (see the
+    /// type's documentation), at both durabilities; adds its figures to `samples`.
+    private static func measureAppends(_ options: Options, in dir: URL, into samples: inout [String: [Double]]) throws {
+        let clock = ContinuousClock()
+        for durability in [EventStore.Options.Durability.full, .normal] {
+            var times: [String: Double] = [:], cpu: [String: Double] = [:]
+            for (label, inspection, processes) in [("base", false, 1), ("warm", true, 1), ("base_two", false, 2), ("cold", true, 2)] {
+                let path = dir.appendingPathComponent("append-\(label)-\(durability.rawValue).sqlite").path
+                let history = SyntheticPortfolio(projects: options.appendProjects, eventsPerProject: options.history + options.appends)
+                let all = history.events(count: options.appendProjects * options.history + options.appends)
+                let setup = all.prefix(options.appendProjects * options.history)
+                let measured = Array(all.dropFirst(setup.count))
+                let first = try EventStore.create(at: path, options: history.storeOptions(durability))
+                var stores = [first]
+                for _ in 1..<processes { stores.append(try EventStore(openingAt: path, options: history.storeOptions(durability))) }
+                for s in stores {
+                    try s.register(ProjectStateProjector())
+                    if inspection {
+                        try s.register(FlagProjector())
+                        try s.register(CaseProjector())
+                    }
+                }
+                for start in stride(from: setup.startIndex, to: setup.endIndex, by: 2_000) {
+                    _ = try first.append(Array(setup[start..<min(start + 2_000, setup.endIndex)]), actor: history.actor)
+                }
+                let cpuStart = processCPUSeconds()
+                let d = clock.measure {
+                    for (i, e) in measured.enumerated() { _ = try! stores[i % stores.count].append([e], actor: history.actor) }
+                }
+                cpu[label] = (processCPUSeconds() - cpuStart) / Double(measured.count)
+                times[label] = seconds(d) / Double(measured.count)
+                if inspection {
+                    let stored = try first.withProjectionSnapshot { try FlagTable.all(in: $0) }
+                    let evaluated = try FullEvaluation.flags(in: first)
+                    precondition(stored == evaluated, "incremental flags differ from a full evaluation")
+                }
+            }
+            let suffix = durability == .full ? "" : "_normal_sync"
+            samples["append_ms_base\(suffix)", default: []].append(times["base"]! * 1000)
+            samples["append_ms_with_flags_warm\(suffix)", default: []].append(times["warm"]! * 1000)
+            samples["append_ms_with_flags_cold\(suffix)", default: []].append(times["cold"]! * 1000)
+            samples["flags_added_to_append_warm_percent\(suffix)", default: []].append(100 * (times["warm"]! / times["base"]! - 1))
+            samples["flags_added_to_append_cold_percent\(suffix)", default: []].append(100 * (times["cold"]! / times["base_two"]! - 1))
+            samples["flags_share_of_append_warm_percent\(suffix)", default: []].append(100 * (1 - times["base"]! / times["warm"]!))
+            samples["flags_share_of_append_cold_percent\(suffix)", default: []].append(100 * (1 - times["base_two"]! / times["cold"]!))
+            // The same in this process's CPU time, which other load on a shared machine disturbs
+            // less (the wait for fsync is not CPU time, so these shares are larger than the wall-clock ones).
+            samples["append_cpu_ms_base\(suffix)", default: []].append(cpu["base"]! * 1000)
+            samples["append_cpu_ms_with_flags_warm\(suffix)", default: []].append(cpu["warm"]! * 1000)
+            samples["append_cpu_ms_with_flags_cold\(suffix)", default: []].append(cpu["cold"]! * 1000)
+            samples["flags_added_to_append_cpu_warm_percent\(suffix)", default: []].append(100 * (cpu["warm"]! / cpu["base"]! - 1))
+            samples["flags_added_to_append_cpu_cold_percent\(suffix)", default: []].append(100 * (cpu["cold"]! / cpu["base_two"]! - 1))
+        }
     }
 
     /// Child mode: a full evaluation of the ledger at `path` from a freshly started process; prints
@@ -224,7 +239,7 @@ enum InspectionBenchmark {
     }
 
     private static func usage() -> Never {
-        FileHandle.standardError.write(Data("usage: oda-bench inspection [--runs N] [--events N] [--history N] [--appends N] [--only full] [--save PATH]\n".utf8))
+        FileHandle.standardError.write(Data("usage: oda-bench inspection [--runs N] [--events N] [--history N] [--appends N] [--only full|appends] [--save PATH]\n".utf8))
         exit(2)
     }
 

@@ -269,8 +269,9 @@ final class RunningJudgementTests: XCTestCase {
 }
 
 /// Rates are tracked per currency: a rate of a currency a project holds no amount in leaves its
-/// running judgements to follow on, a rate of one it holds builds them again; the flags equal a
-/// full judgement either way.
+/// running judgements to follow on, a rate of one it holds has them convert their amounts in it
+/// again (`rerate`: spending, concentration, year-end) or builds them again (the others); the
+/// flags equal a full judgement either way.
 final class RunningJudgementRateTests: XCTestCase {
     func testOnlyARateOfAHeldCurrencyBuildsTheJudgementsAgain() throws {
         let engine = RuleEngine()
@@ -297,12 +298,16 @@ final class RunningJudgementRateTests: XCTestCase {
         }
         let followed = try XCTUnwrap(state.running[index]).revision
         XCTAssertGreaterThan(followed, 0)
+        let round = engine.rules.firstIndex { $0.id == "round-amounts" }!
+        XCTAssertGreaterThan(try XCTUnwrap(state.running[round]).revision, 0)
         try rate("EUR", "0.93")
         expense(3_000_000, "Mekong Builders")
         XCTAssertEqual(state.running[index]?.revision, followed + 1, "a euro rate leaves a kip project's judgement to follow on")
         try rate("LAK", "21500")
         expense(2_000_000, "Lao Consult")
-        XCTAssertEqual(state.running[index]?.revision, 0, "a kip rate builds the judgement again")
+        XCTAssertEqual(state.running[index]?.revision, followed + 2,
+                       "a kip rate has the concentration judgement convert its kip amounts again and follow on")
+        XCTAssertEqual(state.running[round]?.revision, 0, "a judgement that cannot convert again is built again")
         XCTAssertTrue(state.all.contains { $0.ruleId == "payee-concentration" })
     }
 }

@@ -46,3 +46,17 @@ public struct ExactDuplicatePayments: Rule {
         return hits
     }
 }
+
+extension ExactDuplicatePayments: PayeeChangeTest {
+    /// A new payment changes the payee's hits only when another live payment to the payee has
+    /// its amount and date: else it stands alone, in no group of equal payments.
+    func mayChange(_ part: ProjectHistory, by fact: ProjectFact, flagged: [Int64], parameters: [String: Int64]) -> Bool {
+        mayChange(part, by: fact, flagged: flagged) { t in
+            guard t.kind == .expenditure || t.kind == .disbursement, t.payee != nil, let date = t.date else { return false }
+            return part.transactions.contains { u in
+                u.seq != t.seq && (u.kind == .expenditure || u.kind == .disbursement) && !u.reversed && u.amount == t.amount
+                    && u.date == date
+            }
+        }
+    }
+}

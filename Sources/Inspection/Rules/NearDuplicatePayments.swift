@@ -26,13 +26,8 @@ public struct NearDuplicatePayments: Rule {
             let payee = own[0].payee!
             let day = own.map { $0.day! }
             func judge(_ i: Int, _ j: Int) {
-                let a = own[i], b = own[j]
-                let exact = a.amount == b.amount && a.date == b.date
-                let sameInvoice = a.invoice != nil && a.invoice == b.invoice
-                let close = a.amount.currency == b.amount.currency && abs(day[i] - day[j]) <= window
-                    && abs(a.amount.tenThousandths - b.amount.tenThousandths) * 10_000 <= tolerance * max(a.amount.tenThousandths, b.amount.tenThousandths)
-                guard !exact, sameInvoice || close else { return }
-                evidence[payee, default: []].formUnion([a.seq, b.seq])
+                guard Self.pair(own[i], own[j], days: day[i], day[j], tolerance: tolerance, window: window) else { return }
+                evidence[payee, default: []].formUnion([own[i].seq, own[j].seq])
             }
             // Only pairs that can qualify are judged: those within the window of days (a scan in
             // day order) and those sharing an invoice number. The evidence is a set, so judging
@@ -58,6 +53,34 @@ public struct NearDuplicatePayments: Rule {
                            amount: history.total(amounts, asOf: history.lastSeq), score: min(100, 40 + 10 * seqs.count),
                            explanation: "\(seqs.count) payments to \(payee) repeat an invoice number or nearly repeat an amount "
                                + "within \(window) days.")
+        }
+    }
+
+    /// Whether payments `a` and `b` (dated `dayA` and `dayB`) look like one bill paid twice: on
+    /// one invoice number, or of nearly the same amount within the window, and not exactly equal
+    /// (the exact duplicates' rule names those).
+    static func pair(_ a: ProjectHistory.Transaction, _ b: ProjectHistory.Transaction, days dayA: Int64, _ dayB: Int64,
+                     tolerance: Int128, window: Int64) -> Bool {
+        let exact = a.amount == b.amount && a.date == b.date
+        let sameInvoice = a.invoice != nil && a.invoice == b.invoice
+        let close = a.amount.currency == b.amount.currency && abs(dayA - dayB) <= window
+            && abs(a.amount.tenThousandths - b.amount.tenThousandths) * 10_000 <= tolerance * max(a.amount.tenThousandths, b.amount.tenThousandths)
+        return !exact && (sameInvoice || close)
+    }
+}
+
+extension NearDuplicatePayments: PayeeChangeTest {
+    /// A new payment changes the payee's hits only when it pairs with another live payment to
+    /// the payee: the evidence is every payment of some pair, and a pair of older payments
+    /// stays as it was.
+    func mayChange(_ part: ProjectHistory, by fact: ProjectFact, flagged: [Int64], parameters: [String: Int64]) -> Bool {
+        let tolerance = Int128(parameters["toleranceBasisPoints"] ?? 100), window = parameters["windowDays"] ?? 7
+        return mayChange(part, by: fact, flagged: flagged) { t in
+            guard t.kind == .expenditure, t.payee != nil, let day = t.day else { return false }
+            return part.transactions.contains { u in
+                guard u.seq != t.seq, u.kind == .expenditure, !u.reversed, let other = u.day else { return false }
+                return Self.pair(t, u, days: day, other, tolerance: tolerance, window: window)
+            }
         }
     }
 }

@@ -46,6 +46,18 @@ extension PayeeConcentration: RunningRule {
             return true
         }
 
+        mutating func rerate(_ currencies: Set<CurrencyCode>, in history: ProjectHistory) -> Bool {
+            for (seq, entry) in included where currencies.contains(entry.amount.currency) {
+                let usd = history.rates.usd(entry.amount, asOf: history.lastSeq)
+                all.remove(entry.amount, usd: entry.usd)
+                all.add(entry.amount, usd: usd)
+                payees[entry.payee]!.total.remove(entry.amount, usd: entry.usd)
+                payees[entry.payee]!.total.add(entry.amount, usd: usd)
+                included[seq]!.usd = usd
+            }
+            return true
+        }
+
         func hits(in history: ProjectHistory) -> [RuleHit] {
             // As `evaluate`: in a project paying in several currencies every sum is in USD.
             let mixed = all.isMixed

@@ -14,12 +14,13 @@ protocol RunningRule: Rule {
 
 /// One rule's running judgement of one project, valid for the parameters it was built with and
 /// the rates in force at the project's last event when it was built: `RuleEngine` builds it again
-/// whenever either changes, so the USD figures it holds never go stale.
+/// whenever either changes (for new rates, unless it converts the amounts they concern again,
+/// `rerate`), so the USD figures it holds never go stale.
 protocol RunningJudgement: Sendable {
     /// Folds in `fact`, a new fact of the project; `history` already holds it (and any later
     /// facts of the same batch, which are folded in after it). Returns false when the judgement
-    /// cannot follow this fact (a new project window, a budget change); the engine then builds
-    /// it again from `history`.
+    /// cannot follow this fact (a new project window); the engine then builds it again from
+    /// `history`.
     mutating func apply(_ fact: ProjectFact, in history: ProjectHistory) -> Bool
     /// The rule's hits on `history` as it stands: exactly what `evaluate(history, parameters:)` gives.
     func hits(in history: ProjectHistory) -> [RuleHit]
@@ -31,6 +32,11 @@ protocol RunningJudgement: Sendable {
     /// judging them again. Most appends change a few judgements only (an expenditure posted in
     /// working hours, on time, of an odd amount, leaves four of them as they were).
     var revision: Int { get }
+    /// Converts again, with the rates in force at the project's last seq, the amounts it holds in
+    /// `currencies` (those whose rates were recorded since it was built or last converted; other
+    /// amounts convert alike), so that it stands as one built now from the same facts would.
+    /// Returns false when it cannot, and the engine builds it again (the default).
+    mutating func rerate(_ currencies: Set<CurrencyCode>, in history: ProjectHistory) -> Bool
     /// Looks at the project's clock (its last seq and recording time), for a rule whose hits read
     /// it (`RuleInputs.readsClock`): called after every append of the project, it raises
     /// `revision` when what the hits read of the clock moved.
@@ -39,6 +45,7 @@ protocol RunningJudgement: Sendable {
 
 extension RunningJudgement {
     mutating func observe(_ history: ProjectHistory) {}
+    mutating func rerate(_ currencies: Set<CurrencyCode>, in history: ProjectHistory) -> Bool { false }
 }
 
 /// A running judgement over a filtered set of the project's transactions: it is built by
@@ -47,11 +54,12 @@ extension RunningJudgement {
 protocol TransactionJudgement: RunningJudgement {
     var revision: Int { get set }
     /// Takes in `t` if the rule counts it (a judgement of live transactions skips reversed ones);
-    /// returns whether it did.
+    /// returns whether the hits can have changed: false when it was not taken in, or taken in
+    /// where no hit can read it (a year without December payments, a year without a budget).
     @discardableResult
     mutating func include(_ t: ProjectHistory.Transaction, in history: ProjectHistory) -> Bool
     /// Lets go of the transaction at `seq` if it was taken in and the rule counts live ones only;
-    /// returns whether it did.
+    /// returns whether the hits can have changed.
     @discardableResult
     mutating func exclude(_ seq: Int64) -> Bool
 }
@@ -67,8 +75,8 @@ extension TransactionJudgement {
         for t in history.transactions { include(t, in: history) }
     }
 
-    /// Folds in a new transaction or reversal, raising `revision` when it was taken in or let
-    /// go; other facts change nothing.
+    /// Folds in a new transaction or reversal, raising `revision` when taking it in or letting it
+    /// go can have changed the hits; other facts change nothing.
     mutating func applyTransaction(_ fact: ProjectFact, in history: ProjectHistory) {
         if fact.kind == .reversal {
             if let seq = fact.number, exclude(seq) { revision += 1 }

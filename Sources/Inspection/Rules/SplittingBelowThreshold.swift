@@ -40,7 +40,7 @@ public struct SplittingBelowThreshold: Rule {
     public func evaluate(_ history: ProjectHistory, parameters: [String: Int64]) -> [RuleHit] {
         let window = parameters["windowDays"] ?? 30
         var byPayee: [Int: [(t: ProjectHistory.Transaction, day: Int64, kip: Int128)]] = [:]
-        for t in history.live(.expenditure) {
+        for t in history.transactions where t.kind == .expenditure && !t.reversed {
             guard t.payee != nil, let date = t.date, let kip = history.rates.lak(t.amount, asOf: t.seq) else { continue }
             byPayee[t.payeeKey, default: []].append((t, t.day ?? days(date), kip.tenThousandths / 10_000))
         }
@@ -105,5 +105,28 @@ public struct SplittingBelowThreshold: Rule {
             marked[k] = depth > 0
         }
         return (marked, crossed)
+    }
+}
+
+extension SplittingBelowThreshold: PayeeChangeTest {
+    /// A new payment changes the payee's hits only when it is counted (in kip at its own seq)
+    /// and another live payment to the payee falls within the window of days around it: else
+    /// every run of payments holding it holds it alone, and every other run is as it was.
+    /// Reversals are not judged by the evidence (see below).
+    func mayChange(_ part: ProjectHistory, by fact: ProjectFact, flagged: [Int64], parameters: [String: Int64]) -> Bool {
+        let window = parameters["windowDays"] ?? 30
+        if fact.kind == .reversal {
+            // Letting a payment go can make a run qualify (it may have been the run's largest),
+            // so the reversal of a payment the rule can count always re-judges the payee.
+            guard let seq = fact.number, let t = part.transaction(at: seq) else { return false }
+            return t.kind == .expenditure && t.date != nil
+        }
+        return mayChange(part, by: fact, flagged: flagged) { t in
+            guard t.kind == .expenditure, t.payee != nil, let day = t.day, part.rates.lak(t.amount, asOf: t.seq) != nil else { return false }
+            return part.transactions.contains { u in
+                guard u.seq != t.seq, u.kind == .expenditure, !u.reversed, let other = u.day else { return false }
+                return abs(other - day) <= window
+            }
+        }
     }
 }

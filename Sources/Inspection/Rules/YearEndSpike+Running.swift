@@ -8,7 +8,8 @@ extension YearEndSpike: RunningRule {
     }
 
     /// Per year of the business date, the running total of its live expenditures and of those
-    /// dated in December, with December's seqs: an append updates one year.
+    /// dated in December, with December's seqs: an append updates one year, and changes the hits
+    /// only when that year has December payments.
     struct Running: TransactionJudgement {
         struct Year: Sendable {
             var all = RunningTotal()
@@ -35,7 +36,8 @@ extension YearEndSpike: RunningRule {
                 years[date.year]!.december.add(t.amount, usd: usd)
                 years[date.year]!.decemberSeqs.insert(t.seq)
             }
-            return true
+            // A year without December payments gives no hit, before this payment as after it.
+            return !years[date.year]!.decemberSeqs.isEmpty
         }
 
         mutating func exclude(_ seq: Int64) -> Bool {
@@ -45,7 +47,22 @@ extension YearEndSpike: RunningRule {
                 years[year]!.december.remove(amount, usd: usd)
                 years[year]!.decemberSeqs.remove(seq)
             }
+            let changed = december || !years[year]!.decemberSeqs.isEmpty
             if years[year]!.all.count == 0 { years[year] = nil }
+            return changed
+        }
+
+        mutating func rerate(_ currencies: Set<CurrencyCode>, in history: ProjectHistory) -> Bool {
+            for (seq, entry) in included where currencies.contains(entry.amount.currency) {
+                let usd = history.rates.usd(entry.amount, asOf: history.lastSeq)
+                years[entry.year]!.all.remove(entry.amount, usd: entry.usd)
+                years[entry.year]!.all.add(entry.amount, usd: usd)
+                if entry.december {
+                    years[entry.year]!.december.remove(entry.amount, usd: entry.usd)
+                    years[entry.year]!.december.add(entry.amount, usd: usd)
+                }
+                included[seq]!.usd = usd
+            }
             return true
         }
 
