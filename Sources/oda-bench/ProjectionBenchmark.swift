@@ -14,15 +14,16 @@ import ODA
 // the same batches alternately (ABBA), so that load from elsewhere on a shared machine falls on
 // both sides of each pair; a run's overhead is its ratio of summed times (wall and CPU), and the
 // figure is the median over runs (`--sequential-appends`: all batches to one ledger, then all to
-// the other, as earlier versions measured). Both the append figures and the rebuild use `RealisticODAEvents` (the catalogue's types in a
-// working portfolio's proportions, projects interleaved). The rebuild ledger (`--rebuild-events`,
-// one million by default, as issue #3 asks) is appended once without projectors, then brought to
-// the state `oda-ledger replay` meets (live projection tables at the head) by one untimed rebuild;
-// each run then times a full rebuild of it: shadow tables, the old live tables dropped, the swap
-// and the commit. The rebuild shares its work with a second thread (`ProjectionRebuild`'s scan
-// stage), so its wall rate can exceed its CPU rate: `projection_rebuild_events_per_cpu_s` divides
-// by the CPU time of the whole process, both threads included. Last, a read of the long-history project at the head (live tables) and as of
-// the head (its stream replayed), so a change of the table layout shows what it costs readers.
+// the other, as earlier versions measured). Both the append figures and the rebuild use
+// `RealisticODAEvents` (the catalogue's types in a working portfolio's proportions, projects
+// interleaved). The rebuild ledger (`--rebuild-events`, one million by default, as issue #3 asks)
+// is appended once without projectors, then brought to the state `oda-ledger replay` meets (live
+// projection tables at the head) by one untimed rebuild; each run then times a full rebuild of
+// it: shadow tables, the old live tables dropped, the swap and the commit. The rebuild shares its
+// work with a second thread (`ProjectionRebuild`'s scan stage), so its wall rate can exceed its
+// CPU rate: `projection_rebuild_events_per_cpu_s` divides by the CPU time of the whole process,
+// both threads included. Last, a read of the long-history project at the head (live tables) and
+// as of the head (its stream replayed), so a change of the table layout shows what it costs readers.
 
 /// One repetition's projection figures.
 struct ProjectionFigures {
