@@ -108,6 +108,8 @@ protocol ProjectionRows {
 /// Applies events to the projection tables: the rows that change in place (projects,
 /// allocations, agreements, budget lines, exchange rates, organisations) through statements
 /// prepared once per connection, the one-row-per-event rows (`proj_transactions`) through `rows`.
+/// Every statement's texts are lent to SQLite for its execution (`StatementParameters`) instead
+/// of copied by it.
 /// The audit trail is not written: a read derives it from the events (`AuditEntry`).
 struct ProjectionBatch<Rows: ProjectionRows> {
     let database: ProjectionDatabase
@@ -203,7 +205,7 @@ struct ProjectionBatch<Rows: ProjectionRows> {
         case "ProjectApproved":
             let selfApproved: Int64 = payload["selfApproved"] == .bool(true) ? 1 : 0
             try run(sql.approve, [project, text("approvingAuthority"), text("approvalReference"),
-                                               text("approvalDate"), .integer(selfApproved), seq])
+                                  text("approvalDate"), .integer(selfApproved), seq])
         case "ProjectStatusChanged":
             if let to = payload["to"]?.stringValue.flatMap(ProjectStatus.init(rawValue:)) {
                 try run(sql.changeStatus, [project, .text(to.rawValue), seq])
@@ -241,10 +243,10 @@ struct ProjectionBatch<Rows: ProjectionRows> {
         case "AnnualBudgetRevised":
             guard let value = amount("newAmount") else { break }
             try run(sql.reviseBudget, [project, text("budgetLineId"), text("periodStart"), .text(value.canonicalText),
-                                                    text("decisionReference"), .text(value.currency.code)])
+                                       text("decisionReference"), .text(value.currency.code)])
         case "BudgetPeriodLocked", "BudgetReopenApproved":
             try run(sql.lockBudget, [project, text("budgetLineId"), text("periodStart"),
-                                                  .integer(e.type == "BudgetPeriodLocked" ? 1 : 0)])
+                                     .integer(e.type == "BudgetPeriodLocked" ? 1 : 0)])
         case "TransactionReversed":
             if let reversed = payload["reversedSeq"]?.integerValue {
                 try rows.reverse(seq: reversed, project: projectID, by: e.seq)
