@@ -8,16 +8,22 @@ import ODA
 // project's history grows. Part of the full `oda-bench` run, or alone:
 //
 //   oda-bench projections [--runs N] [--projection-events N] [--rebuild-events N] [--history N]
+//                         [--sequential-appends]
 //
-// Both the append figures and the rebuild use `RealisticODAEvents` (the catalogue's types in a
-// working portfolio's proportions, projects interleaved). The rebuild ledger (`--rebuild-events`,
-// one million by default, as issue #3 asks) is appended once without projectors, then brought to
-// the state `oda-ledger replay` meets (live projection tables at the head) by one untimed rebuild;
-// each run then times a full rebuild of it: shadow tables, the old live tables dropped, the swap
-// and the commit. The rebuild shares its work with a second thread (`ProjectionRebuild`'s scan
-// stage), so its wall rate can exceed its CPU rate: `projection_rebuild_events_per_cpu_s` divides
-// by the CPU time of the whole process, both threads included. Last, a read of the long-history project at the head (live tables) and as of
-// the head (its stream replayed), so a change of the table layout shows what it costs readers.
+// The append overhead compares two fresh ledgers, one without and one with the projector, fed
+// the same batches alternately (ABBA), so that load from elsewhere on a shared machine falls on
+// both sides of each pair; a run's overhead is its ratio of summed times (wall and CPU), and the
+// figure is the median over runs (`--sequential-appends`: all batches to one ledger, then all to
+// the other, as earlier versions measured). Both the append figures and the rebuild use
+// `RealisticODAEvents` (the catalogue's types in a working portfolio's proportions, projects
+// interleaved). The rebuild ledger (`--rebuild-events`, one million by default, as issue #3 asks)
+// is appended once without projectors, then brought to the state `oda-ledger replay` meets (live
+// projection tables at the head) by one untimed rebuild; each run then times a full rebuild of
+// it: shadow tables, the old live tables dropped, the swap and the commit. The rebuild shares its
+// work with a second thread (`ProjectionRebuild`'s scan stage), so its wall rate can exceed its
+// CPU rate: `projection_rebuild_events_per_cpu_s` divides by the CPU time of the whole process,
+// both threads included. Last, a read of the long-history project at the head (live tables) and
+// as of the head (its stream replayed), so a change of the table layout shows what it costs readers.
 
 /// One repetition's projection figures.
 struct ProjectionFigures {
@@ -87,7 +93,7 @@ enum ProjectionBenchmark {
     /// the projector, rebuilds `rebuildStore` (holding `rebuildEvents`), and times validated
     /// appends against a short and a `history`-event project.
     static func measure(in dir: URL, events: Int, batch: Int, rebuildStore: EventStore, rebuildEvents: Int,
-                        history: Int) throws -> ProjectionFigures {
+                        history: Int, sequential: Bool = false) throws -> ProjectionFigures {
         let clock = ContinuousClock()
         func seconds(_ d: Duration) -> Double {
             Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
@@ -95,13 +101,23 @@ enum ProjectionBenchmark {
         let batches = stride(from: 0, to: events, by: batch).map { start in
             (start..<min(start + batch, events)).map(RealisticODAEvents.event)
         }
-        var times: [Double] = [], cpu: [Double] = []
-        for withProjection in [false, true] {
+        // The two ledgers take the same batches in turn (ABBA: which goes first alternates), so a
+        // change of load on the machine falls on both alike; each ledger's time is the sum over
+        // its batches, every batch's whole append timed (commit included).
+        let stores = try [false, true].map { withProjection in
             let store = try EventStore.create(at: dir.appendingPathComponent("oda-\(withProjection).sqlite").path)
             if withProjection { try store.register(ProjectStateProjector()) }
+            return store
+        }
+        var times = [0.0, 0.0], cpu = [0.0, 0.0]
+        // `sequential`: every batch to the first ledger, then every batch to the second (the
+        // earlier method, kept to compare figures across versions).
+        let turns = sequential ? [0, 1].flatMap { which in batches.indices.map { ($0, which) } }
+            : batches.indices.flatMap { index in (index % 2 == 0 ? [0, 1] : [1, 0]).map { (index, $0) } }
+        for (index, which) in turns {
             let cpuStart = processCPUSeconds()
-            times.append(seconds(clock.measure { for b in batches { _ = try! store.append(b, actor: actor) } }))
-            cpu.append(processCPUSeconds() - cpuStart)
+            times[which] += seconds(clock.measure { _ = try! stores[which].append(batches[index], actor: actor) })
+            cpu[which] += processCPUSeconds() - cpuStart
         }
         // The rebuild alone (shadow tables, old tables dropped, swap, commit), then what `replay` adds: the digest.
         let rebuildStart = processCPUSeconds()
@@ -164,12 +180,17 @@ enum ProjectionBenchmark {
     /// `oda-bench projections ...`: only these figures, medians of `--runs`, as one JSON object.
     static func runAlone(_ options: ArraySlice<String>) -> Never {
         var runs = 3, events = 50_000, rebuildEvents = 1_000_000, history = 20_000
+        var sequential = false
         var args = options
         while let flag = args.popFirst() {
+            if flag == "--sequential-appends" {
+                sequential = true
+                continue
+            }
             guard let value = args.popFirst().flatMap(Int.init), value > 0,
                   ["--runs", "--projection-events", "--rebuild-events", "--history"].contains(flag) else {
                 FileHandle.standardError.write(Data(
-                    "usage: oda-bench projections [--runs N] [--projection-events N] [--rebuild-events N] [--history N]\n".utf8))
+                    "usage: oda-bench projections [--runs N] [--projection-events N] [--rebuild-events N] [--history N] [--sequential-appends]\n".utf8))
                 exit(2)
             }
             switch flag {
@@ -189,7 +210,7 @@ enum ProjectionBenchmark {
             try! FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: dir) }
             all.append(try! measure(in: dir, events: events, batch: 1000, rebuildStore: rebuildStore, rebuildEvents: rebuildEvents,
-                                    history: history))
+                                    history: history, sequential: sequential))
         }
         func median(_ f: (ProjectionFigures) -> Double) -> Double {
             let s = all.map(f).sorted()
@@ -202,6 +223,7 @@ enum ProjectionBenchmark {
             "runs": .integer(Int64(runs)),
             "projection_events": .integer(Int64(events)),
             "batch_size": 1000,
+            "append_order": .string(sequential ? "sequential" : "interleaved"),
             "append_without_projection_events_per_s": .string(String(format: "%.0f", median { Double(events) / $0.plainAppend })),
             "append_with_projection_events_per_s": .string(String(format: "%.0f", median { Double(events) / $0.projectedAppend })),
             "projection_append_overhead_percent": .string(String(format: "%.1f", median(\.appendOverheadPercent))),

@@ -1,5 +1,6 @@
 import CanonicalJSON
 import EventLog
+import SQLite
 import XCTest
 @testable import ODA
 
@@ -84,5 +85,56 @@ extension ProposedEvent {
         var copy = self
         copy.stream = stream
         return copy
+    }
+}
+
+/// The transaction rows go to SQLite through `StatementParameters` (texts lent, not copied by
+/// SQLite), in multi-row inserts of every size: the table must equal the one the single-row
+/// statement with copied `SQLValue` binds writes, on rows with texts that trip a byte copy (empty,
+/// non-ASCII, an embedded NUL, long) and with every optional column absent and present.
+final class TransactionRowParameterTests: XCTestCase {
+    static func rows(_ count: Int) -> [TransactionRow] {
+        let texts = ["", "E-1", "ວຽງຈັນ ແຂວງ", "a\u{0}b", String(repeating: "Champasak Builders ", count: 40), "\u{1F600}"]
+        return (0..<count).map { i in
+            TransactionRow(seq: Int64(i * 3 + 1), project: i % 7 == 0 ? "" : "LA-MPI-2026-\(i % 5)",
+                           transactionId: i % 4 == 0 ? nil : texts[i % texts.count] + "\(i)",
+                           kind: TransactionKind.allCases[i % TransactionKind.allCases.count],
+                           date: i % 5 == 0 ? nil : "2026-0\(1 + i % 9)-1\(i % 10)",
+                           fiscalYear: i % 6 == 0 ? nil : Int64(2020 + i % 9) * (i % 11 == 0 ? -1 : 1),
+                           amount: "\(i * 7919 % 100_000).\(i % 100)", currency: i % 2 == 0 ? "USD" : "LAK",
+                           counterparty: i % 3 == 0 ? nil : texts[(i + 1) % texts.count],
+                           reversedBy: i % 8 == 0 ? Int64.max - Int64(i) : nil)
+        }
+    }
+
+    func database() throws -> ProjectionDatabase {
+        let db = ProjectionDatabase(connection: try Connection(path: ":memory:", mode: .readWriteCreate))
+        try ProjectStateProjector().createTables(in: db, prefix: "")
+        return db
+    }
+
+    func testLentMultiRowInsertsEqualCopiedSingleRowInserts() throws {
+        // 64 + 64 + 32 + 8 + 2 + 1 rows: full inserts and a remainder of several powers of two.
+        let rows = Self.rows(171)
+        let sql = ProjectionStatements.live
+        let lent = try database()
+        var parameters = StatementParameters()
+        try TransactionRow.insert(rows[...], into: lent, sql: sql, parameters: &parameters)
+
+        let copied = try database()
+        for row in rows {
+            try copied.execute(sql.transaction, [
+                .integer(row.seq), .text(row.project), row.transactionId.map(SQLValue.text) ?? .null, .text(row.kind.rawValue),
+                row.date.map(SQLValue.text) ?? .null, row.fiscalYear.map(SQLValue.integer) ?? .null, .text(row.amount),
+                .text(row.currency), row.counterparty.map(SQLValue.text) ?? .null, row.reversedBy.map(SQLValue.integer) ?? .null,
+            ])
+        }
+        XCTAssertEqual(try lent.scalarInt64("SELECT count(*) FROM proj_transactions"), 171)
+        XCTAssertEqual(try ProjectionDigest(of: lent), try ProjectionDigest(of: copied))
+        var stored: [String] = []
+        try lent.query("SELECT transaction_id FROM proj_transactions WHERE transaction_id IS NOT NULL ORDER BY seq") {
+            stored.append($0.text(at: 0))
+        }
+        XCTAssertEqual(stored, rows.compactMap(\.transactionId), "texts with NULs and non-ASCII stored byte for byte")
     }
 }

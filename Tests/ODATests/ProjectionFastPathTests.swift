@@ -184,5 +184,16 @@ final class ProjectionFastPathTests: XCTestCase {
         XCTAssertTrue("LA-1".hasSameBytes(as: "LA-1"))
         XCTAssertFalse("\u{E9}".hasSameBytes(as: "e\u{301}"), "canonically equal, other bytes")
         XCTAssertFalse("ab".hasSameBytes(as: "abc"))
+        // Against the bytes compared one by one: short and long strings, differing first, last
+        // or nowhere, with NULs, non-ASCII, and equal texts built in different ways.
+        let long = "project:LA-MPI-2026-00042-and-more"
+        let texts = ["", "a", "\u{0}", "a\u{0}", "ວຽງຈັນ", "2026-03-02", "2026-03-03", "3026-03-02", long, long + "x",
+                     "X" + long.dropFirst(), String(long.dropLast()) + "!", String(repeating: "kip", count: 100),
+                     String(repeating: "kip", count: 99) + "kiq", String(long.utf8.map { Character(UnicodeScalar($0)) })]
+        for a in texts {
+            for b in texts {
+                XCTAssertEqual(a.hasSameBytes(as: b), Array(a.utf8) == Array(b.utf8), "\(a.debugDescription) vs \(b.debugDescription)")
+            }
+        }
     }
 }

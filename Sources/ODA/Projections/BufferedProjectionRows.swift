@@ -4,7 +4,8 @@ import SQLite
 /// The append path's `ProjectionRows`: transaction rows collected and written in multi-row inserts
 /// of `ProjectionStatements.rowsPerInsert` rows (the rest by `flush()`, one insert per power of two). Keyed
 /// by `seq`, each batch's rows land together at the right edge of `proj_transactions`. Each row's
-/// columns are bound straight into the prepared statement, without an intermediate value array.
+/// columns go into one reused `StatementParameters`, whose texts SQLite reads in place rather
+/// than copying each (`SQLITE_STATIC` for the one execution, instead of `SQLITE_TRANSIENT`).
 ///
 /// A reversal of a pending row is applied to it in memory, of a written row by `UPDATE`, so the
 /// result is exactly that of applying the events one by one, in `seq` order.
@@ -12,6 +13,9 @@ struct BufferedProjectionRows: ProjectionRows {
     let database: ProjectionDatabase
     let sql: ProjectionStatements
     private var pending: [TransactionRow] = []
+    /// The columns of one multi-row insert, kept from one insert to the next.
+    private var parameters = StatementParameters(
+        parameters: ProjectionStatements.rowsPerInsert * ProjectionStatements.transactionColumns, textBytes: 8_192)
 
     init(database: ProjectionDatabase, sql: ProjectionStatements) {
         self.database = database
@@ -22,7 +26,7 @@ struct BufferedProjectionRows: ProjectionRows {
         if pending.isEmpty { pending.reserveCapacity(ProjectionStatements.rowsPerInsert) }
         pending.append(row)
         if pending.count == ProjectionStatements.rowsPerInsert {
-            try TransactionRow.insert(pending[...], into: database, sql: sql)
+            try TransactionRow.insert(pending[...], into: database, sql: sql, parameters: &parameters)
             pending.removeAll(keepingCapacity: true)
         }
     }
@@ -41,39 +45,40 @@ struct BufferedProjectionRows: ProjectionRows {
 
     /// Writes the pending rows (fewer than a multi-row insert).
     mutating func flush() throws {
-        try TransactionRow.insert(pending[...], into: database, sql: sql)
+        try TransactionRow.insert(pending[...], into: database, sql: sql, parameters: &parameters)
         pending.removeAll(keepingCapacity: true)
     }
 }
 
 extension TransactionRow {
-    /// Binds the row's ten columns to parameters `base + 1 ... base + 10` of `statement`.
-    func bind(to statement: Statement, at base: Int32) throws(SQLiteError) {
-        try statement.bind(seq, at: base + 1)
-        try statement.bind(project, at: base + 2)
-        try statement.bind(transactionId, at: base + 3)
-        try statement.bind(kind.rawValue, at: base + 4)
-        try statement.bind(date, at: base + 5)
-        if let fiscalYear { try statement.bind(fiscalYear, at: base + 6) } else { try statement.bind(.null, at: base + 6) }
-        try statement.bind(amount, at: base + 7)
-        try statement.bind(currency, at: base + 8)
-        try statement.bind(counterparty, at: base + 9)
-        if let reversedBy { try statement.bind(reversedBy, at: base + 10) } else { try statement.bind(.null, at: base + 10) }
+    /// Appends the row's ten columns, in table order, to `parameters`.
+    func append(to parameters: inout StatementParameters) {
+        parameters.append(seq)
+        parameters.append(project)
+        parameters.append(transactionId)
+        parameters.append(kind.rawValue)
+        parameters.append(date)
+        parameters.append(fiscalYear)
+        parameters.append(amount)
+        parameters.append(currency)
+        parameters.append(counterparty)
+        parameters.append(reversedBy)
     }
 
     /// Inserts `rows` (in `seq` order) into `proj_transactions`: `rowsPerInsert` rows per
     /// execution of the multi-row statement, the remainder in one execution per power of two.
-    static func insert(_ rows: ArraySlice<TransactionRow>, into database: ProjectionDatabase, sql: ProjectionStatements) throws {
+    /// The columns go through `parameters` (emptied first and left holding the last execution's),
+    /// so their texts are lent to SQLite instead of copied by it.
+    static func insert(_ rows: ArraySlice<TransactionRow>, into database: ProjectionDatabase, sql: ProjectionStatements,
+                       parameters: inout StatementParameters) throws {
         let chunk = ProjectionStatements.rowsPerInsert
-        let columns = Int32(ProjectionStatements.transactionColumns)
         let full = rows.startIndex + rows.count / chunk * chunk
         if full > rows.startIndex {
             let statement = try database.statement(sql.transactionRows)
-            defer { statement.reset() }
             for start in stride(from: rows.startIndex, to: full, by: chunk) {
-                for slot in 0..<chunk { try rows[start + slot].bind(to: statement, at: Int32(slot) * columns) }
-                _ = try statement.step()
-                statement.reset()
+                parameters.removeAll()
+                for slot in 0..<chunk { rows[start + slot].append(to: &parameters) }
+                try statement.execute(parameters)
             }
         }
         // The remainder in one multi-row insert per power of two it holds (32, 16 … 1 rows).
@@ -81,10 +86,9 @@ extension TransactionRow {
         for (power, text) in sql.transactionRowsByPower.enumerated().reversed() {
             let count = 1 << power
             guard rows.endIndex - start >= count else { continue }
-            let statement = try database.statement(text)
-            defer { statement.reset() }
-            for slot in 0..<count { try rows[start + slot].bind(to: statement, at: Int32(slot) * columns) }
-            _ = try statement.step()
+            parameters.removeAll()
+            for slot in 0..<count { rows[start + slot].append(to: &parameters) }
+            try database.statement(text).execute(parameters)
             start += count
         }
     }

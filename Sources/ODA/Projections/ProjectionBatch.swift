@@ -108,6 +108,8 @@ protocol ProjectionRows {
 /// Applies events to the projection tables: the rows that change in place (projects,
 /// allocations, agreements, budget lines, exchange rates, organisations) through statements
 /// prepared once per connection, the one-row-per-event rows (`proj_transactions`) through `rows`.
+/// Every statement's texts are lent to SQLite for its execution (`StatementParameters`) instead
+/// of copied by it.
 /// The audit trail is not written: a read derives it from the events (`AuditEntry`).
 struct ProjectionBatch<Rows: ProjectionRows> {
     let database: ProjectionDatabase
@@ -118,6 +120,8 @@ struct ProjectionBatch<Rows: ProjectionRows> {
     private var lastProject = ""
     private var years = FiscalYearCache()
     private var facts = TransactionFactsReader()
+    /// The parameters of the statement being run, reused from one statement to the next.
+    private var parameters = StatementParameters()
 
     init(database: ProjectionDatabase, sql: ProjectionStatements, rows: Rows) {
         self.database = database
@@ -147,6 +151,14 @@ struct ProjectionBatch<Rows: ProjectionRows> {
         }
     }
 
+    /// Runs `statement` with `values`, their texts lent to SQLite (`StatementParameters`) rather
+    /// than copied by it.
+    private mutating func run(_ statement: String, _ values: [SQLValue]) throws {
+        parameters.removeAll()
+        for value in values { parameters.append(value) }
+        try database.statement(statement).execute(parameters)
+    }
+
     mutating func apply(_ e: ProjectedEvent) throws {
         if let scanned = e.transaction {
             guard let projectID = projectID(of: e) else { return }
@@ -168,14 +180,14 @@ struct ProjectionBatch<Rows: ProjectionRows> {
 
         if e.type == "ExchangeRateRecorded" {
             guard let rate = try? ExchangeRate(recorded: payload) else { return }
-            try database.execute(sql.exchangeRate, [
+            try run(sql.exchangeRate, [
                 .text(rate.base.code), .text(rate.quote.code), text("effectiveDate"), .integer(e.seq), .text(rate.rateText),
                 text("source"),
             ])
             return
         }
         if e.type == "OrganisationRegistered" {
-            try database.execute(sql.organisation, [text("organisationId"), text("name"), text("organisationType")])
+            try run(sql.organisation, [text("organisationId"), text("name"), text("organisationType")])
             return
         }
         guard let projectID = projectID(of: e) else { return }
@@ -185,21 +197,21 @@ struct ProjectionBatch<Rows: ProjectionRows> {
         switch e.type {
         case "ProjectProposed":
             let cost = amount("estimatedCost")
-            try database.execute(sql.propose, [
+            try run(sql.propose, [
                 project, text("title"), text("developmentPartner"), text("implementingAgency"), text("sectorWorkingGroup"),
                 text("plannedStartDate"), text("plannedEndDate"), cost.map { .text($0.canonicalText) } ?? .null,
                 cost.map { .text($0.currency.code) } ?? .null, .text(e.actorID), seq,
             ])
         case "ProjectApproved":
             let selfApproved: Int64 = payload["selfApproved"] == .bool(true) ? 1 : 0
-            try database.execute(sql.approve, [project, text("approvingAuthority"), text("approvalReference"),
-                                               text("approvalDate"), .integer(selfApproved), seq])
+            try run(sql.approve, [project, text("approvingAuthority"), text("approvalReference"),
+                                  text("approvalDate"), .integer(selfApproved), seq])
         case "ProjectStatusChanged":
             if let to = payload["to"]?.stringValue.flatMap(ProjectStatus.init(rawValue:)) {
-                try database.execute(sql.changeStatus, [project, .text(to.rawValue), seq])
+                try run(sql.changeStatus, [project, .text(to.rawValue), seq])
             }
         case "ProjectDatesRevised":
-            try database.execute(sql.reviseDates, [project, text("startDate"), text("endDate"), seq])
+            try run(sql.reviseDates, [project, text("startDate"), text("endDate"), seq])
         case "SectorAllocationRevised", "LocationAllocationRevised":
             let kind = e.type == "SectorAllocationRevised" ? "sector" : "province"
             let rows: [(String, Percentage)] = (payload["allocations"]?.arrayValue ?? []).compactMap { item in
@@ -208,33 +220,33 @@ struct ProjectionBatch<Rows: ProjectionRows> {
                 return (code, share)
             }
             guard !rows.isEmpty else { break }
-            try database.execute(sql.clearAllocations, [project, .text(kind)])
+            try run(sql.clearAllocations, [project, .text(kind)])
             for (code, share) in rows {
-                try database.execute(sql.allocation, [project, .text(kind), .text(code), .text(share.description)])
+                try run(sql.allocation, [project, .text(kind), .text(code), .text(share.description)])
             }
-            try database.execute(sql.touchProject, [project, seq])
+            try run(sql.touchProject, [project, seq])
         case "FinancingAgreementSigned":
             guard let value = amount("amount") else { break }
-            try database.execute(sql.signAgreement, [
+            try run(sql.signAgreement, [
                 project, text("agreementId"), text("developmentPartner"), text("instrument"), text("signedDate"),
                 .text(value.canonicalText), .text(value.currency.code),
             ])
         case "FinancingAgreementAmended":
             guard let value = amount("newAmount") else { break }
-            try database.execute(sql.amendAgreement, [project, text("agreementId"), .text(value.canonicalText), .text(value.currency.code)])
+            try run(sql.amendAgreement, [project, text("agreementId"), .text(value.canonicalText), .text(value.currency.code)])
         case "AnnualBudgetPlanned":
             guard let value = amount("amount") else { break }
-            try database.execute(sql.planBudget, [
+            try run(sql.planBudget, [
                 project, text("budgetLineId"), text("periodStart"), text("periodEnd"), text("description"),
                 .text(value.currency.code), .text(value.canonicalText),
             ])
         case "AnnualBudgetRevised":
             guard let value = amount("newAmount") else { break }
-            try database.execute(sql.reviseBudget, [project, text("budgetLineId"), text("periodStart"), .text(value.canonicalText),
-                                                    text("decisionReference"), .text(value.currency.code)])
+            try run(sql.reviseBudget, [project, text("budgetLineId"), text("periodStart"), .text(value.canonicalText),
+                                       text("decisionReference"), .text(value.currency.code)])
         case "BudgetPeriodLocked", "BudgetReopenApproved":
-            try database.execute(sql.lockBudget, [project, text("budgetLineId"), text("periodStart"),
-                                                  .integer(e.type == "BudgetPeriodLocked" ? 1 : 0)])
+            try run(sql.lockBudget, [project, text("budgetLineId"), text("periodStart"),
+                                     .integer(e.type == "BudgetPeriodLocked" ? 1 : 0)])
         case "TransactionReversed":
             if let reversed = payload["reversedSeq"]?.integerValue {
                 try rows.reverse(seq: reversed, project: projectID, by: e.seq)
