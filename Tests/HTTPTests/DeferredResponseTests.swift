@@ -82,7 +82,10 @@ final class DeferredResponseTests: XCTestCase {
         // Above what loopback's socket buffers hold (about 10 MB at most), so `send` cannot finish.
         let size = 16 * 1024 * 1024
         let durations = DurationList()
-        let server = try startDeferringServer({ $0.timeouts.idle = .seconds(3) }, delay: .milliseconds(1), body: { path in
+        // The write deadline leaves the client (a debug build, on a possibly busy machine) ample
+        // time to read 16 MB after its pause; only the idle timeout is what this test is about.
+        let server = try startDeferringServer({ $0.timeouts.idle = .seconds(3); $0.timeouts.write = .seconds(30) },
+                                              delay: .milliseconds(1), body: { path in
             path == "/big" ? [UInt8](repeating: 0x62, count: size) : Array("answer \(path)".utf8)
         },
                                               sent: { durations.add($0) })
