@@ -40,7 +40,7 @@ let package = Package(
         ),
         // Test-only code shared by several test targets; no product links it.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "SQLiteTests", dependencies: ["SQLite"]),
+        .testTarget(name: "SQLiteTests", dependencies: ["SQLite", "TestSupport"]),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
         .testTarget(name: "CanonicalJSONTests", dependencies: ["CanonicalJSON", "TestSupport"]),
         .testTarget(name: "TransparencyTests", dependencies: ["Transparency", "Crypto"]),
@@ -50,7 +50,7 @@ let package = Package(
         .testTarget(name: "ImportTests", dependencies: ["Import", "ODA", "EventLog", "CanonicalJSON"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "LedgerCLITests", dependencies: ["LedgerCLI", "EventLog", "CanonicalJSON", "Inspection"]),
-        .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTP", "EventLog", "ODA", "Inspection", "CanonicalJSON", "Crypto", "Transparency", "SQLite"]),
+        .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTP", "EventLog", "ODA", "Inspection", "CanonicalJSON", "Crypto", "Transparency", "SQLite", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

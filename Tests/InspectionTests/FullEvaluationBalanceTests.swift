@@ -4,23 +4,13 @@ import Foundation
 import ODA
 import XCTest
 @testable import Inspection
+import TestSupport
 
 /// The full evaluation judges projects on whichever core is free, largest first, and reads rows
 /// through a buffer pointer without bounds checks: neither may change a single flag. Checked
 /// against the one-thread reference over decoded envelopes on a ledger of very unequal projects,
 /// and the unchecked reader against copies of cut rows at every cut.
-final class FullEvaluationBalanceTests: XCTestCase {
-    private var directory: URL!
-
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("insp-balance-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
-    }
-
+final class FullEvaluationBalanceTests: TemporaryDirectoryTestCase {
     /// One project with most of the ledger's payments, a few middling and many with one or two:
     /// the order projects are judged in (by weight, across cores) differs from the order they
     /// were folded in, and the flags still equal the reference's, ids and all.

@@ -4,24 +4,14 @@ import Foundation
 import ODA
 import XCTest
 @testable import Inspection
+import TestSupport
 
 /// The full evaluation's fast path (each worker folding its own projects straight from stored
 /// bytes, names interned, amounts and times read without making Strings) against the reference
 /// over decoded envelopes, on ledgers built to hit what a byte reader can get wrong: escapes and
 /// non-ASCII in the names rules group by, long and short names, reversals, four currencies with
 /// rates, amounts the reader parses itself and amounts only `Amount` can judge, rule settings.
-final class FullEvaluationFastPathTests: XCTestCase {
-    private var directory: URL!
-
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("insp-fast-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
-    }
-
+final class FullEvaluationFastPathTests: TemporaryDirectoryTestCase {
     private static let payees = [
         "Savan \"Drilling\" \\ Co.", "ບໍລິສັດ ສະຫວັນ ກໍ່ສ້າງ ຈໍາກັດ", "Mekong 😀 Builders Sole Co., Ltd.", "Lao Consult", "Tab\there",
         "Vientiane Office Supply and Printing", "Ünïcödé Supplies GmbH", "X",

@@ -1,19 +1,9 @@
 import Foundation
 import SQLite
 import XCTest
+import TestSupport
 
-final class ConnectionTests: XCTestCase {
-    private var directory: URL!
-
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("sqlite-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
-    }
-
+final class ConnectionTests: TemporaryDirectoryTestCase {
     private func open(_ mode: Connection.Mode = .readWriteCreate) throws -> Connection {
         try Connection(path: directory.appendingPathComponent("t.sqlite").path, mode: mode)
     }

@@ -1,20 +1,10 @@
 import Foundation
 import SQLite
 import XCTest
+import TestSupport
 
 /// The binds of the append path: no value array, and a body lent to SQLite without a copy.
-final class StatementBindingTests: XCTestCase {
-    private var directory: URL!
-
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("sqlite-binding-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
-    }
-
+final class StatementBindingTests: TemporaryDirectoryTestCase {
     private func rows(_ db: Connection) throws -> [SQLValue] {
         let select = try db.prepare("SELECT k, s, b FROM t ORDER BY k")
         try select.bind([])

@@ -1,22 +1,12 @@
 import Foundation
 import SQLite
 import XCTest
+import TestSupport
 
 /// `withUnsafeBytes(at:)` lends a text column's bytes as they lie in the row, without the copy
 /// SQLite makes to add a terminating NUL. It must lend exactly the bytes `text(at:)` reads, tell
 /// an empty text from NULL, and leave the column reading as text afterwards.
-final class StatementBorrowedTextTests: XCTestCase {
-    private var directory: URL!
-
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("sqlite-text-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
-    }
-
+final class StatementBorrowedTextTests: TemporaryDirectoryTestCase {
     func testLentTextIsTheStoredUTF8AndTheColumnStillReadsAsText() throws {
         let db = try Connection(path: directory.appendingPathComponent("t.sqlite").path, mode: .readWriteCreate)
         try db.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, s TEXT, n INTEGER, b BLOB)")

@@ -1,22 +1,12 @@
 import Foundation
 import SQLite
 import XCTest
+import TestSupport
 
 /// `Statement.execute(_: StatementParameters)` lends its texts to SQLite (`SQLITE_STATIC`) for one
 /// execution. It must store exactly what binding copies (`execute([SQLValue])`) stores, and leave
 /// nothing bound that points into the buffer once it returns, also when the step fails.
-final class StatementParametersTests: XCTestCase {
-    private var directory: URL!
-
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("sqlite-params-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
-    }
-
+final class StatementParametersTests: TemporaryDirectoryTestCase {
     private func open() throws -> Connection {
         let db = try Connection(path: directory.appendingPathComponent("t.sqlite").path, mode: .readWriteCreate)
         try db.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, a TEXT, b TEXT, c)")

@@ -6,20 +6,10 @@ import ODA
 import Service
 import SQLite
 import XCTest
+import TestSupport
 
 /// Group commit: several requests in one transaction, each all or nothing and independent.
-final class GroupCommitTests: XCTestCase {
-    private var directory: URL!
-
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("group-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
-    }
-
+final class GroupCommitTests: TemporaryDirectoryTestCase {
     private func makeStore() throws -> EventStore {
         try EventStore.create(at: directory.appendingPathComponent("ledger.sqlite").path)
     }

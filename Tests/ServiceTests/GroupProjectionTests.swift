@@ -5,23 +5,13 @@ import Inspection
 import ODA
 import SQLite
 import XCTest
+import TestSupport
 
 /// A group commit applies the projectors once per group (the fast path). These tests hold it to
 /// the reference: the same members appended one by one with `EventStore.append`, each projected
 /// in its own transaction, must leave every table of the ledger file identical and give every
 /// member the same result.
-final class GroupProjectionTests: XCTestCase {
-    private var directory: URL!
-
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("group-projection-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
-    }
-
+final class GroupProjectionTests: TemporaryDirectoryTestCase {
     private let alice = try! Actor(id: "user:alice", role: "recorder")
     private let bob = try! Actor(id: "user:bob", role: "approver")
 

@@ -5,21 +5,11 @@ import Service
 import SQLite
 import Synchronization
 import XCTest
+import TestSupport
 
 /// Tokens expire; an expired token is a 401 saying so; renewal replaces the token; the users file
 /// is private (0600).
-final class TokenExpiryTests: XCTestCase {
-    private var directory: URL!
-
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("tokens-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
-    }
-
+final class TokenExpiryTests: TemporaryDirectoryTestCase {
     func testATokenAuthenticatesUntilItsExpiryAndRenewalReplacesIt() throws {
         let clock = TestClock(Date(timeIntervalSince1970: 1_780_000_000))
         let users = try UserDirectory(dataDirectory: directory.path, clock: { clock.now })

@@ -1,23 +1,13 @@
 import Foundation
 import Service
 import XCTest
+import TestSupport
 
 /// The user directory checks tokens on several connections, each remembering what it checked.
 /// Whichever connection answers, a revocation or renewal (by this directory, or by another
 /// process once its `revoke` or `renew` has returned) must refuse the old token on the very next
 /// request, and concurrent checks must agree.
-final class TokenReaderTests: XCTestCase {
-    private var directory: URL!
-
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("tokens-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
-    }
-
+final class TokenReaderTests: TemporaryDirectoryTestCase {
     func testEveryRememberingConnectionForgetsARevocationByAnotherDirectory() throws {
         let server = try UserDirectory(dataDirectory: directory.path)
         let cli = try UserDirectory(dataDirectory: directory.path)
