@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "ODATests", dependencies: ["ODA", "EventLog", "CanonicalJSON", "TestSupport"]),
         .testTarget(name: "InspectionTests", dependencies: ["Inspection", "ODA", "EventLog", "CanonicalJSON", "SQLite", "TestSupport"]),
         .testTarget(name: "ImportTests", dependencies: ["Import", "ODA", "EventLog", "CanonicalJSON"]),
-        .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "TestSupport"]),
         .testTarget(name: "LedgerCLITests", dependencies: ["LedgerCLI", "EventLog", "CanonicalJSON", "Inspection"]),
         .testTarget(name: "ServiceTests", dependencies: ["Service", "HTTP", "EventLog", "ODA", "Inspection", "CanonicalJSON", "Crypto", "Transparency", "SQLite", "TestSupport"]),
     ],

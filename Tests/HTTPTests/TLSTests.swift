@@ -1,27 +1,22 @@
 import Foundation
 import XCTest
 @testable import HTTP
+import TestSupport
 
 /// TLS with a certificate made by the openssl CLI in a temporary directory, checked with curl
 /// and `openssl s_client` (URLSession on Linux cannot be told to trust a private CA).
-final class TLSTests: XCTestCase {
-    private var directory: URL!
+final class TLSTests: TemporaryDirectoryTestCase {
     private var certificate: String { directory.appendingPathComponent("cert.pem").path }
     private var key: String { directory.appendingPathComponent("key.pem").path }
 
     override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("http-tls-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try super.setUpWithError()
         let made = try run("/usr/bin/openssl", [
             "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
             "-keyout", key, "-out", certificate, "-days", "1", "-subj", "/CN=localhost",
             "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
         ])
         XCTAssertEqual(made.status, 0, made.output)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
     }
 
     private func startTLSServer(_ configure: (inout ServerConfiguration) -> Void = { _ in }) throws -> HTTPServer {

@@ -4,25 +4,24 @@ import Foundation
 import ODA
 import XCTest
 @testable import Inspection
+import TestSupport
 
 /// The flag table kept on append equals a full evaluation, flag for flag and id for id, however
 /// the events were batched, and a rebuild of the projection reproduces it.
-final class FlagProjectorTests: XCTestCase {
-    private var directory: URL!
+final class FlagProjectorTests: TemporaryDirectoryTestCase {
     private var store: EventStore!
     private let actor = try! Actor(id: "user:somsack", role: "recorder")
     /// The rules that do not look at the recording clock (these tests record at today's time).
     private let engine = RuleEngine(rules: RuleCatalogue.subjectRules.filter { !["back-dated-entries", "off-hours-postings"].contains($0.id) })
 
     override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("insp-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try super.setUpWithError()
         store = try EventStore.create(at: directory.appendingPathComponent("ledger.sqlite").path)
     }
 
     override func tearDownWithError() throws {
         store = nil
-        try? FileManager.default.removeItem(at: directory)
+        try super.tearDownWithError()
     }
 
     private func event(_ project: String, _ type: String, _ payload: JSONObject) throws -> ProposedEvent {

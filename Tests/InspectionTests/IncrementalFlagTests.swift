@@ -5,6 +5,7 @@ import ODA
 import SQLite
 import XCTest
 @testable import Inspection
+import TestSupport
 
 /// A recording clock the tests move by hand, so postings fall at night, at weekends and long
 /// after their business date where the scenario wants them.
@@ -124,19 +125,13 @@ struct MixedLedger {
 /// The flag table kept on append equals one full evaluation over many small appends (across rate
 /// changes and `RuleConfigured` events), whichever process appended, after restarts and rolled-back
 /// appends, and equals a replay's rebuild.
-final class IncrementalFlagTests: XCTestCase {
-    private var directory: URL!
+final class IncrementalFlagTests: TemporaryDirectoryTestCase {
     private let actor = try! Actor(id: "user:somsack", role: "recorder")
     private var clock: ScenarioClock!
 
     override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("insp-incr-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try super.setUpWithError()
         clock = ScenarioClock("2023-02-06T01:00:00.000000Z")
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
     }
 
     private var path: String { directory.appendingPathComponent("ledger.sqlite").path }

@@ -4,19 +4,18 @@ import Foundation
 import ODA
 import XCTest
 @testable import Inspection
+import TestSupport
 
 /// Population evaluations recorded in the ledger: their flags land in the flag table beside the
 /// subject flags, are reproduced by a re-evaluation and by a fresh projector, keep their ids, and
 /// can be worked as cases.
-final class PopulationEvaluationTests: XCTestCase {
-    private var directory: URL!
+final class PopulationEvaluationTests: TemporaryDirectoryTestCase {
     private var store: EventStore!
     private let actor = try! Actor(id: "user:somsack", role: "recorder")
     private let inspector = try! Actor(id: "user:vanh", role: "inspector")
 
     override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("pop-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try super.setUpWithError()
         store = try EventStore.create(at: directory.appendingPathComponent("ledger.sqlite").path)
         try store.register(FlagProjector(engine: RuleEngine(rules: [ExactDuplicatePayments()])))
         try store.register(CaseProjector())
@@ -25,7 +24,7 @@ final class PopulationEvaluationTests: XCTestCase {
 
     override func tearDownWithError() throws {
         store = nil
-        try? FileManager.default.removeItem(at: directory)
+        try super.tearDownWithError()
     }
 
     /// The portfolio of `PopulationRuleTests`' execution outlier, appended one event at a time.

@@ -3,21 +3,16 @@ import Foundation
 import Service
 import SQLite
 import XCTest
+import TestSupport
 
 /// The group commit's hand-over API: completions instead of waiting threads, a committer thread
 /// that takes over under load and ends when idle.
-final class AppendQueueTests: XCTestCase {
-    private var directory: URL!
+final class AppendQueueTests: TemporaryDirectoryTestCase {
     private var path: String { directory.appendingPathComponent("ledger.sqlite").path }
     private let alice = try! Actor(id: "user:alice", role: "recorder")
 
     override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("queue-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
+        try super.setUpWithError()
     }
 
     /// Each completion runs once, and only once its events are committed: another connection on
