@@ -31,26 +31,34 @@ final class EnvelopeScannerTests: XCTestCase {
         }
     }
 
+    /// Every envelope one edit away from `original`: each byte replaced by each of `replacements`,
+    /// each byte deleted, and (with `doubling`) each byte repeated.
+    private func mutants(of original: [UInt8], replacing replacements: [UInt8], doubling: Bool) -> [[UInt8]] {
+        var mutants: [[UInt8]] = []
+        for i in original.indices {
+            for r in replacements where r != original[i] {
+                var m = original
+                m[i] = r
+                mutants.append(m)
+            }
+            var deleted = original
+            deleted.remove(at: i)
+            mutants.append(deleted)
+            if doubling {
+                var doubled = original
+                doubled.insert(original[i], at: i)
+                mutants.append(doubled)
+            }
+        }
+        return mutants
+    }
+
     func testScannerAndDecoderAgreeOnEveryMutation() throws {
         let replacements: [UInt8] = [0x20, 0x22, 0x2C, 0x2E, 0x30, 0x31, 0x39, 0x41, 0x45, 0x5C, 0x61, 0x65, 0x7B, 0x7D, 0x5B,
                                      0x5D, 0x3A, 0x2D, 0x0A, 0x00, 0x7F, 0x80, 0xC0, 0xED, 0xFF, 0x75]
         var checked = 0
         for original in try samples() {
-            var mutants: [[UInt8]] = []
-            for i in original.indices {
-                for r in replacements where r != original[i] {
-                    var m = original
-                    m[i] = r
-                    mutants.append(m)
-                }
-                var deleted = original
-                deleted.remove(at: i)
-                mutants.append(deleted)
-                var doubled = original
-                doubled.insert(original[i], at: i)
-                mutants.append(doubled)
-            }
-            for m in mutants {
+            for m in mutants(of: original, replacing: replacements, doubling: true) {
                 let scanned = EnvelopeScanner.scan(m) != nil
                 let decoded = (try? EventEnvelope(canonicalBytes: m)) != nil
                 XCTAssertEqual(scanned, decoded, "disagreement on: \(String(decoding: m, as: UTF8.self))")
@@ -70,18 +78,7 @@ final class EnvelopeScannerTests: XCTestCase {
         for original in try samples() {
             var primed = EnvelopeScanner.Memo()
             XCTAssertNotNil(EnvelopeScanner.scan(original, memo: &primed))
-            var mutants: [[UInt8]] = []
-            for i in original.indices {
-                for r in replacements where r != original[i] {
-                    var m = original
-                    m[i] = r
-                    mutants.append(m)
-                }
-                var deleted = original
-                deleted.remove(at: i)
-                mutants.append(deleted)
-            }
-            for m in mutants {
+            for m in mutants(of: original, replacing: replacements, doubling: false) {
                 var memo = primed
                 let memoised = EnvelopeScanner.scan(m, memo: &memo)
                 let fresh = EnvelopeScanner.scan(m)
